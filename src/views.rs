@@ -10,7 +10,9 @@
 //! yields element views lazily.
 //!
 //! `to_owned()` builds the owned message (the same value the owned decoder returns for the same
-//! bytes), for a caller that needs to change something and encode it again.
+//! bytes), for a caller that needs to change something and encode it again; it copies strings,
+//! bytes and records. `to_owned_from(&src)`, given the [`Bytes`] the view was parsed from,
+//! slices them out of `src` instead, without copying.
 //!
 //! [`RequestView::parse`] reads a whole request payload (header, then the body of its API) for
 //! proxies and brokers that route on a few fields:
@@ -36,7 +38,7 @@
 //! // The proxy reads the acks and topic names without building the message.
 //! let request = RequestView::parse(payload).unwrap();
 //! assert_eq!(request.header.correlation_id(), 7);
-//! let RequestBodyView::Produce(p) = request.body else { panic!("not a produce request") };
+//! let RequestBodyView::Produce(p) = &request.body else { panic!("not a produce request") };
 //! assert_eq!(p.acks(), -1);
 //! let topics: Vec<&str> = p.topic_data().iter().map(|t| t.name().to_str().unwrap()).collect();
 //! assert_eq!(topics, ["orders"]);
@@ -46,6 +48,12 @@
 //! owned.acks = 1;
 //! let again = encode_request(&header, &RequestBody::Produce(owned)).unwrap();
 //! assert_eq!(again.len(), frame.len());
+//!
+//! // `to_owned()` copies strings, bytes and records; `to_owned_from` slices them out of the
+//! // received `Bytes` instead (here `frame`, which holds the parsed payload), as the owned
+//! // decoder does: no copy, only the arrays' vectors are allocated.
+//! let whole = request.to_owned_from(&frame);
+//! assert_eq!(whole, kafka_codec::frame::decode_request_payload(frame.slice(4..)).unwrap());
 //! # }
 //! ```
 //!
@@ -172,13 +180,27 @@ impl<'a> RequestView<'a> {
         })
     }
 
-    /// The owned frame: what `decode_request_payload` returns for the same bytes.
+    /// The owned frame: what `decode_request_payload` returns for the same bytes (strings,
+    /// bytes and records copied).
     pub fn to_owned(&self) -> RequestFrame {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned frame with every string, bytes and records field (and the raw body, unknown
+    /// tagged fields and trailing bytes) sliced out of `src` without copying, as
+    /// `decode_request_payload(src)` slices them. `src` is the `Bytes` the view was parsed from,
+    /// or any `Bytes` whose memory holds the parsed bytes; a field outside it is copied (never a
+    /// panic).
+    pub fn to_owned_from(&self, src: &Bytes) -> RequestFrame {
+        self.owned_with(Src::from(src))
+    }
+
+    fn owned_with(&self, src: Src<'_>) -> RequestFrame {
         RequestFrame {
-            header: self.header.to_owned(),
+            header: self.header.owned_with(src),
             header_version: self.header_version,
-            body: self.body.to_owned(),
-            trailing: Bytes::copy_from_slice(self.trailing),
+            body: self.body.owned_with(src),
+            trailing: src.bytes(self.trailing),
         }
     }
 }
@@ -247,14 +269,28 @@ impl<'a> ResponseView<'a> {
         })
     }
 
-    /// The owned frame: what `decode_response_payload` returns for the same bytes.
+    /// The owned frame: what `decode_response_payload` returns for the same bytes (strings,
+    /// bytes and records copied).
     pub fn to_owned(&self) -> ResponseFrame {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned frame with every string, bytes and records field (and the raw body, unknown
+    /// tagged fields and trailing bytes) sliced out of `src` without copying, as
+    /// `decode_response_payload(.., src)` slices them. `src` is the `Bytes` the view was parsed
+    /// from, or any `Bytes` whose memory holds the parsed bytes; a field outside it is copied
+    /// (never a panic).
+    pub fn to_owned_from(&self, src: &Bytes) -> ResponseFrame {
+        self.owned_with(Src::from(src))
+    }
+
+    fn owned_with(&self, src: Src<'_>) -> ResponseFrame {
         ResponseFrame {
-            header: self.header.to_owned(),
+            header: self.header.owned_with(src),
             header_version: self.header_version,
             body_version: self.body_version,
-            body: self.body.to_owned(),
-            trailing: Bytes::copy_from_slice(self.trailing),
+            body: self.body.owned_with(src),
+            trailing: src.bytes(self.trailing),
         }
     }
 }
@@ -270,6 +306,10 @@ pub trait MessageView<'a>: Clone + fmt::Debug + Sized {
     /// The owned message: what the owned decoder returns for the same bytes (the view's
     /// inherent `to_owned`, named apart from `ToOwned::to_owned` for generic code).
     fn to_message(&self) -> Self::Owned;
+
+    /// The owned message with its strings, bytes and records sliced out of `src` (the `Bytes`
+    /// the view was parsed from) without copying; the view's inherent `to_owned_from`.
+    fn to_message_from(&self, src: &Bytes) -> Self::Owned;
 }
 
 /// A message that has a view: `<FetchRequest as HasView>::View<'a>` is `FetchRequestView<'a>`.
@@ -348,7 +388,7 @@ impl<'a> ViewStr<'a> {
 
     /// An owned copy.
     pub fn to_bytes_str(&self) -> BytesStr {
-        owned_str(self.0)
+        Src::COPY.str(self.0)
     }
 }
 
@@ -376,9 +416,49 @@ impl fmt::Display for ViewStr<'_> {
     }
 }
 
-/// The owned string for received bytes (which validation has already checked).
-pub(crate) fn owned_str(b: &[u8]) -> BytesStr {
-    BytesStr::from_bytes(Bytes::copy_from_slice(b))
+/// Where `to_owned` takes strings, bytes and records from: copies of the view's bytes
+/// ([`Src::COPY`], for `to_owned()`), or zero-copy slices of the [`Bytes`] the view was parsed
+/// from (`to_owned_from(&src)`), copying only what `src` does not hold.
+#[derive(Clone, Copy)]
+pub(crate) struct Src<'s>(Option<&'s Bytes>);
+
+impl<'s> Src<'s> {
+    /// Copies every field.
+    pub(crate) const COPY: Src<'static> = Src(None);
+
+    /// Slices of `src` where it holds the field's bytes.
+    #[inline]
+    pub(crate) fn from(src: &'s Bytes) -> Self {
+        Src(Some(src))
+    }
+
+    /// `b` as owned bytes: a slice of the source when `b` lies inside it (checked by address,
+    /// so `Bytes::slice_ref` cannot panic), a copy otherwise.
+    #[inline]
+    pub(crate) fn bytes(self, b: &[u8]) -> Bytes {
+        match self.0 {
+            Some(src) if contains(src, b) => src.slice_ref(b),
+            _ => Bytes::copy_from_slice(b),
+        }
+    }
+
+    /// `b` as an owned string, kept as received (as [`Src::bytes`]).
+    #[inline]
+    pub(crate) fn str(self, b: &[u8]) -> BytesStr {
+        BytesStr::from_bytes(self.bytes(b))
+    }
+}
+
+/// Whether the memory of `sub` lies inside that of `outer` (an empty `sub` lies anywhere: it
+/// needs no memory).
+#[inline]
+fn contains(outer: &[u8], sub: &[u8]) -> bool {
+    let (start, end) = (
+        outer.as_ptr() as usize,
+        outer.as_ptr() as usize + outer.len(),
+    );
+    let at = sub.as_ptr() as usize;
+    sub.is_empty() || (at >= start && at <= end && sub.len() <= end - at)
 }
 
 /// An element type of an [`ArrayView`]: integers, [`Uuid`], `bool`, [`ViewStr`], `&[u8]`, or
@@ -428,6 +508,15 @@ impl<'a, E: ViewElement<'a>> ArrayView<'a, E> {
     /// Whether the array has no elements.
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// The elements mapped by `f` into a vector of the exact length (what `to_owned` builds,
+    /// allocated once, as the owned decoder allocates it).
+    #[inline]
+    pub(crate) fn map_vec<T>(&self, f: impl FnMut(E) -> T) -> Vec<T> {
+        let mut v = Vec::with_capacity(self.len);
+        v.extend(self.iter().map(f));
+        v
     }
 
     /// The elements, read lazily.
@@ -595,6 +684,7 @@ impl<'a> Iterator for TaggedFields<'a> {
 
 /// The unknown tagged fields of a tagged-field section, owned (for `to_owned`).
 pub(crate) fn unknown_tags(
+    src: Src<'_>,
     buf: &[u8],
     pos: usize,
     known: impl Fn(u32) -> bool,
@@ -603,7 +693,7 @@ pub(crate) fn unknown_tags(
         .filter(|(t, _)| !known(*t))
         .map(|(tag, data)| RawTaggedField {
             tag,
-            data: Bytes::copy_from_slice(data),
+            data: src.bytes(data),
         })
         .collect()
 }

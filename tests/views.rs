@@ -1,17 +1,20 @@
 //! Borrowed views (feature `views`) against the owned decoder: on every captured frame, on
 //! every (message, version) the property tests generate, on every truncation of those, and on
-//! hand-made bytes whose errors are known. Validation and field reads must not allocate.
+//! hand-made bytes whose errors are known. Validation and field reads must not allocate, and
+//! `to_owned_from` copies no string or bytes out of the source it is given.
 
 use std::path::{Path, PathBuf};
 
 use bytes::{Bytes, BytesMut};
 use kafka_codec::__private::support::Conform;
-use kafka_codec::frame::{decode_request_payload, decode_response_payload};
+use kafka_codec::frame::{
+    decode_request_payload, decode_response_payload, RequestFrame, ResponseFrame,
+};
 use kafka_codec::views::{
     visit_views, HasView, MessageView, RequestBodyView, RequestView, ResponseBodyView,
     ResponseView, ViewVisitor,
 };
-use kafka_codec::{DecodeErrorKind, Message, PathSegment, ResponseBody};
+use kafka_codec::{ApiKey, DecodeErrorKind, Message, PathSegment, RequestBody, ResponseBody};
 use kafka_codec_fuzz_checks::measure;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -19,6 +22,106 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 /// Equal, or equal once printed (a float64 NaN is not equal to itself).
 fn same<T: PartialEq + std::fmt::Debug>(a: &T, b: &T) -> bool {
     a == b || format!("{a:?}") == format!("{b:?}")
+}
+
+/// Whether the memory of `b` lies inside that of `src` (a slice of it, not a copy).
+fn inside(src: &[u8], b: &[u8]) -> bool {
+    let (start, at) = (src.as_ptr() as usize, b.as_ptr() as usize);
+    at >= start && at + b.len() <= start + src.len()
+}
+
+/// `payload` in a `Bytes` that is already shared: the first slice of a `Bytes` made from a
+/// `Vec` allocates its shared header, so without this the first slice taken would allocate.
+fn shared(payload: &[u8]) -> Bytes {
+    let b = Bytes::copy_from_slice(payload);
+    drop(b.clone());
+    b
+}
+
+/// `to_owned_from` on a request payload: equal to the owned frame and to `to_owned()`,
+/// allocating exactly what the owned decoder allocates from the same `Bytes` (its vectors and
+/// wire extras: no string or bytes copied), with the header's client id, a raw body, the
+/// trailing bytes and Produce records pointing into the source. From a view of other memory
+/// it copies, and is still equal.
+fn check_request_zero_copy(what: &str, payload: &[u8], owned: &RequestFrame) {
+    let src = shared(payload);
+    let view = RequestView::parse(&src).unwrap();
+    let (decoded, want) = measure(|| decode_request_payload(src.clone()).unwrap());
+    let (zc, usage) = measure(|| view.to_owned_from(&src));
+    assert!(same(&zc, owned), "{what}: to_owned_from differs");
+    assert!(same(&zc, &decoded) && same(&zc, &view.to_owned()), "{what}");
+    assert_eq!(usage.total, want.total, "{what}: to_owned_from copied");
+    let mut parts: Vec<&[u8]> = vec![&zc.trailing];
+    parts.extend(zc.header.client_id.as_ref().map(|c| c.as_bytes().as_ref()));
+    match &zc.body {
+        RequestBody::Raw(b) => parts.push(b),
+        RequestBody::Produce(p) => {
+            for t in &p.topic_data {
+                parts.push(t.name.as_bytes());
+                parts.extend(t.partition_data.iter().filter_map(|d| d.records.as_deref()));
+            }
+        }
+        _ => {}
+    }
+    for b in parts.into_iter().filter(|b| !b.is_empty()) {
+        assert!(inside(&src, b), "{what}: {b:?} copied");
+    }
+    // A source that does not hold the view's bytes: copied, as by `to_owned()`.
+    let elsewhere = RequestView::parse(payload).unwrap();
+    let (copied, copy_usage) = measure(|| elsewhere.to_owned_from(&src));
+    let (_, to_owned_usage) = measure(|| elsewhere.to_owned());
+    assert!(same(&copied, owned), "{what}: copied to_owned_from differs");
+    assert_eq!(copy_usage.total, to_owned_usage.total, "{what}");
+}
+
+/// As [`check_request_zero_copy`], for a response (Metadata broker hosts and topic names,
+/// FindCoordinator hosts).
+fn check_response_zero_copy(
+    what: &str,
+    payload: &[u8],
+    key: ApiKey,
+    version: i16,
+    owned: &ResponseFrame,
+) {
+    let src = shared(payload);
+    let view = ResponseView::parse(&src, key, version).unwrap();
+    let (decoded, want) = measure(|| decode_response_payload(key, version, src.clone()).unwrap());
+    let (zc, usage) = measure(|| view.to_owned_from(&src));
+    assert!(same(&zc, owned), "{what}: to_owned_from differs");
+    assert!(same(&zc, &decoded) && same(&zc, &view.to_owned()), "{what}");
+    // An ApiVersions answer of UNSUPPORTED_VERSION is decoded twice (KIP-511), the failed
+    // reading building its error: the owned decoder allocates more there.
+    if matches!(&zc.body, ResponseBody::ApiVersions(b) if b.error_code == 35) {
+        assert!(usage.total <= want.total, "{what}: to_owned_from copied");
+    } else {
+        assert_eq!(usage.total, want.total, "{what}: to_owned_from copied");
+    }
+    let mut parts: Vec<&[u8]> = vec![&zc.trailing];
+    match &zc.body {
+        ResponseBody::Raw(b) => parts.push(b),
+        ResponseBody::Metadata(m) => {
+            parts.extend(m.brokers.iter().map(|b| b.host.as_bytes().as_ref()));
+            parts.extend(
+                m.topics
+                    .iter()
+                    .filter_map(|t| t.name.as_ref())
+                    .map(|n| n.as_bytes().as_ref()),
+            );
+        }
+        ResponseBody::FindCoordinator(f) => {
+            parts.push(f.host.as_bytes());
+            parts.extend(f.coordinators.iter().map(|c| c.host.as_bytes().as_ref()));
+        }
+        _ => {}
+    }
+    for b in parts.into_iter().filter(|b| !b.is_empty()) {
+        assert!(inside(&src, b), "{what}: {b:?} copied");
+    }
+    let elsewhere = ResponseView::parse(payload, key, version).unwrap();
+    let (copied, copy_usage) = measure(|| elsewhere.to_owned_from(&src));
+    let (_, to_owned_usage) = measure(|| elsewhere.to_owned());
+    assert!(same(&copied, owned), "{what}: copied to_owned_from differs");
+    assert_eq!(copy_usage.total, to_owned_usage.total, "{what}");
 }
 
 fn frames(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -56,6 +159,7 @@ fn captured_frames_agree_with_owned_decoding() {
             (Ok(v), Ok(o)) => {
                 assert_eq!(usage.total, 0, "{what}: validation allocated");
                 assert!(same(&v.to_owned(), o), "{what}: view differs");
+                check_request_zero_copy(&what, payload, o);
                 assert_eq!(v.api_key, o.api_key(), "{what}");
                 assert_eq!(v.api_version, o.api_version(), "{what}");
                 if !matches!(v.body, RequestBodyView::Raw(_)) {
@@ -98,6 +202,8 @@ fn captured_frames_agree_with_owned_decoding() {
                     "{}: view differs",
                     resp_path.display()
                 );
+                let resp_what = resp_path.display().to_string();
+                check_response_zero_copy(&resp_what, payload, key, version, o);
                 assert!(!format!("{v:?}").is_empty());
                 responses += 1;
             }
@@ -144,6 +250,24 @@ fn check_value<T: HasView>(m: &T, version: i16) -> Result<(), TestCaseError> {
         back,
         m
     );
+    // Zero-copy: equal, and allocating what the owned decoder allocates from the same (shared)
+    // `Bytes`; from a source that does not hold the bytes, or holds part of them, equal.
+    drop(bytes.clone());
+    let (_, want) = measure(|| T::from_bytes(bytes.clone(), version));
+    let (zc, usage) = measure(|| view.to_message_from(&bytes));
+    prop_assert!(
+        same(&zc, m),
+        "{} v{}: to_message_from differs",
+        T::NAME,
+        version
+    );
+    prop_assert_eq!(usage.total, want.total, "{} v{}: copied", T::NAME, version);
+    let other = Bytes::from_static(b"other memory");
+    prop_assert!(same(&view.to_message_from(&other), m));
+    // A source holding only the first half: fields there are sliced, the others (one across
+    // the boundary included) copied, without a panic.
+    let half = bytes.slice(..bytes.len() / 2);
+    prop_assert!(same(&view.to_message_from(&half), m));
     let _ = format!("{view:?}");
     for cut in 0..bytes.len() {
         let prefix = &bytes[..cut];

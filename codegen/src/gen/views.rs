@@ -21,6 +21,8 @@ const TAKEN: &[&str] = &[
     "parse",
     "version",
     "to_owned",
+    "to_owned_from",
+    "owned_with",
     "as_bytes",
     "tagged_fields",
     "absent",
@@ -844,29 +846,26 @@ fn uses_version(body: &Code) -> bool {
     probe.mentions("version")
 }
 
-/// The owned value of field `f` from its accessor's value `v`.
+/// The owned value of field `f` from its accessor's value `v`, strings, bytes and records
+/// taken through `src` (a `Src`: copied, or sliced out of the source `Bytes`).
 fn to_owned_expr(f: &FieldModel, v: &str) -> String {
     let one = |ty: &Ty, x: &str| -> String {
         match ty {
-            Ty::Str => format!("owned_str({x}.as_bytes())"),
-            Ty::Bytes | Ty::Records => format!("Bytes::copy_from_slice({x})"),
-            Ty::Struct(_) => format!("{x}.to_owned()"),
+            Ty::Str => format!("src.str({x}.as_bytes())"),
+            Ty::Bytes | Ty::Records => format!("src.bytes({x})"),
+            Ty::Struct(_) => format!("{x}.owned_with(src)"),
             Ty::Array(inner) => match &**inner {
-                Ty::Str => format!("{x}.iter().map(|x| owned_str(x.as_bytes())).collect()"),
-                Ty::Bytes | Ty::Records => {
-                    format!("{x}.iter().map(Bytes::copy_from_slice).collect()")
-                }
-                Ty::Struct(_) => format!("{x}.iter().map(|x| x.to_owned()).collect()"),
-                _ => format!("{x}.iter().collect()"),
+                Ty::Str => format!("{x}.map_vec(|x| src.str(x.as_bytes()))"),
+                Ty::Bytes | Ty::Records => format!("{x}.map_vec(|x| src.bytes(x))"),
+                Ty::Struct(_) => format!("{x}.map_vec(|x| x.owned_with(src))"),
+                _ => format!("{x}.map_vec(|x| x)"),
             },
             _ => x.to_string(),
         }
     };
     if f.optional && !matches!(f.ty, Ty::Bool) && f.ty.fixed_size().is_none() {
         let inner = one(&f.ty, "v");
-        if matches!(f.ty, Ty::Bytes | Ty::Records) {
-            format!("{v}.map(Bytes::copy_from_slice)")
-        } else if inner == "v" {
+        if inner == "v" {
             v.to_string()
         } else {
             format!("{v}.map(|v| {inner})")
@@ -926,10 +925,10 @@ fn emit_to_owned(c: &mut Code, s: &StructModel) {
             }
         }
         if known.is_empty() {
-            "unknown_tags(self.buf, self.tags as usize, |_| false)".to_string()
+            "unknown_tags(src, self.buf, self.tags as usize, |_| false)".to_string()
         } else {
             format!(
-                "unknown_tags(self.buf, self.tags as usize, |tag| {})",
+                "unknown_tags(src, self.buf, self.tags as usize, |tag| {})",
                 known.join(" || ")
             )
         }
@@ -948,11 +947,26 @@ fn emit_to_owned(c: &mut Code, s: &StructModel) {
         "wire: Wire::from_parts({unknown}, {tags_present}, {nulls}),"
     ));
     body.close();
+    let n = &s.name;
     c.line(format!(
-        "/// The owned [`{n}`]: what the owned decoder returns for the same bytes.",
-        n = s.name
+        "/// The owned [`{n}`]: what the owned decoder returns for the same bytes (strings and bytes copied)."
     ));
-    c.open(format!("pub fn to_owned(&self) -> {}", s.name));
+    c.open(format!("pub fn to_owned(&self) -> {n}"));
+    c.line("self.owned_with(Src::COPY)");
+    c.close();
+    c.blank();
+    c.line(format!(
+        "/// The owned [`{n}`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying."
+    ));
+    c.open(format!("pub fn to_owned_from(&self, src: &Bytes) -> {n}"));
+    c.line("self.owned_with(Src::from(src))");
+    c.close();
+    c.blank();
+    // A struct of numbers only (no strings, bytes, structs or tagged fields) needs no source.
+    let src = if body.mentions("src") { "src" } else { "_" };
+    c.open(format!(
+        "pub(crate) fn owned_with(&self, {src}: Src<'_>) -> {n}"
+    ));
     if uses_version(&body) {
         c.line("let version = self.version;");
     }
@@ -1173,6 +1187,10 @@ pub fn gen_message(m: &MessageModel) -> String {
     c.open(format!("fn to_message(&self) -> {n}"));
     c.line("Self::to_owned(self)");
     c.close();
+    c.blank();
+    c.open(format!("fn to_message_from(&self, src: &Bytes) -> {n}"));
+    c.line("Self::to_owned_from(self, src)");
+    c.close();
     c.close();
     c.blank();
     c.open(format!("impl HasView for {n}"));
@@ -1224,7 +1242,7 @@ pub fn gen_mod(models: &[MessageModel]) -> String {
     c.close();
     c.blank();
     c.line("use crate::support::*;");
-    c.line("use crate::views::ViewCursor;");
+    c.line("use crate::views::{Src, ViewCursor};");
     c.line("use crate::{RequestBody, ResponseBody};");
     c.blank();
     for (kind, name, owned) in [
@@ -1282,19 +1300,30 @@ pub fn gen_mod(models: &[MessageModel]) -> String {
         c.close_with(")");
         c.close();
         c.blank();
-        c.line("/// The owned body: what the owned decoder returns for the same bytes.");
+        c.line("/// The owned body: what the owned decoder returns for the same bytes (strings and bytes copied).");
         c.open(format!("pub fn to_owned(&self) -> {owned}"));
+        c.line("self.owned_with(Src::COPY)");
+        c.close();
+        c.blank();
+        c.line("/// The owned body, strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.");
+        c.open(format!(
+            "pub fn to_owned_from(&self, src: &Bytes) -> {owned}"
+        ));
+        c.line("self.owned_with(Src::from(src))");
+        c.close();
+        c.blank();
+        c.open(format!(
+            "pub(crate) fn owned_with(&self, src: Src<'_>) -> {owned}"
+        ));
         c.open("match self");
         for m in &items {
             c.line(format!(
-                "{}Self::{v}(b) => {owned}::{v}(b.to_owned()),",
+                "{}Self::{v}(b) => {owned}::{v}(b.owned_with(src)),",
                 cfg_of(m),
                 v = variant(m)
             ));
         }
-        c.line(format!(
-            "Self::Raw(b) => {owned}::Raw(Bytes::copy_from_slice(b)),"
-        ));
+        c.line(format!("Self::Raw(b) => {owned}::Raw(src.bytes(b)),"));
         c.close();
         c.close();
         c.close();
@@ -1333,6 +1362,10 @@ mod golden {
             // A tagged string's span counts its tag (a splice must resize it).
             r#"span_str(self.buf, self.at[5] as usize, "Hint", true, true, 1)"#,
             "fn to_owned(&self) -> TinyRequest",
+            // One body for both: `to_owned` copies, `to_owned_from` slices the source.
+            "self.owned_with(Src::COPY)",
+            "fn to_owned_from(&self, src: &Bytes) -> TinyRequest",
+            "self.hint().map(|v| src.str(v.as_bytes()))",
         ] {
             assert!(out.contains(want), "{want}");
         }

@@ -318,16 +318,25 @@ impl<'a> TinyRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TinyRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TinyRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TinyRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TinyRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TinyRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TinyRequest {
         let version = self.version;
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
         let epoch: i32 = self.epoch();
         let legacy: i16 = self.legacy();
         let strict: i64 = self.strict();
-        let owner: Option<BytesStr> = self.owner().map(|v| owned_str(v.as_bytes()));
-        let hint: Option<BytesStr> = self.hint().map(|v| owned_str(v.as_bytes()));
-        let items: Vec<Item> = self.items().iter().map(|x| x.to_owned()).collect();
+        let owner: Option<BytesStr> = self.owner().map(|v| src.str(v.as_bytes()));
+        let hint: Option<BytesStr> = self.hint().map(|v| src.str(v.as_bytes()));
+        let items: Vec<Item> = self.items().map_vec(|x| x.owned_with(src));
         let mut tags_present = 0u64;
         if version >= 2 && self.at[5] != NONE && hint.is_none() {
             tags_present |= 1 << 0;
@@ -341,7 +350,7 @@ impl<'a> TinyRequestView<'a> {
             hint,
             items,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |tag| tag == 0),
+                unknown_tags(src, self.buf, self.tags as usize, |tag| tag == 0),
                 tags_present,
                 self.nulls,
             ),
@@ -505,14 +514,27 @@ impl<'a> ItemView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "Flag", "bool", 1)
     }
 
-    /// The owned [`Item`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Item`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Item {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Item`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Item {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Item {
         let id: i32 = self.id();
         let flag: bool = self.flag();
         Item {
             id,
             flag,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -542,6 +564,10 @@ impl<'a> MessageView<'a> for TinyRequestView<'a> {
 
     fn to_message(&self) -> TinyRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> TinyRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -230,19 +230,28 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
         )
     }
 
-    /// The owned [`AddOffsetsToTxnRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AddOffsetsToTxnRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AddOffsetsToTxnRequest {
-        let transactional_id: BytesStr = owned_str(self.transactional_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AddOffsetsToTxnRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AddOffsetsToTxnRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AddOffsetsToTxnRequest {
+        let transactional_id: BytesStr = src.str(self.transactional_id().as_bytes());
         let producer_id: i64 = self.producer_id();
         let producer_epoch: i16 = self.producer_epoch();
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
         AddOffsetsToTxnRequest {
             transactional_id,
             producer_id,
             producer_epoch,
             group_id,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -277,6 +286,10 @@ impl<'a> MessageView<'a> for AddOffsetsToTxnRequestView<'a> {
 
     fn to_message(&self) -> AddOffsetsToTxnRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> AddOffsetsToTxnRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -148,14 +148,27 @@ impl<'a> AddOffsetsToTxnResponseView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
     }
 
-    /// The owned [`AddOffsetsToTxnResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AddOffsetsToTxnResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AddOffsetsToTxnResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AddOffsetsToTxnResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AddOffsetsToTxnResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AddOffsetsToTxnResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         AddOffsetsToTxnResponse {
             throttle_time_ms,
             error_code,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -185,6 +198,10 @@ impl<'a> MessageView<'a> for AddOffsetsToTxnResponseView<'a> {
 
     fn to_message(&self) -> AddOffsetsToTxnResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> AddOffsetsToTxnResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -311,19 +311,25 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AddPartitionsToTxnRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AddPartitionsToTxnRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AddPartitionsToTxnRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AddPartitionsToTxnRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AddPartitionsToTxnRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AddPartitionsToTxnRequest {
         let transactions: Vec<AddPartitionsToTxnTransaction> =
-            self.transactions().iter().map(|x| x.to_owned()).collect();
+            self.transactions().map_vec(|x| x.owned_with(src));
         let v3_and_below_transactional_id: BytesStr =
-            owned_str(self.v3_and_below_transactional_id().as_bytes());
+            src.str(self.v3_and_below_transactional_id().as_bytes());
         let v3_and_below_producer_id: i64 = self.v3_and_below_producer_id();
         let v3_and_below_producer_epoch: i16 = self.v3_and_below_producer_epoch();
-        let v3_and_below_topics: Vec<AddPartitionsToTxnTopic> = self
-            .v3_and_below_topics()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        let v3_and_below_topics: Vec<AddPartitionsToTxnTopic> =
+            self.v3_and_below_topics().map_vec(|x| x.owned_with(src));
         AddPartitionsToTxnRequest {
             transactions,
             v3_and_below_transactional_id,
@@ -331,7 +337,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             v3_and_below_producer_epoch,
             v3_and_below_topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -542,15 +548,24 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AddPartitionsToTxnTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AddPartitionsToTxnTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AddPartitionsToTxnTopic {
-        let name: BytesStr = owned_str(self.name().as_bytes());
-        let partitions: Vec<i32> = self.partitions().iter().collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AddPartitionsToTxnTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AddPartitionsToTxnTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AddPartitionsToTxnTopic {
+        let name: BytesStr = src.str(self.name().as_bytes());
+        let partitions: Vec<i32> = self.partitions().map_vec(|x| x);
         AddPartitionsToTxnTopic {
             name,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -812,14 +827,22 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AddPartitionsToTxnTransaction`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AddPartitionsToTxnTransaction`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AddPartitionsToTxnTransaction {
-        let transactional_id: BytesStr = owned_str(self.transactional_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AddPartitionsToTxnTransaction`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AddPartitionsToTxnTransaction {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AddPartitionsToTxnTransaction {
+        let transactional_id: BytesStr = src.str(self.transactional_id().as_bytes());
         let producer_id: i64 = self.producer_id();
         let producer_epoch: i16 = self.producer_epoch();
         let verify_only: bool = self.verify_only();
-        let topics: Vec<AddPartitionsToTxnTopic> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+        let topics: Vec<AddPartitionsToTxnTopic> = self.topics().map_vec(|x| x.owned_with(src));
         AddPartitionsToTxnTransaction {
             transactional_id,
             producer_id,
@@ -827,7 +850,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
             verify_only,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -863,6 +886,10 @@ impl<'a> MessageView<'a> for AddPartitionsToTxnRequestView<'a> {
 
     fn to_message(&self) -> AddPartitionsToTxnRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> AddPartitionsToTxnRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -257,27 +257,31 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AddPartitionsToTxnResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AddPartitionsToTxnResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AddPartitionsToTxnResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AddPartitionsToTxnResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AddPartitionsToTxnResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AddPartitionsToTxnResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
-        let results_by_transaction: Vec<AddPartitionsToTxnResult> = self
-            .results_by_transaction()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        let results_by_transaction: Vec<AddPartitionsToTxnResult> =
+            self.results_by_transaction().map_vec(|x| x.owned_with(src));
         let results_by_topic_v3_and_below: Vec<AddPartitionsToTxnTopicResult> = self
             .results_by_topic_v3_and_below()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+            .map_vec(|x| x.owned_with(src));
         AddPartitionsToTxnResponse {
             throttle_time_ms,
             error_code,
             results_by_transaction,
             results_by_topic_v3_and_below,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -445,14 +449,27 @@ impl<'a> AddPartitionsToTxnPartitionResultView<'a> {
         )
     }
 
-    /// The owned [`AddPartitionsToTxnPartitionResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AddPartitionsToTxnPartitionResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AddPartitionsToTxnPartitionResult {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AddPartitionsToTxnPartitionResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AddPartitionsToTxnPartitionResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AddPartitionsToTxnPartitionResult {
         let partition_index: i32 = self.partition_index();
         let partition_error_code: i16 = self.partition_error_code();
         AddPartitionsToTxnPartitionResult {
             partition_index,
             partition_error_code,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -645,16 +662,25 @@ impl<'a> AddPartitionsToTxnResultView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AddPartitionsToTxnResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AddPartitionsToTxnResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AddPartitionsToTxnResult {
-        let transactional_id: BytesStr = owned_str(self.transactional_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AddPartitionsToTxnResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AddPartitionsToTxnResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AddPartitionsToTxnResult {
+        let transactional_id: BytesStr = src.str(self.transactional_id().as_bytes());
         let topic_results: Vec<AddPartitionsToTxnTopicResult> =
-            self.topic_results().iter().map(|x| x.to_owned()).collect();
+            self.topic_results().map_vec(|x| x.owned_with(src));
         AddPartitionsToTxnResult {
             transactional_id,
             topic_results,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -865,19 +891,25 @@ impl<'a> AddPartitionsToTxnTopicResultView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AddPartitionsToTxnTopicResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AddPartitionsToTxnTopicResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AddPartitionsToTxnTopicResult {
-        let name: BytesStr = owned_str(self.name().as_bytes());
-        let results_by_partition: Vec<AddPartitionsToTxnPartitionResult> = self
-            .results_by_partition()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AddPartitionsToTxnTopicResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AddPartitionsToTxnTopicResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AddPartitionsToTxnTopicResult {
+        let name: BytesStr = src.str(self.name().as_bytes());
+        let results_by_partition: Vec<AddPartitionsToTxnPartitionResult> =
+            self.results_by_partition().map_vec(|x| x.owned_with(src));
         AddPartitionsToTxnTopicResult {
             name,
             results_by_partition,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -910,6 +942,10 @@ impl<'a> MessageView<'a> for AddPartitionsToTxnResponseView<'a> {
 
     fn to_message(&self) -> AddPartitionsToTxnResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> AddPartitionsToTxnResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

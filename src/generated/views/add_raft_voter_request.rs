@@ -265,13 +265,22 @@ impl<'a> AddRaftVoterRequestView<'a> {
         span_fixed(self.buf, self.at[5] as usize, "AckWhenCommitted", "bool", 1)
     }
 
-    /// The owned [`AddRaftVoterRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AddRaftVoterRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AddRaftVoterRequest {
-        let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| owned_str(v.as_bytes()));
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AddRaftVoterRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AddRaftVoterRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AddRaftVoterRequest {
+        let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| src.str(v.as_bytes()));
         let timeout_ms: i32 = self.timeout_ms();
         let voter_id: i32 = self.voter_id();
         let voter_directory_id: Uuid = self.voter_directory_id();
-        let listeners: Vec<Listener> = self.listeners().iter().map(|x| x.to_owned()).collect();
+        let listeners: Vec<Listener> = self.listeners().map_vec(|x| x.owned_with(src));
         let ack_when_committed: bool = self.ack_when_committed();
         AddRaftVoterRequest {
             cluster_id,
@@ -281,7 +290,7 @@ impl<'a> AddRaftVoterRequestView<'a> {
             listeners,
             ack_when_committed,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -478,17 +487,26 @@ impl<'a> ListenerView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "Port", "uint16", 2)
     }
 
-    /// The owned [`Listener`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Listener`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Listener {
-        let name: BytesStr = owned_str(self.name().as_bytes());
-        let host: BytesStr = owned_str(self.host().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Listener`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Listener {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Listener {
+        let name: BytesStr = src.str(self.name().as_bytes());
+        let host: BytesStr = src.str(self.host().as_bytes());
         let port: u16 = self.port();
         Listener {
             name,
             host,
             port,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -522,6 +540,10 @@ impl<'a> MessageView<'a> for AddRaftVoterRequestView<'a> {
 
     fn to_message(&self) -> AddRaftVoterRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> AddRaftVoterRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

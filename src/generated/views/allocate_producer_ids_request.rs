@@ -143,14 +143,27 @@ impl<'a> AllocateProducerIdsRequestView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "BrokerEpoch", "int64", 8)
     }
 
-    /// The owned [`AllocateProducerIdsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AllocateProducerIdsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AllocateProducerIdsRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AllocateProducerIdsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AllocateProducerIdsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AllocateProducerIdsRequest {
         let broker_id: i32 = self.broker_id();
         let broker_epoch: i64 = self.broker_epoch();
         AllocateProducerIdsRequest {
             broker_id,
             broker_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -180,6 +193,10 @@ impl<'a> MessageView<'a> for AllocateProducerIdsRequestView<'a> {
 
     fn to_message(&self) -> AllocateProducerIdsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> AllocateProducerIdsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

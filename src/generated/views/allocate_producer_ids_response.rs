@@ -185,8 +185,17 @@ impl<'a> AllocateProducerIdsResponseView<'a> {
         span_fixed(self.buf, self.at[3] as usize, "ProducerIdLen", "int32", 4)
     }
 
-    /// The owned [`AllocateProducerIdsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AllocateProducerIdsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AllocateProducerIdsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AllocateProducerIdsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AllocateProducerIdsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AllocateProducerIdsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let producer_id_start: i64 = self.producer_id_start();
@@ -196,7 +205,11 @@ impl<'a> AllocateProducerIdsResponseView<'a> {
             error_code,
             producer_id_start,
             producer_id_len,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -228,6 +241,10 @@ impl<'a> MessageView<'a> for AllocateProducerIdsResponseView<'a> {
 
     fn to_message(&self) -> AllocateProducerIdsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> AllocateProducerIdsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

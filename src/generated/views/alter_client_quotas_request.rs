@@ -178,15 +178,24 @@ impl<'a> AlterClientQuotasRequestView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "ValidateOnly", "bool", 1)
     }
 
-    /// The owned [`AlterClientQuotasRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterClientQuotasRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterClientQuotasRequest {
-        let entries: Vec<EntryData> = self.entries().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterClientQuotasRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterClientQuotasRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterClientQuotasRequest {
+        let entries: Vec<EntryData> = self.entries().map_vec(|x| x.owned_with(src));
         let validate_only: bool = self.validate_only();
         AlterClientQuotasRequest {
             entries,
             validate_only,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -377,15 +386,24 @@ impl<'a> EntityDataView<'a> {
         )
     }
 
-    /// The owned [`EntityData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`EntityData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> EntityData {
-        let entity_type: BytesStr = owned_str(self.entity_type().as_bytes());
-        let entity_name: Option<BytesStr> = self.entity_name().map(|v| owned_str(v.as_bytes()));
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`EntityData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> EntityData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> EntityData {
+        let entity_type: BytesStr = src.str(self.entity_type().as_bytes());
+        let entity_name: Option<BytesStr> = self.entity_name().map(|v| src.str(v.as_bytes()));
         EntityData {
             entity_type,
             entity_name,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -603,15 +621,24 @@ impl<'a> EntryDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`EntryData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`EntryData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> EntryData {
-        let entity: Vec<EntityData> = self.entity().iter().map(|x| x.to_owned()).collect();
-        let ops: Vec<OpData> = self.ops().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`EntryData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> EntryData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> EntryData {
+        let entity: Vec<EntityData> = self.entity().map_vec(|x| x.owned_with(src));
+        let ops: Vec<OpData> = self.ops().map_vec(|x| x.owned_with(src));
         EntryData {
             entity,
             ops,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -808,9 +835,18 @@ impl<'a> OpDataView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "Remove", "bool", 1)
     }
 
-    /// The owned [`OpData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OpData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OpData {
-        let key: BytesStr = owned_str(self.key().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OpData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OpData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OpData {
+        let key: BytesStr = src.str(self.key().as_bytes());
         let value: f64 = self.value();
         let remove: bool = self.remove();
         OpData {
@@ -818,7 +854,7 @@ impl<'a> OpDataView<'a> {
             value,
             remove,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -852,6 +888,10 @@ impl<'a> MessageView<'a> for AlterClientQuotasRequestView<'a> {
 
     fn to_message(&self) -> AlterClientQuotasRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> AlterClientQuotasRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

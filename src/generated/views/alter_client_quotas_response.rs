@@ -177,15 +177,24 @@ impl<'a> AlterClientQuotasResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AlterClientQuotasResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterClientQuotasResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterClientQuotasResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterClientQuotasResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterClientQuotasResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterClientQuotasResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
-        let entries: Vec<EntryData> = self.entries().iter().map(|x| x.to_owned()).collect();
+        let entries: Vec<EntryData> = self.entries().map_vec(|x| x.owned_with(src));
         AlterClientQuotasResponse {
             throttle_time_ms,
             entries,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -376,15 +385,24 @@ impl<'a> EntityDataView<'a> {
         )
     }
 
-    /// The owned [`EntityData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`EntityData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> EntityData {
-        let entity_type: BytesStr = owned_str(self.entity_type().as_bytes());
-        let entity_name: Option<BytesStr> = self.entity_name().map(|v| owned_str(v.as_bytes()));
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`EntityData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> EntityData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> EntityData {
+        let entity_type: BytesStr = src.str(self.entity_type().as_bytes());
+        let entity_name: Option<BytesStr> = self.entity_name().map(|v| src.str(v.as_bytes()));
         EntityData {
             entity_type,
             entity_name,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -607,17 +625,26 @@ impl<'a> EntryDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`EntryData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`EntryData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> EntryData {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`EntryData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> EntryData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> EntryData {
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
-        let entity: Vec<EntityData> = self.entity().iter().map(|x| x.to_owned()).collect();
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
+        let entity: Vec<EntityData> = self.entity().map_vec(|x| x.owned_with(src));
         EntryData {
             error_code,
             error_message,
             entity,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -651,6 +678,10 @@ impl<'a> MessageView<'a> for AlterClientQuotasResponseView<'a> {
 
     fn to_message(&self) -> AlterClientQuotasResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> AlterClientQuotasResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

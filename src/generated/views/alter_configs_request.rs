@@ -178,16 +178,24 @@ impl<'a> AlterConfigsRequestView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "ValidateOnly", "bool", 1)
     }
 
-    /// The owned [`AlterConfigsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterConfigsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterConfigsRequest {
-        let resources: Vec<AlterConfigsResource> =
-            self.resources().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterConfigsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterConfigsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterConfigsRequest {
+        let resources: Vec<AlterConfigsResource> = self.resources().map_vec(|x| x.owned_with(src));
         let validate_only: bool = self.validate_only();
         AlterConfigsRequest {
             resources,
             validate_only,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -417,17 +425,26 @@ impl<'a> AlterConfigsResourceView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AlterConfigsResource`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterConfigsResource`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterConfigsResource {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterConfigsResource`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterConfigsResource {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterConfigsResource {
         let resource_type: i8 = self.resource_type();
-        let resource_name: BytesStr = owned_str(self.resource_name().as_bytes());
-        let configs: Vec<AlterableConfig> = self.configs().iter().map(|x| x.to_owned()).collect();
+        let resource_name: BytesStr = src.str(self.resource_name().as_bytes());
+        let configs: Vec<AlterableConfig> = self.configs().map_vec(|x| x.owned_with(src));
         AlterConfigsResource {
             resource_type,
             resource_name,
             configs,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -619,15 +636,24 @@ impl<'a> AlterableConfigView<'a> {
         )
     }
 
-    /// The owned [`AlterableConfig`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterableConfig`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterableConfig {
-        let name: BytesStr = owned_str(self.name().as_bytes());
-        let value: Option<BytesStr> = self.value().map(|v| owned_str(v.as_bytes()));
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterableConfig`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterableConfig {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterableConfig {
+        let name: BytesStr = src.str(self.name().as_bytes());
+        let value: Option<BytesStr> = self.value().map(|v| src.str(v.as_bytes()));
         AlterableConfig {
             name,
             value,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -660,6 +686,10 @@ impl<'a> MessageView<'a> for AlterConfigsRequestView<'a> {
 
     fn to_message(&self) -> AlterConfigsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> AlterConfigsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -178,16 +178,25 @@ impl<'a> AlterConfigsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AlterConfigsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterConfigsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterConfigsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterConfigsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterConfigsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterConfigsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let responses: Vec<AlterConfigsResourceResponse> =
-            self.responses().iter().map(|x| x.to_owned()).collect();
+            self.responses().map_vec(|x| x.owned_with(src));
         AlterConfigsResponse {
             throttle_time_ms,
             responses,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -422,19 +431,28 @@ impl<'a> AlterConfigsResourceResponseView<'a> {
         )
     }
 
-    /// The owned [`AlterConfigsResourceResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterConfigsResourceResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterConfigsResourceResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterConfigsResourceResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterConfigsResourceResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterConfigsResourceResponse {
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         let resource_type: i8 = self.resource_type();
-        let resource_name: BytesStr = owned_str(self.resource_name().as_bytes());
+        let resource_name: BytesStr = src.str(self.resource_name().as_bytes());
         AlterConfigsResourceResponse {
             error_code,
             error_message,
             resource_type,
             resource_name,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -469,6 +487,10 @@ impl<'a> MessageView<'a> for AlterConfigsResponseView<'a> {
 
     fn to_message(&self) -> AlterConfigsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> AlterConfigsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

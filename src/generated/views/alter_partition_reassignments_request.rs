@@ -202,17 +202,26 @@ impl<'a> AlterPartitionReassignmentsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AlterPartitionReassignmentsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterPartitionReassignmentsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterPartitionReassignmentsRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterPartitionReassignmentsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterPartitionReassignmentsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterPartitionReassignmentsRequest {
         let timeout_ms: i32 = self.timeout_ms();
         let allow_replication_factor_change: bool = self.allow_replication_factor_change();
-        let topics: Vec<ReassignableTopic> = self.topics().iter().map(|x| x.to_owned()).collect();
+        let topics: Vec<ReassignableTopic> = self.topics().map_vec(|x| x.owned_with(src));
         AlterPartitionReassignmentsRequest {
             timeout_ms,
             allow_replication_factor_change,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -378,14 +387,27 @@ impl<'a> ReassignablePartitionView<'a> {
         get_array(self.buf, at, true, self.version)
     }
 
-    /// The owned [`ReassignablePartition`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ReassignablePartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ReassignablePartition {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ReassignablePartition`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ReassignablePartition {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ReassignablePartition {
         let partition_index: i32 = self.partition_index();
-        let replicas: Option<Vec<i32>> = self.replicas().map(|v| v.iter().collect());
+        let replicas: Option<Vec<i32>> = self.replicas().map(|v| v.map_vec(|x| x));
         ReassignablePartition {
             partition_index,
             replicas,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -571,16 +593,25 @@ impl<'a> ReassignableTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ReassignableTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ReassignableTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ReassignableTopic {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ReassignableTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ReassignableTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ReassignableTopic {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let partitions: Vec<ReassignablePartition> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         ReassignableTopic {
             name,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -613,6 +644,10 @@ impl<'a> MessageView<'a> for AlterPartitionReassignmentsRequestView<'a> {
 
     fn to_message(&self) -> AlterPartitionReassignmentsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> AlterPartitionReassignmentsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -244,14 +244,23 @@ impl<'a> AlterPartitionReassignmentsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AlterPartitionReassignmentsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterPartitionReassignmentsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterPartitionReassignmentsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterPartitionReassignmentsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterPartitionReassignmentsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterPartitionReassignmentsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let allow_replication_factor_change: bool = self.allow_replication_factor_change();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         let responses: Vec<ReassignableTopicResponse> =
-            self.responses().iter().map(|x| x.to_owned()).collect();
+            self.responses().map_vec(|x| x.owned_with(src));
         AlterPartitionReassignmentsResponse {
             throttle_time_ms,
             allow_replication_factor_change,
@@ -259,7 +268,7 @@ impl<'a> AlterPartitionReassignmentsResponseView<'a> {
             error_message,
             responses,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -438,16 +447,29 @@ impl<'a> ReassignablePartitionResponseView<'a> {
         span_str(self.buf, self.at[2] as usize, "ErrorMessage", true, true, 0)
     }
 
-    /// The owned [`ReassignablePartitionResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ReassignablePartitionResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ReassignablePartitionResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ReassignablePartitionResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ReassignablePartitionResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ReassignablePartitionResponse {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         ReassignablePartitionResponse {
             partition_index,
             error_code,
             error_message,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -634,16 +656,25 @@ impl<'a> ReassignableTopicResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ReassignableTopicResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ReassignableTopicResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ReassignableTopicResponse {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ReassignableTopicResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ReassignableTopicResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ReassignableTopicResponse {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let partitions: Vec<ReassignablePartitionResponse> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         ReassignableTopicResponse {
             name,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -676,6 +707,10 @@ impl<'a> MessageView<'a> for AlterPartitionReassignmentsResponseView<'a> {
 
     fn to_message(&self) -> AlterPartitionReassignmentsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> AlterPartitionReassignmentsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -192,17 +192,26 @@ impl<'a> AlterPartitionRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AlterPartitionRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterPartitionRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterPartitionRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterPartitionRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterPartitionRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterPartitionRequest {
         let broker_id: i32 = self.broker_id();
         let broker_epoch: i64 = self.broker_epoch();
-        let topics: Vec<TopicData> = self.topics().iter().map(|x| x.to_owned()).collect();
+        let topics: Vec<TopicData> = self.topics().map_vec(|x| x.owned_with(src));
         AlterPartitionRequest {
             broker_id,
             broker_epoch,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -354,14 +363,27 @@ impl<'a> BrokerStateView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "BrokerEpoch", "int64", 8)
     }
 
-    /// The owned [`BrokerState`]: what the owned decoder returns for the same bytes.
+    /// The owned [`BrokerState`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> BrokerState {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`BrokerState`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> BrokerState {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> BrokerState {
         let broker_id: i32 = self.broker_id();
         let broker_epoch: i64 = self.broker_epoch();
         BrokerState {
             broker_id,
             broker_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -671,16 +693,22 @@ impl<'a> PartitionDataView<'a> {
         span_fixed(self.buf, self.at[5] as usize, "PartitionEpoch", "int32", 4)
     }
 
-    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionData {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionData {
         let partition_index: i32 = self.partition_index();
         let leader_epoch: i32 = self.leader_epoch();
-        let new_isr: Vec<i32> = self.new_isr().iter().collect();
-        let new_isr_with_epochs: Vec<BrokerState> = self
-            .new_isr_with_epochs()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        let new_isr: Vec<i32> = self.new_isr().map_vec(|x| x);
+        let new_isr_with_epochs: Vec<BrokerState> =
+            self.new_isr_with_epochs().map_vec(|x| x.owned_with(src));
         let leader_recovery_state: i8 = self.leader_recovery_state();
         let partition_epoch: i32 = self.partition_epoch();
         PartitionData {
@@ -691,7 +719,7 @@ impl<'a> PartitionDataView<'a> {
             leader_recovery_state,
             partition_epoch,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -918,18 +946,26 @@ impl<'a> TopicDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopicData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopicData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopicData {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopicData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopicData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopicData {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
         let topic_id: Uuid = self.topic_id();
-        let partitions: Vec<PartitionData> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        let partitions: Vec<PartitionData> = self.partitions().map_vec(|x| x.owned_with(src));
         TopicData {
             topic_name,
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -963,6 +999,10 @@ impl<'a> MessageView<'a> for AlterPartitionRequestView<'a> {
 
     fn to_message(&self) -> AlterPartitionRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> AlterPartitionRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -192,17 +192,26 @@ impl<'a> AlterPartitionResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AlterPartitionResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterPartitionResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterPartitionResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterPartitionResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterPartitionResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterPartitionResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
-        let topics: Vec<TopicData> = self.topics().iter().map(|x| x.to_owned()).collect();
+        let topics: Vec<TopicData> = self.topics().map_vec(|x| x.owned_with(src));
         AlterPartitionResponse {
             throttle_time_ms,
             error_code,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -501,13 +510,22 @@ impl<'a> PartitionDataView<'a> {
         span_fixed(self.buf, self.at[6] as usize, "PartitionEpoch", "int32", 4)
     }
 
-    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionData {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionData {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
         let leader_id: i32 = self.leader_id();
         let leader_epoch: i32 = self.leader_epoch();
-        let isr: Vec<i32> = self.isr().iter().collect();
+        let isr: Vec<i32> = self.isr().map_vec(|x| x);
         let leader_recovery_state: i8 = self.leader_recovery_state();
         let partition_epoch: i32 = self.partition_epoch();
         PartitionData {
@@ -519,7 +537,7 @@ impl<'a> PartitionDataView<'a> {
             leader_recovery_state,
             partition_epoch,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -747,18 +765,26 @@ impl<'a> TopicDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopicData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopicData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopicData {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopicData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopicData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopicData {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
         let topic_id: Uuid = self.topic_id();
-        let partitions: Vec<PartitionData> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        let partitions: Vec<PartitionData> = self.partitions().map_vec(|x| x.owned_with(src));
         TopicData {
             topic_name,
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -792,6 +818,10 @@ impl<'a> MessageView<'a> for AlterPartitionResponseView<'a> {
 
     fn to_message(&self) -> AlterPartitionResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> AlterPartitionResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -156,13 +156,22 @@ impl<'a> AlterReplicaLogDirsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AlterReplicaLogDirsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterReplicaLogDirsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterReplicaLogDirsRequest {
-        let dirs: Vec<AlterReplicaLogDir> = self.dirs().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterReplicaLogDirsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterReplicaLogDirsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterReplicaLogDirsRequest {
+        let dirs: Vec<AlterReplicaLogDir> = self.dirs().map_vec(|x| x.owned_with(src));
         AlterReplicaLogDirsRequest {
             dirs,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -369,16 +378,24 @@ impl<'a> AlterReplicaLogDirView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AlterReplicaLogDir`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterReplicaLogDir`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterReplicaLogDir {
-        let path: BytesStr = owned_str(self.path().as_bytes());
-        let topics: Vec<AlterReplicaLogDirTopic> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterReplicaLogDir`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterReplicaLogDir {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterReplicaLogDir {
+        let path: BytesStr = src.str(self.path().as_bytes());
+        let topics: Vec<AlterReplicaLogDirTopic> = self.topics().map_vec(|x| x.owned_with(src));
         AlterReplicaLogDir {
             path,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -580,15 +597,24 @@ impl<'a> AlterReplicaLogDirTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AlterReplicaLogDirTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterReplicaLogDirTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterReplicaLogDirTopic {
-        let name: BytesStr = owned_str(self.name().as_bytes());
-        let partitions: Vec<i32> = self.partitions().iter().collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterReplicaLogDirTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterReplicaLogDirTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterReplicaLogDirTopic {
+        let name: BytesStr = src.str(self.name().as_bytes());
+        let partitions: Vec<i32> = self.partitions().map_vec(|x| x);
         AlterReplicaLogDirTopic {
             name,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -621,6 +647,10 @@ impl<'a> MessageView<'a> for AlterReplicaLogDirsRequestView<'a> {
 
     fn to_message(&self) -> AlterReplicaLogDirsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> AlterReplicaLogDirsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

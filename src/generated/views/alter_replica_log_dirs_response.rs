@@ -177,16 +177,25 @@ impl<'a> AlterReplicaLogDirsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AlterReplicaLogDirsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterReplicaLogDirsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterReplicaLogDirsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterReplicaLogDirsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterReplicaLogDirsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterReplicaLogDirsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let results: Vec<AlterReplicaLogDirTopicResult> =
-            self.results().iter().map(|x| x.to_owned()).collect();
+            self.results().map_vec(|x| x.owned_with(src));
         AlterReplicaLogDirsResponse {
             throttle_time_ms,
             results,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -343,14 +352,27 @@ impl<'a> AlterReplicaLogDirPartitionResultView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
     }
 
-    /// The owned [`AlterReplicaLogDirPartitionResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterReplicaLogDirPartitionResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterReplicaLogDirPartitionResult {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterReplicaLogDirPartitionResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterReplicaLogDirPartitionResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterReplicaLogDirPartitionResult {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
         AlterReplicaLogDirPartitionResult {
             partition_index,
             error_code,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -555,16 +577,25 @@ impl<'a> AlterReplicaLogDirTopicResultView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AlterReplicaLogDirTopicResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterReplicaLogDirTopicResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterReplicaLogDirTopicResult {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterReplicaLogDirTopicResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterReplicaLogDirTopicResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterReplicaLogDirTopicResult {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
         let partitions: Vec<AlterReplicaLogDirPartitionResult> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         AlterReplicaLogDirTopicResult {
             topic_name,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -597,6 +628,10 @@ impl<'a> MessageView<'a> for AlterReplicaLogDirsResponseView<'a> {
 
     fn to_message(&self) -> AlterReplicaLogDirsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> AlterReplicaLogDirsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -177,16 +177,25 @@ impl<'a> AlterShareGroupOffsetsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AlterShareGroupOffsetsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterShareGroupOffsetsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterShareGroupOffsetsRequest {
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterShareGroupOffsetsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterShareGroupOffsetsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterShareGroupOffsetsRequest {
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
         let topics: Vec<AlterShareGroupOffsetsRequestTopic> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+            self.topics().map_vec(|x| x.owned_with(src));
         AlterShareGroupOffsetsRequest {
             group_id,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -337,14 +346,27 @@ impl<'a> AlterShareGroupOffsetsRequestPartitionView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "StartOffset", "int64", 8)
     }
 
-    /// The owned [`AlterShareGroupOffsetsRequestPartition`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterShareGroupOffsetsRequestPartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterShareGroupOffsetsRequestPartition {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterShareGroupOffsetsRequestPartition`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterShareGroupOffsetsRequestPartition {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterShareGroupOffsetsRequestPartition {
         let partition_index: i32 = self.partition_index();
         let start_offset: i64 = self.start_offset();
         AlterShareGroupOffsetsRequestPartition {
             partition_index,
             start_offset,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -530,16 +552,25 @@ impl<'a> AlterShareGroupOffsetsRequestTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AlterShareGroupOffsetsRequestTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterShareGroupOffsetsRequestTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterShareGroupOffsetsRequestTopic {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterShareGroupOffsetsRequestTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterShareGroupOffsetsRequestTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterShareGroupOffsetsRequestTopic {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
         let partitions: Vec<AlterShareGroupOffsetsRequestPartition> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         AlterShareGroupOffsetsRequestTopic {
             topic_name,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -572,6 +603,10 @@ impl<'a> MessageView<'a> for AlterShareGroupOffsetsRequestView<'a> {
 
     fn to_message(&self) -> AlterShareGroupOffsetsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> AlterShareGroupOffsetsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

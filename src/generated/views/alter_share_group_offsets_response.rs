@@ -212,20 +212,29 @@ impl<'a> AlterShareGroupOffsetsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AlterShareGroupOffsetsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterShareGroupOffsetsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterShareGroupOffsetsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterShareGroupOffsetsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterShareGroupOffsetsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterShareGroupOffsetsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         let responses: Vec<AlterShareGroupOffsetsResponseTopic> =
-            self.responses().iter().map(|x| x.to_owned()).collect();
+            self.responses().map_vec(|x| x.owned_with(src));
         AlterShareGroupOffsetsResponse {
             throttle_time_ms,
             error_code,
             error_message,
             responses,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -400,16 +409,29 @@ impl<'a> AlterShareGroupOffsetsResponsePartitionView<'a> {
         span_str(self.buf, self.at[2] as usize, "ErrorMessage", true, true, 0)
     }
 
-    /// The owned [`AlterShareGroupOffsetsResponsePartition`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterShareGroupOffsetsResponsePartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterShareGroupOffsetsResponsePartition {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterShareGroupOffsetsResponsePartition`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterShareGroupOffsetsResponsePartition {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterShareGroupOffsetsResponsePartition {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         AlterShareGroupOffsetsResponsePartition {
             partition_index,
             error_code,
             error_message,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -618,18 +640,27 @@ impl<'a> AlterShareGroupOffsetsResponseTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AlterShareGroupOffsetsResponseTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterShareGroupOffsetsResponseTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterShareGroupOffsetsResponseTopic {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterShareGroupOffsetsResponseTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterShareGroupOffsetsResponseTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterShareGroupOffsetsResponseTopic {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<AlterShareGroupOffsetsResponsePartition> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         AlterShareGroupOffsetsResponseTopic {
             topic_name,
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -663,6 +694,10 @@ impl<'a> MessageView<'a> for AlterShareGroupOffsetsResponseView<'a> {
 
     fn to_message(&self) -> AlterShareGroupOffsetsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> AlterShareGroupOffsetsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -192,17 +192,26 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AlterUserScramCredentialsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterUserScramCredentialsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterUserScramCredentialsRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterUserScramCredentialsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterUserScramCredentialsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterUserScramCredentialsRequest {
         let deletions: Vec<ScramCredentialDeletion> =
-            self.deletions().iter().map(|x| x.to_owned()).collect();
+            self.deletions().map_vec(|x| x.owned_with(src));
         let upsertions: Vec<ScramCredentialUpsertion> =
-            self.upsertions().iter().map(|x| x.to_owned()).collect();
+            self.upsertions().map_vec(|x| x.owned_with(src));
         AlterUserScramCredentialsRequest {
             deletions,
             upsertions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -366,15 +375,24 @@ impl<'a> ScramCredentialDeletionView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "Mechanism", "int8", 1)
     }
 
-    /// The owned [`ScramCredentialDeletion`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ScramCredentialDeletion`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ScramCredentialDeletion {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ScramCredentialDeletion`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ScramCredentialDeletion {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ScramCredentialDeletion {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let mechanism: i8 = self.mechanism();
         ScramCredentialDeletion {
             name,
             mechanism,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -625,13 +643,22 @@ impl<'a> ScramCredentialUpsertionView<'a> {
         )
     }
 
-    /// The owned [`ScramCredentialUpsertion`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ScramCredentialUpsertion`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ScramCredentialUpsertion {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ScramCredentialUpsertion`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ScramCredentialUpsertion {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ScramCredentialUpsertion {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let mechanism: i8 = self.mechanism();
         let iterations: i32 = self.iterations();
-        let salt: Bytes = Bytes::copy_from_slice(self.salt());
-        let salted_password: Bytes = Bytes::copy_from_slice(self.salted_password());
+        let salt: Bytes = src.bytes(self.salt());
+        let salted_password: Bytes = src.bytes(self.salted_password());
         ScramCredentialUpsertion {
             name,
             mechanism,
@@ -639,7 +666,7 @@ impl<'a> ScramCredentialUpsertionView<'a> {
             salt,
             salted_password,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -675,6 +702,10 @@ impl<'a> MessageView<'a> for AlterUserScramCredentialsRequestView<'a> {
 
     fn to_message(&self) -> AlterUserScramCredentialsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> AlterUserScramCredentialsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -171,16 +171,25 @@ impl<'a> AlterUserScramCredentialsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AlterUserScramCredentialsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterUserScramCredentialsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterUserScramCredentialsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterUserScramCredentialsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterUserScramCredentialsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterUserScramCredentialsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let results: Vec<AlterUserScramCredentialsResult> =
-            self.results().iter().map(|x| x.to_owned()).collect();
+            self.results().map_vec(|x| x.owned_with(src));
         AlterUserScramCredentialsResponse {
             throttle_time_ms,
             results,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -366,17 +375,26 @@ impl<'a> AlterUserScramCredentialsResultView<'a> {
         span_str(self.buf, self.at[2] as usize, "ErrorMessage", true, true, 0)
     }
 
-    /// The owned [`AlterUserScramCredentialsResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AlterUserScramCredentialsResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AlterUserScramCredentialsResult {
-        let user: BytesStr = owned_str(self.user().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AlterUserScramCredentialsResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AlterUserScramCredentialsResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AlterUserScramCredentialsResult {
+        let user: BytesStr = src.str(self.user().as_bytes());
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         AlterUserScramCredentialsResult {
             user,
             error_code,
             error_message,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -410,6 +428,10 @@ impl<'a> MessageView<'a> for AlterUserScramCredentialsResponseView<'a> {
 
     fn to_message(&self) -> AlterUserScramCredentialsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> AlterUserScramCredentialsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

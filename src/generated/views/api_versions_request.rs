@@ -240,12 +240,20 @@ impl<'a> ApiVersionsRequestView<'a> {
         span_fixed(self.buf, self.at[3] as usize, "NodeId", "int32", 4)
     }
 
-    /// The owned [`ApiVersionsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ApiVersionsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ApiVersionsRequest {
-        let client_software_name: BytesStr = owned_str(self.client_software_name().as_bytes());
-        let client_software_version: BytesStr =
-            owned_str(self.client_software_version().as_bytes());
-        let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| owned_str(v.as_bytes()));
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ApiVersionsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ApiVersionsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ApiVersionsRequest {
+        let client_software_name: BytesStr = src.str(self.client_software_name().as_bytes());
+        let client_software_version: BytesStr = src.str(self.client_software_version().as_bytes());
+        let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| src.str(v.as_bytes()));
         let node_id: i32 = self.node_id();
         ApiVersionsRequest {
             client_software_name,
@@ -253,7 +261,7 @@ impl<'a> ApiVersionsRequestView<'a> {
             cluster_id,
             node_id,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -288,6 +296,10 @@ impl<'a> MessageView<'a> for ApiVersionsRequestView<'a> {
 
     fn to_message(&self) -> ApiVersionsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ApiVersionsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -373,23 +373,26 @@ impl<'a> ApiVersionsResponseView<'a> {
         span_fixed(self.buf, self.at[6] as usize, "ZkMigrationReady", "bool", 1)
     }
 
-    /// The owned [`ApiVersionsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ApiVersionsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ApiVersionsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ApiVersionsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ApiVersionsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ApiVersionsResponse {
         let version = self.version;
         let error_code: i16 = self.error_code();
-        let api_keys: Vec<ApiVersion> = self.api_keys().iter().map(|x| x.to_owned()).collect();
+        let api_keys: Vec<ApiVersion> = self.api_keys().map_vec(|x| x.owned_with(src));
         let throttle_time_ms: i32 = self.throttle_time_ms();
-        let supported_features: Vec<SupportedFeatureKey> = self
-            .supported_features()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        let supported_features: Vec<SupportedFeatureKey> =
+            self.supported_features().map_vec(|x| x.owned_with(src));
         let finalized_features_epoch: i64 = self.finalized_features_epoch();
-        let finalized_features: Vec<FinalizedFeatureKey> = self
-            .finalized_features()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        let finalized_features: Vec<FinalizedFeatureKey> =
+            self.finalized_features().map_vec(|x| x.owned_with(src));
         let zk_migration_ready: bool = self.zk_migration_ready();
         let mut tags_present = 0u64;
         if version >= 3 && self.at[3] != NONE && supported_features.is_empty() {
@@ -413,7 +416,7 @@ impl<'a> ApiVersionsResponseView<'a> {
             finalized_features,
             zk_migration_ready,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |tag| {
+                unknown_tags(src, self.buf, self.tags as usize, |tag| {
                     tag == 0 || tag == 1 || tag == 2 || tag == 3
                 }),
                 tags_present,
@@ -599,8 +602,17 @@ impl<'a> ApiVersionView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "MaxVersion", "int16", 2)
     }
 
-    /// The owned [`ApiVersion`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ApiVersion`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ApiVersion {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ApiVersion`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ApiVersion {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ApiVersion {
         let api_key: i16 = self.api_key();
         let min_version: i16 = self.min_version();
         let max_version: i16 = self.max_version();
@@ -608,7 +620,11 @@ impl<'a> ApiVersionView<'a> {
             api_key,
             min_version,
             max_version,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -792,9 +808,18 @@ impl<'a> FinalizedFeatureKeyView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "MinVersionLevel", "int16", 2)
     }
 
-    /// The owned [`FinalizedFeatureKey`]: what the owned decoder returns for the same bytes.
+    /// The owned [`FinalizedFeatureKey`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> FinalizedFeatureKey {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`FinalizedFeatureKey`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> FinalizedFeatureKey {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> FinalizedFeatureKey {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let max_version_level: i16 = self.max_version_level();
         let min_version_level: i16 = self.min_version_level();
         FinalizedFeatureKey {
@@ -802,7 +827,7 @@ impl<'a> FinalizedFeatureKeyView<'a> {
             max_version_level,
             min_version_level,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -989,9 +1014,18 @@ impl<'a> SupportedFeatureKeyView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "MaxVersion", "int16", 2)
     }
 
-    /// The owned [`SupportedFeatureKey`]: what the owned decoder returns for the same bytes.
+    /// The owned [`SupportedFeatureKey`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> SupportedFeatureKey {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`SupportedFeatureKey`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> SupportedFeatureKey {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> SupportedFeatureKey {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let min_version: i16 = self.min_version();
         let max_version: i16 = self.max_version();
         SupportedFeatureKey {
@@ -999,7 +1033,7 @@ impl<'a> SupportedFeatureKeyView<'a> {
             min_version,
             max_version,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1033,6 +1067,10 @@ impl<'a> MessageView<'a> for ApiVersionsResponseView<'a> {
 
     fn to_message(&self) -> ApiVersionsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ApiVersionsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

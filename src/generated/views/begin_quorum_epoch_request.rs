@@ -258,23 +258,29 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`BeginQuorumEpochRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`BeginQuorumEpochRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> BeginQuorumEpochRequest {
-        let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| owned_str(v.as_bytes()));
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`BeginQuorumEpochRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> BeginQuorumEpochRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> BeginQuorumEpochRequest {
+        let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| src.str(v.as_bytes()));
         let voter_id: i32 = self.voter_id();
-        let topics: Vec<TopicData> = self.topics().iter().map(|x| x.to_owned()).collect();
-        let leader_endpoints: Vec<LeaderEndpoint> = self
-            .leader_endpoints()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        let topics: Vec<TopicData> = self.topics().map_vec(|x| x.owned_with(src));
+        let leader_endpoints: Vec<LeaderEndpoint> =
+            self.leader_endpoints().map_vec(|x| x.owned_with(src));
         BeginQuorumEpochRequest {
             cluster_id,
             voter_id,
             topics,
             leader_endpoints,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -469,17 +475,26 @@ impl<'a> LeaderEndpointView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "Port", "uint16", 2)
     }
 
-    /// The owned [`LeaderEndpoint`]: what the owned decoder returns for the same bytes.
+    /// The owned [`LeaderEndpoint`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> LeaderEndpoint {
-        let name: BytesStr = owned_str(self.name().as_bytes());
-        let host: BytesStr = owned_str(self.host().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`LeaderEndpoint`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> LeaderEndpoint {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> LeaderEndpoint {
+        let name: BytesStr = src.str(self.name().as_bytes());
+        let host: BytesStr = src.str(self.host().as_bytes());
         let port: u16 = self.port();
         LeaderEndpoint {
             name,
             host,
             port,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -693,8 +708,17 @@ impl<'a> PartitionDataView<'a> {
         span_fixed(self.buf, self.at[3] as usize, "LeaderEpoch", "int32", 4)
     }
 
-    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionData {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionData {
         let partition_index: i32 = self.partition_index();
         let voter_directory_id: Uuid = self.voter_directory_id();
         let leader_id: i32 = self.leader_id();
@@ -704,7 +728,11 @@ impl<'a> PartitionDataView<'a> {
             voter_directory_id,
             leader_id,
             leader_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -911,16 +939,24 @@ impl<'a> TopicDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopicData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopicData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopicData {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
-        let partitions: Vec<PartitionData> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopicData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopicData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopicData {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
+        let partitions: Vec<PartitionData> = self.partitions().map_vec(|x| x.owned_with(src));
         TopicData {
             topic_name,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -953,6 +989,10 @@ impl<'a> MessageView<'a> for BeginQuorumEpochRequestView<'a> {
 
     fn to_message(&self) -> BeginQuorumEpochRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> BeginQuorumEpochRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -310,17 +310,26 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
         get_array(self.buf, at, true, self.version)
     }
 
-    /// The owned [`BrokerHeartbeatRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`BrokerHeartbeatRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> BrokerHeartbeatRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`BrokerHeartbeatRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> BrokerHeartbeatRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> BrokerHeartbeatRequest {
         let version = self.version;
         let broker_id: i32 = self.broker_id();
         let broker_epoch: i64 = self.broker_epoch();
         let current_metadata_offset: i64 = self.current_metadata_offset();
         let want_fence: bool = self.want_fence();
         let want_shut_down: bool = self.want_shut_down();
-        let offline_log_dirs: Vec<Uuid> = self.offline_log_dirs().iter().collect();
+        let offline_log_dirs: Vec<Uuid> = self.offline_log_dirs().map_vec(|x| x);
         let cordoned_log_dirs: Option<Vec<Uuid>> =
-            self.cordoned_log_dirs().map(|v| v.iter().collect());
+            self.cordoned_log_dirs().map(|v| v.map_vec(|x| x));
         let mut tags_present = 0u64;
         if version >= 1 && self.at[5] != NONE && offline_log_dirs.is_empty() {
             tags_present |= 1 << 0;
@@ -337,7 +346,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
             offline_log_dirs,
             cordoned_log_dirs,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |tag| {
+                unknown_tags(src, self.buf, self.tags as usize, |tag| {
                     tag == 0 && version >= 1 || tag == 1 && version >= 2
                 }),
                 tags_present,
@@ -377,6 +386,10 @@ impl<'a> MessageView<'a> for BrokerHeartbeatRequestView<'a> {
 
     fn to_message(&self) -> BrokerHeartbeatRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> BrokerHeartbeatRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -207,8 +207,17 @@ impl<'a> BrokerHeartbeatResponseView<'a> {
         span_fixed(self.buf, self.at[4] as usize, "ShouldShutDown", "bool", 1)
     }
 
-    /// The owned [`BrokerHeartbeatResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`BrokerHeartbeatResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> BrokerHeartbeatResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`BrokerHeartbeatResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> BrokerHeartbeatResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> BrokerHeartbeatResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let is_caught_up: bool = self.is_caught_up();
@@ -220,7 +229,11 @@ impl<'a> BrokerHeartbeatResponseView<'a> {
             is_caught_up,
             is_fenced,
             should_shut_down,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -253,6 +266,10 @@ impl<'a> MessageView<'a> for BrokerHeartbeatResponseView<'a> {
 
     fn to_message(&self) -> BrokerHeartbeatResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> BrokerHeartbeatResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

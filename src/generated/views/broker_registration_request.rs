@@ -386,16 +386,25 @@ impl<'a> BrokerRegistrationRequestView<'a> {
         )
     }
 
-    /// The owned [`BrokerRegistrationRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`BrokerRegistrationRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> BrokerRegistrationRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`BrokerRegistrationRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> BrokerRegistrationRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> BrokerRegistrationRequest {
         let broker_id: i32 = self.broker_id();
-        let cluster_id: BytesStr = owned_str(self.cluster_id().as_bytes());
+        let cluster_id: BytesStr = src.str(self.cluster_id().as_bytes());
         let incarnation_id: Uuid = self.incarnation_id();
-        let listeners: Vec<Listener> = self.listeners().iter().map(|x| x.to_owned()).collect();
-        let features: Vec<Feature> = self.features().iter().map(|x| x.to_owned()).collect();
-        let rack: Option<BytesStr> = self.rack().map(|v| owned_str(v.as_bytes()));
+        let listeners: Vec<Listener> = self.listeners().map_vec(|x| x.owned_with(src));
+        let features: Vec<Feature> = self.features().map_vec(|x| x.owned_with(src));
+        let rack: Option<BytesStr> = self.rack().map(|v| src.str(v.as_bytes()));
         let is_migrating_zk_broker: bool = self.is_migrating_zk_broker();
-        let log_dirs: Vec<Uuid> = self.log_dirs().iter().collect();
+        let log_dirs: Vec<Uuid> = self.log_dirs().map_vec(|x| x);
         let previous_broker_epoch: i64 = self.previous_broker_epoch();
         BrokerRegistrationRequest {
             broker_id,
@@ -408,7 +417,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
             log_dirs,
             previous_broker_epoch,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -613,9 +622,18 @@ impl<'a> FeatureView<'a> {
         )
     }
 
-    /// The owned [`Feature`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Feature`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Feature {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Feature`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Feature {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Feature {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let min_supported_version: i16 = self.min_supported_version();
         let max_supported_version: i16 = self.max_supported_version();
         Feature {
@@ -623,7 +641,7 @@ impl<'a> FeatureView<'a> {
             min_supported_version,
             max_supported_version,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -845,10 +863,19 @@ impl<'a> ListenerView<'a> {
         )
     }
 
-    /// The owned [`Listener`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Listener`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Listener {
-        let name: BytesStr = owned_str(self.name().as_bytes());
-        let host: BytesStr = owned_str(self.host().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Listener`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Listener {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Listener {
+        let name: BytesStr = src.str(self.name().as_bytes());
+        let host: BytesStr = src.str(self.host().as_bytes());
         let port: u16 = self.port();
         let security_protocol: i16 = self.security_protocol();
         Listener {
@@ -857,7 +884,7 @@ impl<'a> ListenerView<'a> {
             port,
             security_protocol,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -892,6 +919,10 @@ impl<'a> MessageView<'a> for BrokerRegistrationRequestView<'a> {
 
     fn to_message(&self) -> BrokerRegistrationRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> BrokerRegistrationRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

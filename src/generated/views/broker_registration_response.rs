@@ -164,8 +164,17 @@ impl<'a> BrokerRegistrationResponseView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "BrokerEpoch", "int64", 8)
     }
 
-    /// The owned [`BrokerRegistrationResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`BrokerRegistrationResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> BrokerRegistrationResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`BrokerRegistrationResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> BrokerRegistrationResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> BrokerRegistrationResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let broker_epoch: i64 = self.broker_epoch();
@@ -173,7 +182,11 @@ impl<'a> BrokerRegistrationResponseView<'a> {
             throttle_time_ms,
             error_code,
             broker_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -204,6 +217,10 @@ impl<'a> MessageView<'a> for BrokerRegistrationResponseView<'a> {
 
     fn to_message(&self) -> BrokerRegistrationResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> BrokerRegistrationResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

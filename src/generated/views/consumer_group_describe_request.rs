@@ -175,19 +175,24 @@ impl<'a> ConsumerGroupDescribeRequestView<'a> {
         )
     }
 
-    /// The owned [`ConsumerGroupDescribeRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ConsumerGroupDescribeRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ConsumerGroupDescribeRequest {
-        let group_ids: Vec<BytesStr> = self
-            .group_ids()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ConsumerGroupDescribeRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ConsumerGroupDescribeRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ConsumerGroupDescribeRequest {
+        let group_ids: Vec<BytesStr> = self.group_ids().map_vec(|x| src.str(x.as_bytes()));
         let include_authorized_operations: bool = self.include_authorized_operations();
         ConsumerGroupDescribeRequest {
             group_ids,
             include_authorized_operations,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -223,6 +228,10 @@ impl<'a> MessageView<'a> for ConsumerGroupDescribeRequestView<'a> {
 
     fn to_message(&self) -> ConsumerGroupDescribeRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ConsumerGroupDescribeRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

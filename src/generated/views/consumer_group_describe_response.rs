@@ -170,15 +170,24 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ConsumerGroupDescribeResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ConsumerGroupDescribeResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ConsumerGroupDescribeResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ConsumerGroupDescribeResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ConsumerGroupDescribeResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ConsumerGroupDescribeResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
-        let groups: Vec<DescribedGroup> = self.groups().iter().map(|x| x.to_owned()).collect();
+        let groups: Vec<DescribedGroup> = self.groups().map_vec(|x| x.owned_with(src));
         ConsumerGroupDescribeResponse {
             throttle_time_ms,
             groups,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -357,17 +366,23 @@ impl<'a> AssignmentView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`Assignment`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Assignment`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Assignment {
-        let topic_partitions: Vec<TopicPartitions> = self
-            .topic_partitions()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Assignment`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Assignment {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Assignment {
+        let topic_partitions: Vec<TopicPartitions> =
+            self.topic_partitions().map_vec(|x| x.owned_with(src));
         Assignment {
             topic_partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -736,16 +751,25 @@ impl<'a> DescribedGroupView<'a> {
         )
     }
 
-    /// The owned [`DescribedGroup`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribedGroup`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribedGroup {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribedGroup`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribedGroup {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribedGroup {
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
-        let group_state: BytesStr = owned_str(self.group_state().as_bytes());
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
+        let group_state: BytesStr = src.str(self.group_state().as_bytes());
         let group_epoch: i32 = self.group_epoch();
         let assignment_epoch: i32 = self.assignment_epoch();
-        let assignor_name: BytesStr = owned_str(self.assignor_name().as_bytes());
-        let members: Vec<Member> = self.members().iter().map(|x| x.to_owned()).collect();
+        let assignor_name: BytesStr = src.str(self.assignor_name().as_bytes());
+        let members: Vec<Member> = self.members().map_vec(|x| x.owned_with(src));
         let authorized_operations: i32 = self.authorized_operations();
         DescribedGroup {
             error_code,
@@ -758,7 +782,7 @@ impl<'a> DescribedGroupView<'a> {
             members,
             authorized_operations,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1168,24 +1192,30 @@ impl<'a> MemberView<'a> {
         span_fixed(self.buf, self.at[10] as usize, "MemberType", "int8", 1)
     }
 
-    /// The owned [`Member`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Member`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Member {
-        let member_id: BytesStr = owned_str(self.member_id().as_bytes());
-        let instance_id: Option<BytesStr> = self.instance_id().map(|v| owned_str(v.as_bytes()));
-        let rack_id: Option<BytesStr> = self.rack_id().map(|v| owned_str(v.as_bytes()));
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Member`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Member {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Member {
+        let member_id: BytesStr = src.str(self.member_id().as_bytes());
+        let instance_id: Option<BytesStr> = self.instance_id().map(|v| src.str(v.as_bytes()));
+        let rack_id: Option<BytesStr> = self.rack_id().map(|v| src.str(v.as_bytes()));
         let member_epoch: i32 = self.member_epoch();
-        let client_id: BytesStr = owned_str(self.client_id().as_bytes());
-        let client_host: BytesStr = owned_str(self.client_host().as_bytes());
+        let client_id: BytesStr = src.str(self.client_id().as_bytes());
+        let client_host: BytesStr = src.str(self.client_host().as_bytes());
         let subscribed_topic_names: Vec<BytesStr> = self
             .subscribed_topic_names()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
-        let subscribed_topic_regex: Option<BytesStr> = self
-            .subscribed_topic_regex()
-            .map(|v| owned_str(v.as_bytes()));
-        let assignment: Assignment = self.assignment().to_owned();
-        let target_assignment: Assignment = self.target_assignment().to_owned();
+            .map_vec(|x| src.str(x.as_bytes()));
+        let subscribed_topic_regex: Option<BytesStr> =
+            self.subscribed_topic_regex().map(|v| src.str(v.as_bytes()));
+        let assignment: Assignment = self.assignment().owned_with(src);
+        let target_assignment: Assignment = self.target_assignment().owned_with(src);
         let member_type: i8 = self.member_type();
         Member {
             member_id,
@@ -1200,7 +1230,7 @@ impl<'a> MemberView<'a> {
             target_assignment,
             member_type,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1414,17 +1444,26 @@ impl<'a> TopicPartitionsView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopicPartitions`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopicPartitions`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopicPartitions {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopicPartitions`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopicPartitions {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopicPartitions {
         let topic_id: Uuid = self.topic_id();
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
-        let partitions: Vec<i32> = self.partitions().iter().collect();
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
+        let partitions: Vec<i32> = self.partitions().map_vec(|x| x);
         TopicPartitions {
             topic_id,
             topic_name,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1458,6 +1497,10 @@ impl<'a> MessageView<'a> for ConsumerGroupDescribeResponseView<'a> {
 
     fn to_message(&self) -> ConsumerGroupDescribeResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ConsumerGroupDescribeResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -380,25 +380,33 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
         get_array(self.buf, at, true, self.version)
     }
 
-    /// The owned [`ConsumerGroupHeartbeatRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ConsumerGroupHeartbeatRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ConsumerGroupHeartbeatRequest {
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
-        let member_id: BytesStr = owned_str(self.member_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ConsumerGroupHeartbeatRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ConsumerGroupHeartbeatRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ConsumerGroupHeartbeatRequest {
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
+        let member_id: BytesStr = src.str(self.member_id().as_bytes());
         let member_epoch: i32 = self.member_epoch();
-        let instance_id: Option<BytesStr> = self.instance_id().map(|v| owned_str(v.as_bytes()));
-        let rack_id: Option<BytesStr> = self.rack_id().map(|v| owned_str(v.as_bytes()));
+        let instance_id: Option<BytesStr> = self.instance_id().map(|v| src.str(v.as_bytes()));
+        let rack_id: Option<BytesStr> = self.rack_id().map(|v| src.str(v.as_bytes()));
         let rebalance_timeout_ms: i32 = self.rebalance_timeout_ms();
         let subscribed_topic_names: Option<Vec<BytesStr>> = self
             .subscribed_topic_names()
-            .map(|v| v.iter().map(|x| owned_str(x.as_bytes())).collect());
-        let subscribed_topic_regex: Option<BytesStr> = self
-            .subscribed_topic_regex()
-            .map(|v| owned_str(v.as_bytes()));
+            .map(|v| v.map_vec(|x| src.str(x.as_bytes())));
+        let subscribed_topic_regex: Option<BytesStr> =
+            self.subscribed_topic_regex().map(|v| src.str(v.as_bytes()));
         let server_assignor: Option<BytesStr> =
-            self.server_assignor().map(|v| owned_str(v.as_bytes()));
+            self.server_assignor().map(|v| src.str(v.as_bytes()));
         let topic_partitions: Option<Vec<TopicPartitions>> = self
             .topic_partitions()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
+            .map(|v| v.map_vec(|x| x.owned_with(src)));
         ConsumerGroupHeartbeatRequest {
             group_id,
             member_id,
@@ -411,7 +419,7 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
             server_assignor,
             topic_partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -595,15 +603,24 @@ impl<'a> TopicPartitionsView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopicPartitions`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopicPartitions`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopicPartitions {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopicPartitions`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopicPartitions {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopicPartitions {
         let topic_id: Uuid = self.topic_id();
-        let partitions: Vec<i32> = self.partitions().iter().collect();
+        let partitions: Vec<i32> = self.partitions().map_vec(|x| x);
         TopicPartitions {
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -636,6 +653,10 @@ impl<'a> MessageView<'a> for ConsumerGroupHeartbeatRequestView<'a> {
 
     fn to_message(&self) -> ConsumerGroupHeartbeatRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ConsumerGroupHeartbeatRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

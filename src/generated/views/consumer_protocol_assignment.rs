@@ -144,14 +144,20 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
         span_bytes(self.buf, self.at[1] as usize, "UserData", false, true, 0)
     }
 
-    /// The owned [`ConsumerProtocolAssignment`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ConsumerProtocolAssignment`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ConsumerProtocolAssignment {
-        let assigned_partitions: Vec<TopicPartition> = self
-            .assigned_partitions()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
-        let user_data: Option<Bytes> = self.user_data().map(Bytes::copy_from_slice);
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ConsumerProtocolAssignment`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ConsumerProtocolAssignment {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ConsumerProtocolAssignment {
+        let assigned_partitions: Vec<TopicPartition> =
+            self.assigned_partitions().map_vec(|x| x.owned_with(src));
+        let user_data: Option<Bytes> = self.user_data().map(|v| src.bytes(v));
         ConsumerProtocolAssignment {
             assigned_partitions,
             user_data,
@@ -305,10 +311,19 @@ impl<'a> TopicPartitionView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopicPartition`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopicPartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopicPartition {
-        let topic: BytesStr = owned_str(self.topic().as_bytes());
-        let partitions: Vec<i32> = self.partitions().iter().collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopicPartition`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopicPartition {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopicPartition {
+        let topic: BytesStr = src.str(self.topic().as_bytes());
+        let partitions: Vec<i32> = self.partitions().map_vec(|x| x);
         TopicPartition {
             topic,
             partitions,
@@ -342,6 +357,10 @@ impl<'a> MessageView<'a> for ConsumerProtocolAssignmentView<'a> {
 
     fn to_message(&self) -> ConsumerProtocolAssignment {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ConsumerProtocolAssignment {
+        Self::to_owned_from(self, src)
     }
 }
 

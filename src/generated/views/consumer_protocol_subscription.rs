@@ -239,21 +239,23 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
         span_str(self.buf, self.at[4] as usize, "RackId", false, true, 0)
     }
 
-    /// The owned [`ConsumerProtocolSubscription`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ConsumerProtocolSubscription`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ConsumerProtocolSubscription {
-        let topics: Vec<BytesStr> = self
-            .topics()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
-        let user_data: Option<Bytes> = self.user_data().map(Bytes::copy_from_slice);
-        let owned_partitions: Vec<TopicPartition> = self
-            .owned_partitions()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ConsumerProtocolSubscription`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ConsumerProtocolSubscription {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ConsumerProtocolSubscription {
+        let topics: Vec<BytesStr> = self.topics().map_vec(|x| src.str(x.as_bytes()));
+        let user_data: Option<Bytes> = self.user_data().map(|v| src.bytes(v));
+        let owned_partitions: Vec<TopicPartition> =
+            self.owned_partitions().map_vec(|x| x.owned_with(src));
         let generation_id: i32 = self.generation_id();
-        let rack_id: Option<BytesStr> = self.rack_id().map(|v| owned_str(v.as_bytes()));
+        let rack_id: Option<BytesStr> = self.rack_id().map(|v| src.str(v.as_bytes()));
         ConsumerProtocolSubscription {
             topics,
             user_data,
@@ -413,10 +415,19 @@ impl<'a> TopicPartitionView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopicPartition`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopicPartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopicPartition {
-        let topic: BytesStr = owned_str(self.topic().as_bytes());
-        let partitions: Vec<i32> = self.partitions().iter().collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopicPartition`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopicPartition {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopicPartition {
+        let topic: BytesStr = src.str(self.topic().as_bytes());
+        let partitions: Vec<i32> = self.partitions().map_vec(|x| x);
         TopicPartition {
             topic,
             partitions,
@@ -450,6 +461,10 @@ impl<'a> MessageView<'a> for ConsumerProtocolSubscriptionView<'a> {
 
     fn to_message(&self) -> ConsumerProtocolSubscription {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ConsumerProtocolSubscription {
+        Self::to_owned_from(self, src)
     }
 }
 

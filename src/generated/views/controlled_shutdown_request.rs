@@ -151,14 +151,27 @@ impl<'a> ControlledShutdownRequestView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "BrokerEpoch", "int64", 8)
     }
 
-    /// The owned [`ControlledShutdownRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ControlledShutdownRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ControlledShutdownRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ControlledShutdownRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ControlledShutdownRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ControlledShutdownRequest {
         let broker_id: i32 = self.broker_id();
         let broker_epoch: i64 = self.broker_epoch();
         ControlledShutdownRequest {
             broker_id,
             broker_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -188,6 +201,10 @@ impl<'a> MessageView<'a> for ControlledShutdownRequestView<'a> {
 
     fn to_message(&self) -> ControlledShutdownRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ControlledShutdownRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

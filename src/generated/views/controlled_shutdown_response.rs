@@ -180,19 +180,25 @@ impl<'a> ControlledShutdownResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ControlledShutdownResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ControlledShutdownResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ControlledShutdownResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ControlledShutdownResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ControlledShutdownResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ControlledShutdownResponse {
         let error_code: i16 = self.error_code();
-        let remaining_partitions: Vec<RemainingPartition> = self
-            .remaining_partitions()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        let remaining_partitions: Vec<RemainingPartition> =
+            self.remaining_partitions().map_vec(|x| x.owned_with(src));
         ControlledShutdownResponse {
             error_code,
             remaining_partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -374,15 +380,24 @@ impl<'a> RemainingPartitionView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "PartitionIndex", "int32", 4)
     }
 
-    /// The owned [`RemainingPartition`]: what the owned decoder returns for the same bytes.
+    /// The owned [`RemainingPartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> RemainingPartition {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`RemainingPartition`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> RemainingPartition {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> RemainingPartition {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
         let partition_index: i32 = self.partition_index();
         RemainingPartition {
             topic_name,
             partition_index,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -415,6 +430,10 @@ impl<'a> MessageView<'a> for ControlledShutdownResponseView<'a> {
 
     fn to_message(&self) -> ControlledShutdownResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ControlledShutdownResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -254,13 +254,22 @@ impl<'a> ControllerRegistrationRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ControllerRegistrationRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ControllerRegistrationRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ControllerRegistrationRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ControllerRegistrationRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ControllerRegistrationRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ControllerRegistrationRequest {
         let controller_id: i32 = self.controller_id();
         let incarnation_id: Uuid = self.incarnation_id();
         let zk_migration_ready: bool = self.zk_migration_ready();
-        let listeners: Vec<Listener> = self.listeners().iter().map(|x| x.to_owned()).collect();
-        let features: Vec<Feature> = self.features().iter().map(|x| x.to_owned()).collect();
+        let listeners: Vec<Listener> = self.listeners().map_vec(|x| x.owned_with(src));
+        let features: Vec<Feature> = self.features().map_vec(|x| x.owned_with(src));
         ControllerRegistrationRequest {
             controller_id,
             incarnation_id,
@@ -268,7 +277,7 @@ impl<'a> ControllerRegistrationRequestView<'a> {
             listeners,
             features,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -469,9 +478,18 @@ impl<'a> FeatureView<'a> {
         )
     }
 
-    /// The owned [`Feature`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Feature`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Feature {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Feature`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Feature {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Feature {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let min_supported_version: i16 = self.min_supported_version();
         let max_supported_version: i16 = self.max_supported_version();
         Feature {
@@ -479,7 +497,7 @@ impl<'a> FeatureView<'a> {
             min_supported_version,
             max_supported_version,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -701,10 +719,19 @@ impl<'a> ListenerView<'a> {
         )
     }
 
-    /// The owned [`Listener`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Listener`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Listener {
-        let name: BytesStr = owned_str(self.name().as_bytes());
-        let host: BytesStr = owned_str(self.host().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Listener`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Listener {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Listener {
+        let name: BytesStr = src.str(self.name().as_bytes());
+        let host: BytesStr = src.str(self.host().as_bytes());
         let port: u16 = self.port();
         let security_protocol: i16 = self.security_protocol();
         Listener {
@@ -713,7 +740,7 @@ impl<'a> ListenerView<'a> {
             port,
             security_protocol,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -748,6 +775,10 @@ impl<'a> MessageView<'a> for ControllerRegistrationRequestView<'a> {
 
     fn to_message(&self) -> ControllerRegistrationRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ControllerRegistrationRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -157,13 +157,22 @@ impl<'a> CreateAclsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`CreateAclsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`CreateAclsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> CreateAclsRequest {
-        let creations: Vec<AclCreation> = self.creations().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`CreateAclsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> CreateAclsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> CreateAclsRequest {
+        let creations: Vec<AclCreation> = self.creations().map_vec(|x| x.owned_with(src));
         CreateAclsRequest {
             creations,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -498,13 +507,22 @@ impl<'a> AclCreationView<'a> {
         span_fixed(self.buf, self.at[6] as usize, "PermissionType", "int8", 1)
     }
 
-    /// The owned [`AclCreation`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AclCreation`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AclCreation {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AclCreation`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AclCreation {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AclCreation {
         let resource_type: i8 = self.resource_type();
-        let resource_name: BytesStr = owned_str(self.resource_name().as_bytes());
+        let resource_name: BytesStr = src.str(self.resource_name().as_bytes());
         let resource_pattern_type: i8 = self.resource_pattern_type();
-        let principal: BytesStr = owned_str(self.principal().as_bytes());
-        let host: BytesStr = owned_str(self.host().as_bytes());
+        let principal: BytesStr = src.str(self.principal().as_bytes());
+        let host: BytesStr = src.str(self.host().as_bytes());
         let operation: i8 = self.operation();
         let permission_type: i8 = self.permission_type();
         AclCreation {
@@ -516,7 +534,7 @@ impl<'a> AclCreationView<'a> {
             operation,
             permission_type,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -554,6 +572,10 @@ impl<'a> MessageView<'a> for CreateAclsRequestView<'a> {
 
     fn to_message(&self) -> CreateAclsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> CreateAclsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

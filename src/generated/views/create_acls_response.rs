@@ -178,15 +178,24 @@ impl<'a> CreateAclsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`CreateAclsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`CreateAclsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> CreateAclsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`CreateAclsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> CreateAclsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> CreateAclsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
-        let results: Vec<AclCreationResult> = self.results().iter().map(|x| x.to_owned()).collect();
+        let results: Vec<AclCreationResult> = self.results().map_vec(|x| x.owned_with(src));
         CreateAclsResponse {
             throttle_time_ms,
             results,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -355,14 +364,27 @@ impl<'a> AclCreationResultView<'a> {
         )
     }
 
-    /// The owned [`AclCreationResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AclCreationResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AclCreationResult {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AclCreationResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AclCreationResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AclCreationResult {
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         AclCreationResult {
             error_code,
             error_message,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -392,6 +414,10 @@ impl<'a> MessageView<'a> for CreateAclsResponseView<'a> {
 
     fn to_message(&self) -> CreateAclsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> CreateAclsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

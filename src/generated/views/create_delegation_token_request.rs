@@ -241,14 +241,22 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
         span_fixed(self.buf, self.at[3] as usize, "MaxLifetimeMs", "int64", 8)
     }
 
-    /// The owned [`CreateDelegationTokenRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`CreateDelegationTokenRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> CreateDelegationTokenRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`CreateDelegationTokenRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> CreateDelegationTokenRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> CreateDelegationTokenRequest {
         let owner_principal_type: Option<BytesStr> =
-            self.owner_principal_type().map(|v| owned_str(v.as_bytes()));
+            self.owner_principal_type().map(|v| src.str(v.as_bytes()));
         let owner_principal_name: Option<BytesStr> =
-            self.owner_principal_name().map(|v| owned_str(v.as_bytes()));
-        let renewers: Vec<CreatableRenewers> =
-            self.renewers().iter().map(|x| x.to_owned()).collect();
+            self.owner_principal_name().map(|v| src.str(v.as_bytes()));
+        let renewers: Vec<CreatableRenewers> = self.renewers().map_vec(|x| x.owned_with(src));
         let max_lifetime_ms: i64 = self.max_lifetime_ms();
         CreateDelegationTokenRequest {
             owner_principal_type,
@@ -256,7 +264,7 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
             renewers,
             max_lifetime_ms,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -456,15 +464,24 @@ impl<'a> CreatableRenewersView<'a> {
         )
     }
 
-    /// The owned [`CreatableRenewers`]: what the owned decoder returns for the same bytes.
+    /// The owned [`CreatableRenewers`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> CreatableRenewers {
-        let principal_type: BytesStr = owned_str(self.principal_type().as_bytes());
-        let principal_name: BytesStr = owned_str(self.principal_name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`CreatableRenewers`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> CreatableRenewers {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> CreatableRenewers {
+        let principal_type: BytesStr = src.str(self.principal_type().as_bytes());
+        let principal_name: BytesStr = src.str(self.principal_name().as_bytes());
         CreatableRenewers {
             principal_type,
             principal_name,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -497,6 +514,10 @@ impl<'a> MessageView<'a> for CreateDelegationTokenRequestView<'a> {
 
     fn to_message(&self) -> CreateDelegationTokenRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> CreateDelegationTokenRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

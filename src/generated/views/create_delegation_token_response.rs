@@ -460,20 +460,29 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         span_fixed(self.buf, self.at[10] as usize, "ThrottleTimeMs", "int32", 4)
     }
 
-    /// The owned [`CreateDelegationTokenResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`CreateDelegationTokenResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> CreateDelegationTokenResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`CreateDelegationTokenResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> CreateDelegationTokenResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> CreateDelegationTokenResponse {
         let error_code: i16 = self.error_code();
-        let principal_type: BytesStr = owned_str(self.principal_type().as_bytes());
-        let principal_name: BytesStr = owned_str(self.principal_name().as_bytes());
+        let principal_type: BytesStr = src.str(self.principal_type().as_bytes());
+        let principal_name: BytesStr = src.str(self.principal_name().as_bytes());
         let token_requester_principal_type: BytesStr =
-            owned_str(self.token_requester_principal_type().as_bytes());
+            src.str(self.token_requester_principal_type().as_bytes());
         let token_requester_principal_name: BytesStr =
-            owned_str(self.token_requester_principal_name().as_bytes());
+            src.str(self.token_requester_principal_name().as_bytes());
         let issue_timestamp_ms: i64 = self.issue_timestamp_ms();
         let expiry_timestamp_ms: i64 = self.expiry_timestamp_ms();
         let max_timestamp_ms: i64 = self.max_timestamp_ms();
-        let token_id: BytesStr = owned_str(self.token_id().as_bytes());
-        let hmac: Bytes = Bytes::copy_from_slice(self.hmac());
+        let token_id: BytesStr = src.str(self.token_id().as_bytes());
+        let hmac: Bytes = src.bytes(self.hmac());
         let throttle_time_ms: i32 = self.throttle_time_ms();
         CreateDelegationTokenResponse {
             error_code,
@@ -488,7 +497,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
             hmac,
             throttle_time_ms,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -536,6 +545,10 @@ impl<'a> MessageView<'a> for CreateDelegationTokenResponseView<'a> {
 
     fn to_message(&self) -> CreateDelegationTokenResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> CreateDelegationTokenResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -199,10 +199,18 @@ impl<'a> CreatePartitionsRequestView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "ValidateOnly", "bool", 1)
     }
 
-    /// The owned [`CreatePartitionsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`CreatePartitionsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> CreatePartitionsRequest {
-        let topics: Vec<CreatePartitionsTopic> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`CreatePartitionsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> CreatePartitionsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> CreatePartitionsRequest {
+        let topics: Vec<CreatePartitionsTopic> = self.topics().map_vec(|x| x.owned_with(src));
         let timeout_ms: i32 = self.timeout_ms();
         let validate_only: bool = self.validate_only();
         CreatePartitionsRequest {
@@ -210,7 +218,7 @@ impl<'a> CreatePartitionsRequestView<'a> {
             timeout_ms,
             validate_only,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -375,13 +383,22 @@ impl<'a> CreatePartitionsAssignmentView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`CreatePartitionsAssignment`]: what the owned decoder returns for the same bytes.
+    /// The owned [`CreatePartitionsAssignment`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> CreatePartitionsAssignment {
-        let broker_ids: Vec<i32> = self.broker_ids().iter().collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`CreatePartitionsAssignment`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> CreatePartitionsAssignment {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> CreatePartitionsAssignment {
+        let broker_ids: Vec<i32> = self.broker_ids().map_vec(|x| x);
         CreatePartitionsAssignment {
             broker_ids,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -602,19 +619,27 @@ impl<'a> CreatePartitionsTopicView<'a> {
         get_array(self.buf, at, version >= 2, self.version)
     }
 
-    /// The owned [`CreatePartitionsTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`CreatePartitionsTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> CreatePartitionsTopic {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`CreatePartitionsTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> CreatePartitionsTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> CreatePartitionsTopic {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let count_: i32 = self.count();
-        let assignments: Option<Vec<CreatePartitionsAssignment>> = self
-            .assignments()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
+        let assignments: Option<Vec<CreatePartitionsAssignment>> =
+            self.assignments().map(|v| v.map_vec(|x| x.owned_with(src)));
         CreatePartitionsTopic {
             name,
             count: count_,
             assignments,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -648,6 +673,10 @@ impl<'a> MessageView<'a> for CreatePartitionsRequestView<'a> {
 
     fn to_message(&self) -> CreatePartitionsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> CreatePartitionsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

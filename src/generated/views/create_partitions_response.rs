@@ -178,16 +178,25 @@ impl<'a> CreatePartitionsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`CreatePartitionsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`CreatePartitionsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> CreatePartitionsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`CreatePartitionsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> CreatePartitionsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> CreatePartitionsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let results: Vec<CreatePartitionsTopicResult> =
-            self.results().iter().map(|x| x.to_owned()).collect();
+            self.results().map_vec(|x| x.owned_with(src));
         CreatePartitionsResponse {
             throttle_time_ms,
             results,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -400,17 +409,26 @@ impl<'a> CreatePartitionsTopicResultView<'a> {
         )
     }
 
-    /// The owned [`CreatePartitionsTopicResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`CreatePartitionsTopicResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> CreatePartitionsTopicResult {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`CreatePartitionsTopicResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> CreatePartitionsTopicResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> CreatePartitionsTopicResult {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         CreatePartitionsTopicResult {
             name,
             error_code,
             error_message,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -444,6 +462,10 @@ impl<'a> MessageView<'a> for CreatePartitionsResponseView<'a> {
 
     fn to_message(&self) -> CreatePartitionsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> CreatePartitionsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

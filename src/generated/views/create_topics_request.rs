@@ -203,9 +203,18 @@ impl<'a> CreateTopicsRequestView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "validateOnly", "bool", 1)
     }
 
-    /// The owned [`CreateTopicsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`CreateTopicsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> CreateTopicsRequest {
-        let topics: Vec<CreatableTopic> = self.topics().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`CreateTopicsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> CreateTopicsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> CreateTopicsRequest {
+        let topics: Vec<CreatableTopic> = self.topics().map_vec(|x| x.owned_with(src));
         let timeout_ms: i32 = self.timeout_ms();
         let validate_only: bool = self.validate_only();
         CreateTopicsRequest {
@@ -213,7 +222,7 @@ impl<'a> CreateTopicsRequestView<'a> {
             timeout_ms,
             validate_only,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -400,15 +409,24 @@ impl<'a> CreatableReplicaAssignmentView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`CreatableReplicaAssignment`]: what the owned decoder returns for the same bytes.
+    /// The owned [`CreatableReplicaAssignment`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> CreatableReplicaAssignment {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`CreatableReplicaAssignment`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> CreatableReplicaAssignment {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> CreatableReplicaAssignment {
         let partition_index: i32 = self.partition_index();
-        let broker_ids: Vec<i32> = self.broker_ids().iter().collect();
+        let broker_ids: Vec<i32> = self.broker_ids().map_vec(|x| x);
         CreatableReplicaAssignment {
             partition_index,
             broker_ids,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -714,15 +732,23 @@ impl<'a> CreatableTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`CreatableTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`CreatableTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> CreatableTopic {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`CreatableTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> CreatableTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> CreatableTopic {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let num_partitions: i32 = self.num_partitions();
         let replication_factor: i16 = self.replication_factor();
         let assignments: Vec<CreatableReplicaAssignment> =
-            self.assignments().iter().map(|x| x.to_owned()).collect();
-        let configs: Vec<CreatableTopicConfig> =
-            self.configs().iter().map(|x| x.to_owned()).collect();
+            self.assignments().map_vec(|x| x.owned_with(src));
+        let configs: Vec<CreatableTopicConfig> = self.configs().map_vec(|x| x.owned_with(src));
         CreatableTopic {
             name,
             num_partitions,
@@ -730,7 +756,7 @@ impl<'a> CreatableTopicView<'a> {
             assignments,
             configs,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -924,15 +950,24 @@ impl<'a> CreatableTopicConfigView<'a> {
         )
     }
 
-    /// The owned [`CreatableTopicConfig`]: what the owned decoder returns for the same bytes.
+    /// The owned [`CreatableTopicConfig`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> CreatableTopicConfig {
-        let name: BytesStr = owned_str(self.name().as_bytes());
-        let value: Option<BytesStr> = self.value().map(|v| owned_str(v.as_bytes()));
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`CreatableTopicConfig`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> CreatableTopicConfig {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> CreatableTopicConfig {
+        let name: BytesStr = src.str(self.name().as_bytes());
+        let value: Option<BytesStr> = self.value().map(|v| src.str(v.as_bytes()));
         CreatableTopicConfig {
             name,
             value,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -965,6 +1000,10 @@ impl<'a> MessageView<'a> for CreateTopicsRequestView<'a> {
 
     fn to_message(&self) -> CreateTopicsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> CreateTopicsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -182,16 +182,24 @@ impl<'a> CreateTopicsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`CreateTopicsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`CreateTopicsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> CreateTopicsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`CreateTopicsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> CreateTopicsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> CreateTopicsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
-        let topics: Vec<CreatableTopicResult> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+        let topics: Vec<CreatableTopicResult> = self.topics().map_vec(|x| x.owned_with(src));
         CreateTopicsResponse {
             throttle_time_ms,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -421,10 +429,19 @@ impl<'a> CreatableTopicConfigsView<'a> {
         span_fixed(self.buf, self.at[4] as usize, "IsSensitive", "bool", 1)
     }
 
-    /// The owned [`CreatableTopicConfigs`]: what the owned decoder returns for the same bytes.
+    /// The owned [`CreatableTopicConfigs`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> CreatableTopicConfigs {
-        let name: BytesStr = owned_str(self.name().as_bytes());
-        let value: Option<BytesStr> = self.value().map(|v| owned_str(v.as_bytes()));
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`CreatableTopicConfigs`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> CreatableTopicConfigs {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> CreatableTopicConfigs {
+        let name: BytesStr = src.str(self.name().as_bytes());
+        let value: Option<BytesStr> = self.value().map(|v| src.str(v.as_bytes()));
         let read_only: bool = self.read_only();
         let config_source: i8 = self.config_source();
         let is_sensitive: bool = self.is_sensitive();
@@ -435,7 +452,7 @@ impl<'a> CreatableTopicConfigsView<'a> {
             config_source,
             is_sensitive,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -827,19 +844,27 @@ impl<'a> CreatableTopicResultView<'a> {
         get_array(self.buf, at, true, self.version)
     }
 
-    /// The owned [`CreatableTopicResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`CreatableTopicResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> CreatableTopicResult {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`CreatableTopicResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> CreatableTopicResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> CreatableTopicResult {
         let version = self.version;
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        let name: BytesStr = src.str(self.name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         let topic_config_error_code: i16 = self.topic_config_error_code();
         let num_partitions: i32 = self.num_partitions();
         let replication_factor: i16 = self.replication_factor();
-        let configs: Option<Vec<CreatableTopicConfigs>> = self
-            .configs()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
+        let configs: Option<Vec<CreatableTopicConfigs>> =
+            self.configs().map(|v| v.map_vec(|x| x.owned_with(src)));
         let mut tags_present = 0u64;
         if version >= 5 && self.at[4] != NONE && topic_config_error_code == 0 {
             tags_present |= 1 << 0;
@@ -854,7 +879,7 @@ impl<'a> CreatableTopicResultView<'a> {
             replication_factor,
             configs,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |tag| tag == 0),
+                unknown_tags(src, self.buf, self.tags as usize, |tag| tag == 0),
                 tags_present,
                 self.nulls,
             ),
@@ -893,6 +918,10 @@ impl<'a> MessageView<'a> for CreateTopicsResponseView<'a> {
 
     fn to_message(&self) -> CreateTopicsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> CreateTopicsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -157,13 +157,22 @@ impl<'a> DeleteAclsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DeleteAclsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeleteAclsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeleteAclsRequest {
-        let filters: Vec<DeleteAclsFilter> = self.filters().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeleteAclsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeleteAclsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeleteAclsRequest {
+        let filters: Vec<DeleteAclsFilter> = self.filters().map_vec(|x| x.owned_with(src));
         DeleteAclsRequest {
             filters,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -477,15 +486,24 @@ impl<'a> DeleteAclsFilterView<'a> {
         span_fixed(self.buf, self.at[6] as usize, "PermissionType", "int8", 1)
     }
 
-    /// The owned [`DeleteAclsFilter`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeleteAclsFilter`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeleteAclsFilter {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeleteAclsFilter`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeleteAclsFilter {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeleteAclsFilter {
         let resource_type_filter: i8 = self.resource_type_filter();
         let resource_name_filter: Option<BytesStr> =
-            self.resource_name_filter().map(|v| owned_str(v.as_bytes()));
+            self.resource_name_filter().map(|v| src.str(v.as_bytes()));
         let pattern_type_filter: i8 = self.pattern_type_filter();
         let principal_filter: Option<BytesStr> =
-            self.principal_filter().map(|v| owned_str(v.as_bytes()));
-        let host_filter: Option<BytesStr> = self.host_filter().map(|v| owned_str(v.as_bytes()));
+            self.principal_filter().map(|v| src.str(v.as_bytes()));
+        let host_filter: Option<BytesStr> = self.host_filter().map(|v| src.str(v.as_bytes()));
         let operation: i8 = self.operation();
         let permission_type: i8 = self.permission_type();
         DeleteAclsFilter {
@@ -496,7 +514,11 @@ impl<'a> DeleteAclsFilterView<'a> {
             host_filter,
             operation,
             permission_type,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -531,6 +553,10 @@ impl<'a> MessageView<'a> for DeleteAclsRequestView<'a> {
 
     fn to_message(&self) -> DeleteAclsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DeleteAclsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

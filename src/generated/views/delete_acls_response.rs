@@ -178,16 +178,25 @@ impl<'a> DeleteAclsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DeleteAclsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeleteAclsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeleteAclsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeleteAclsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeleteAclsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeleteAclsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let filter_results: Vec<DeleteAclsFilterResult> =
-            self.filter_results().iter().map(|x| x.to_owned()).collect();
+            self.filter_results().map_vec(|x| x.owned_with(src));
         DeleteAclsResponse {
             throttle_time_ms,
             filter_results,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -410,18 +419,27 @@ impl<'a> DeleteAclsFilterResultView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DeleteAclsFilterResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeleteAclsFilterResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeleteAclsFilterResult {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeleteAclsFilterResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeleteAclsFilterResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeleteAclsFilterResult {
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         let matching_acls: Vec<DeleteAclsMatchingAcl> =
-            self.matching_acls().iter().map(|x| x.to_owned()).collect();
+            self.matching_acls().map_vec(|x| x.owned_with(src));
         DeleteAclsFilterResult {
             error_code,
             error_message,
             matching_acls,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -805,15 +823,24 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
         span_fixed(self.buf, self.at[8] as usize, "PermissionType", "int8", 1)
     }
 
-    /// The owned [`DeleteAclsMatchingAcl`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeleteAclsMatchingAcl`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeleteAclsMatchingAcl {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeleteAclsMatchingAcl`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeleteAclsMatchingAcl {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeleteAclsMatchingAcl {
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         let resource_type: i8 = self.resource_type();
-        let resource_name: BytesStr = owned_str(self.resource_name().as_bytes());
+        let resource_name: BytesStr = src.str(self.resource_name().as_bytes());
         let pattern_type: i8 = self.pattern_type();
-        let principal: BytesStr = owned_str(self.principal().as_bytes());
-        let host: BytesStr = owned_str(self.host().as_bytes());
+        let principal: BytesStr = src.str(self.principal().as_bytes());
+        let host: BytesStr = src.str(self.host().as_bytes());
         let operation: i8 = self.operation();
         let permission_type: i8 = self.permission_type();
         DeleteAclsMatchingAcl {
@@ -827,7 +854,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
             operation,
             permission_type,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -867,6 +894,10 @@ impl<'a> MessageView<'a> for DeleteAclsResponseView<'a> {
 
     fn to_message(&self) -> DeleteAclsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DeleteAclsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

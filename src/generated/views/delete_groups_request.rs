@@ -156,17 +156,22 @@ impl<'a> DeleteGroupsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DeleteGroupsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeleteGroupsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeleteGroupsRequest {
-        let groups_names: Vec<BytesStr> = self
-            .groups_names()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeleteGroupsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeleteGroupsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeleteGroupsRequest {
+        let groups_names: Vec<BytesStr> = self.groups_names().map_vec(|x| src.str(x.as_bytes()));
         DeleteGroupsRequest {
             groups_names,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -198,6 +203,10 @@ impl<'a> MessageView<'a> for DeleteGroupsRequestView<'a> {
 
     fn to_message(&self) -> DeleteGroupsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DeleteGroupsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

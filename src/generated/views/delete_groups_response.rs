@@ -178,16 +178,24 @@ impl<'a> DeleteGroupsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DeleteGroupsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeleteGroupsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeleteGroupsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeleteGroupsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeleteGroupsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeleteGroupsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
-        let results: Vec<DeletableGroupResult> =
-            self.results().iter().map(|x| x.to_owned()).collect();
+        let results: Vec<DeletableGroupResult> = self.results().map_vec(|x| x.owned_with(src));
         DeleteGroupsResponse {
             throttle_time_ms,
             results,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -397,17 +405,26 @@ impl<'a> DeletableGroupResultView<'a> {
         span_str(self.buf, self.at[2] as usize, "ErrorMessage", true, true, 0)
     }
 
-    /// The owned [`DeletableGroupResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeletableGroupResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeletableGroupResult {
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeletableGroupResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeletableGroupResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeletableGroupResult {
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         DeletableGroupResult {
             group_id,
             error_code,
             error_message,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -441,6 +458,10 @@ impl<'a> MessageView<'a> for DeleteGroupsResponseView<'a> {
 
     fn to_message(&self) -> DeleteGroupsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DeleteGroupsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -178,15 +178,24 @@ impl<'a> DeleteRecordsRequestView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "TimeoutMs", "int32", 4)
     }
 
-    /// The owned [`DeleteRecordsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeleteRecordsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeleteRecordsRequest {
-        let topics: Vec<DeleteRecordsTopic> = self.topics().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeleteRecordsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeleteRecordsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeleteRecordsRequest {
+        let topics: Vec<DeleteRecordsTopic> = self.topics().map_vec(|x| x.owned_with(src));
         let timeout_ms: i32 = self.timeout_ms();
         DeleteRecordsRequest {
             topics,
             timeout_ms,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -343,14 +352,27 @@ impl<'a> DeleteRecordsPartitionView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "Offset", "int64", 8)
     }
 
-    /// The owned [`DeleteRecordsPartition`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeleteRecordsPartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeleteRecordsPartition {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeleteRecordsPartition`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeleteRecordsPartition {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeleteRecordsPartition {
         let partition_index: i32 = self.partition_index();
         let offset: i64 = self.offset();
         DeleteRecordsPartition {
             partition_index,
             offset,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -555,16 +577,25 @@ impl<'a> DeleteRecordsTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DeleteRecordsTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeleteRecordsTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeleteRecordsTopic {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeleteRecordsTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeleteRecordsTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeleteRecordsTopic {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let partitions: Vec<DeleteRecordsPartition> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         DeleteRecordsTopic {
             name,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -597,6 +628,10 @@ impl<'a> MessageView<'a> for DeleteRecordsRequestView<'a> {
 
     fn to_message(&self) -> DeleteRecordsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DeleteRecordsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -178,16 +178,24 @@ impl<'a> DeleteRecordsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DeleteRecordsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeleteRecordsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeleteRecordsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeleteRecordsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeleteRecordsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeleteRecordsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
-        let topics: Vec<DeleteRecordsTopicResult> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+        let topics: Vec<DeleteRecordsTopicResult> = self.topics().map_vec(|x| x.owned_with(src));
         DeleteRecordsResponse {
             throttle_time_ms,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -366,8 +374,17 @@ impl<'a> DeleteRecordsPartitionResultView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "ErrorCode", "int16", 2)
     }
 
-    /// The owned [`DeleteRecordsPartitionResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeleteRecordsPartitionResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeleteRecordsPartitionResult {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeleteRecordsPartitionResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeleteRecordsPartitionResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeleteRecordsPartitionResult {
         let partition_index: i32 = self.partition_index();
         let low_watermark: i64 = self.low_watermark();
         let error_code: i16 = self.error_code();
@@ -375,7 +392,11 @@ impl<'a> DeleteRecordsPartitionResultView<'a> {
             partition_index,
             low_watermark,
             error_code,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -581,16 +602,25 @@ impl<'a> DeleteRecordsTopicResultView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DeleteRecordsTopicResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeleteRecordsTopicResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeleteRecordsTopicResult {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeleteRecordsTopicResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeleteRecordsTopicResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeleteRecordsTopicResult {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let partitions: Vec<DeleteRecordsPartitionResult> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         DeleteRecordsTopicResult {
             name,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -623,6 +653,10 @@ impl<'a> MessageView<'a> for DeleteRecordsResponseView<'a> {
 
     fn to_message(&self) -> DeleteRecordsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DeleteRecordsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

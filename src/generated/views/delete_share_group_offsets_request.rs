@@ -177,16 +177,25 @@ impl<'a> DeleteShareGroupOffsetsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DeleteShareGroupOffsetsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeleteShareGroupOffsetsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeleteShareGroupOffsetsRequest {
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeleteShareGroupOffsetsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeleteShareGroupOffsetsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeleteShareGroupOffsetsRequest {
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
         let topics: Vec<DeleteShareGroupOffsetsRequestTopic> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+            self.topics().map_vec(|x| x.owned_with(src));
         DeleteShareGroupOffsetsRequest {
             group_id,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -328,13 +337,22 @@ impl<'a> DeleteShareGroupOffsetsRequestTopicView<'a> {
         span_str(self.buf, self.at[0] as usize, "TopicName", true, false, 0)
     }
 
-    /// The owned [`DeleteShareGroupOffsetsRequestTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeleteShareGroupOffsetsRequestTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeleteShareGroupOffsetsRequestTopic {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeleteShareGroupOffsetsRequestTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeleteShareGroupOffsetsRequestTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeleteShareGroupOffsetsRequestTopic {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
         DeleteShareGroupOffsetsRequestTopic {
             topic_name,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -366,6 +384,10 @@ impl<'a> MessageView<'a> for DeleteShareGroupOffsetsRequestView<'a> {
 
     fn to_message(&self) -> DeleteShareGroupOffsetsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DeleteShareGroupOffsetsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -212,20 +212,29 @@ impl<'a> DeleteShareGroupOffsetsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DeleteShareGroupOffsetsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeleteShareGroupOffsetsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeleteShareGroupOffsetsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeleteShareGroupOffsetsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeleteShareGroupOffsetsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeleteShareGroupOffsetsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         let responses: Vec<DeleteShareGroupOffsetsResponseTopic> =
-            self.responses().iter().map(|x| x.to_owned()).collect();
+            self.responses().map_vec(|x| x.owned_with(src));
         DeleteShareGroupOffsetsResponse {
             throttle_time_ms,
             error_code,
             error_message,
             responses,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -435,19 +444,28 @@ impl<'a> DeleteShareGroupOffsetsResponseTopicView<'a> {
         span_str(self.buf, self.at[3] as usize, "ErrorMessage", true, true, 0)
     }
 
-    /// The owned [`DeleteShareGroupOffsetsResponseTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeleteShareGroupOffsetsResponseTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeleteShareGroupOffsetsResponseTopic {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeleteShareGroupOffsetsResponseTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeleteShareGroupOffsetsResponseTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeleteShareGroupOffsetsResponseTopic {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         DeleteShareGroupOffsetsResponseTopic {
             topic_name,
             topic_id,
             error_code,
             error_message,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -482,6 +500,10 @@ impl<'a> MessageView<'a> for DeleteShareGroupOffsetsResponseView<'a> {
 
     fn to_message(&self) -> DeleteShareGroupOffsetsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DeleteShareGroupOffsetsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

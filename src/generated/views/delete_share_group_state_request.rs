@@ -177,15 +177,24 @@ impl<'a> DeleteShareGroupStateRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DeleteShareGroupStateRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeleteShareGroupStateRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeleteShareGroupStateRequest {
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
-        let topics: Vec<DeleteStateData> = self.topics().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeleteShareGroupStateRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeleteShareGroupStateRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeleteShareGroupStateRequest {
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
+        let topics: Vec<DeleteStateData> = self.topics().map_vec(|x| x.owned_with(src));
         DeleteShareGroupStateRequest {
             group_id,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -367,16 +376,24 @@ impl<'a> DeleteStateDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DeleteStateData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeleteStateData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeleteStateData {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeleteStateData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeleteStateData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeleteStateData {
         let topic_id: Uuid = self.topic_id();
-        let partitions: Vec<PartitionData> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        let partitions: Vec<PartitionData> = self.partitions().map_vec(|x| x.owned_with(src));
         DeleteStateData {
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -505,12 +522,25 @@ impl<'a> PartitionDataView<'a> {
         span_fixed(self.buf, self.at[0] as usize, "Partition", "int32", 4)
     }
 
-    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionData {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionData {
         let partition: i32 = self.partition();
         PartitionData {
             partition,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -539,6 +569,10 @@ impl<'a> MessageView<'a> for DeleteShareGroupStateRequestView<'a> {
 
     fn to_message(&self) -> DeleteShareGroupStateRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DeleteShareGroupStateRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

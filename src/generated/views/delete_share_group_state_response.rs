@@ -149,13 +149,22 @@ impl<'a> DeleteShareGroupStateResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DeleteShareGroupStateResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeleteShareGroupStateResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeleteShareGroupStateResponse {
-        let results: Vec<DeleteStateResult> = self.results().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeleteShareGroupStateResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeleteShareGroupStateResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeleteShareGroupStateResponse {
+        let results: Vec<DeleteStateResult> = self.results().map_vec(|x| x.owned_with(src));
         DeleteShareGroupStateResponse {
             results,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -336,16 +345,24 @@ impl<'a> DeleteStateResultView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DeleteStateResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeleteStateResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeleteStateResult {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeleteStateResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeleteStateResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeleteStateResult {
         let topic_id: Uuid = self.topic_id();
-        let partitions: Vec<PartitionResult> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        let partitions: Vec<PartitionResult> = self.partitions().map_vec(|x| x.owned_with(src));
         DeleteStateResult {
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -518,16 +535,29 @@ impl<'a> PartitionResultView<'a> {
         span_str(self.buf, self.at[2] as usize, "ErrorMessage", true, true, 0)
     }
 
-    /// The owned [`PartitionResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionResult {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionResult {
         let partition: i32 = self.partition();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         PartitionResult {
             partition,
             error_code,
             error_message,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -558,6 +588,10 @@ impl<'a> MessageView<'a> for DeleteShareGroupStateResponseView<'a> {
 
     fn to_message(&self) -> DeleteShareGroupStateResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DeleteShareGroupStateResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

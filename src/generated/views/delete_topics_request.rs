@@ -227,21 +227,26 @@ impl<'a> DeleteTopicsRequestView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "TimeoutMs", "int32", 4)
     }
 
-    /// The owned [`DeleteTopicsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeleteTopicsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeleteTopicsRequest {
-        let topics: Vec<DeleteTopicState> = self.topics().iter().map(|x| x.to_owned()).collect();
-        let topic_names: Vec<BytesStr> = self
-            .topic_names()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeleteTopicsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeleteTopicsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeleteTopicsRequest {
+        let topics: Vec<DeleteTopicState> = self.topics().map_vec(|x| x.owned_with(src));
+        let topic_names: Vec<BytesStr> = self.topic_names().map_vec(|x| src.str(x.as_bytes()));
         let timeout_ms: i32 = self.timeout_ms();
         DeleteTopicsRequest {
             topics,
             topic_names,
             timeout_ms,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -393,14 +398,27 @@ impl<'a> DeleteTopicStateView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
     }
 
-    /// The owned [`DeleteTopicState`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeleteTopicState`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeleteTopicState {
-        let name: Option<BytesStr> = self.name().map(|v| owned_str(v.as_bytes()));
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeleteTopicState`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeleteTopicState {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeleteTopicState {
+        let name: Option<BytesStr> = self.name().map(|v| src.str(v.as_bytes()));
         let topic_id: Uuid = self.topic_id();
         DeleteTopicState {
             name,
             topic_id,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -430,6 +448,10 @@ impl<'a> MessageView<'a> for DeleteTopicsRequestView<'a> {
 
     fn to_message(&self) -> DeleteTopicsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DeleteTopicsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -182,16 +182,24 @@ impl<'a> DeleteTopicsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DeleteTopicsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeleteTopicsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeleteTopicsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeleteTopicsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeleteTopicsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeleteTopicsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
-        let responses: Vec<DeletableTopicResult> =
-            self.responses().iter().map(|x| x.to_owned()).collect();
+        let responses: Vec<DeletableTopicResult> = self.responses().map_vec(|x| x.owned_with(src));
         DeleteTopicsResponse {
             throttle_time_ms,
             responses,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -429,19 +437,28 @@ impl<'a> DeletableTopicResultView<'a> {
         span_str(self.buf, self.at[3] as usize, "ErrorMessage", true, true, 0)
     }
 
-    /// The owned [`DeletableTopicResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DeletableTopicResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DeletableTopicResult {
-        let name: Option<BytesStr> = self.name().map(|v| owned_str(v.as_bytes()));
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DeletableTopicResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DeletableTopicResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DeletableTopicResult {
+        let name: Option<BytesStr> = self.name().map(|v| src.str(v.as_bytes()));
         let topic_id: Uuid = self.topic_id();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         DeletableTopicResult {
             name,
             topic_id,
             error_code,
             error_message,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -476,6 +493,10 @@ impl<'a> MessageView<'a> for DeleteTopicsResponseView<'a> {
 
     fn to_message(&self) -> DeleteTopicsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DeleteTopicsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

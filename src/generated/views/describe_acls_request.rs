@@ -298,15 +298,24 @@ impl<'a> DescribeAclsRequestView<'a> {
         span_fixed(self.buf, self.at[6] as usize, "PermissionType", "int8", 1)
     }
 
-    /// The owned [`DescribeAclsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeAclsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeAclsRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeAclsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeAclsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeAclsRequest {
         let resource_type_filter: i8 = self.resource_type_filter();
         let resource_name_filter: Option<BytesStr> =
-            self.resource_name_filter().map(|v| owned_str(v.as_bytes()));
+            self.resource_name_filter().map(|v| src.str(v.as_bytes()));
         let pattern_type_filter: i8 = self.pattern_type_filter();
         let principal_filter: Option<BytesStr> =
-            self.principal_filter().map(|v| owned_str(v.as_bytes()));
-        let host_filter: Option<BytesStr> = self.host_filter().map(|v| owned_str(v.as_bytes()));
+            self.principal_filter().map(|v| src.str(v.as_bytes()));
+        let host_filter: Option<BytesStr> = self.host_filter().map(|v| src.str(v.as_bytes()));
         let operation: i8 = self.operation();
         let permission_type: i8 = self.permission_type();
         DescribeAclsRequest {
@@ -317,7 +326,11 @@ impl<'a> DescribeAclsRequestView<'a> {
             host_filter,
             operation,
             permission_type,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -352,6 +365,10 @@ impl<'a> MessageView<'a> for DescribeAclsRequestView<'a> {
 
     fn to_message(&self) -> DescribeAclsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeAclsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

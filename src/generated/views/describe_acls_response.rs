@@ -229,20 +229,28 @@ impl<'a> DescribeAclsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DescribeAclsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeAclsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeAclsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeAclsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeAclsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeAclsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
-        let resources: Vec<DescribeAclsResource> =
-            self.resources().iter().map(|x| x.to_owned()).collect();
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
+        let resources: Vec<DescribeAclsResource> = self.resources().map_vec(|x| x.owned_with(src));
         DescribeAclsResponse {
             throttle_time_ms,
             error_code,
             error_message,
             resources,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -486,10 +494,19 @@ impl<'a> AclDescriptionView<'a> {
         span_fixed(self.buf, self.at[3] as usize, "PermissionType", "int8", 1)
     }
 
-    /// The owned [`AclDescription`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AclDescription`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AclDescription {
-        let principal: BytesStr = owned_str(self.principal().as_bytes());
-        let host: BytesStr = owned_str(self.host().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AclDescription`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AclDescription {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AclDescription {
+        let principal: BytesStr = src.str(self.principal().as_bytes());
+        let host: BytesStr = src.str(self.host().as_bytes());
         let operation: i8 = self.operation();
         let permission_type: i8 = self.permission_type();
         AclDescription {
@@ -498,7 +515,7 @@ impl<'a> AclDescriptionView<'a> {
             operation,
             permission_type,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -758,19 +775,28 @@ impl<'a> DescribeAclsResourceView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DescribeAclsResource`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeAclsResource`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeAclsResource {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeAclsResource`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeAclsResource {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeAclsResource {
         let resource_type: i8 = self.resource_type();
-        let resource_name: BytesStr = owned_str(self.resource_name().as_bytes());
+        let resource_name: BytesStr = src.str(self.resource_name().as_bytes());
         let pattern_type: i8 = self.pattern_type();
-        let acls: Vec<AclDescription> = self.acls().iter().map(|x| x.to_owned()).collect();
+        let acls: Vec<AclDescription> = self.acls().map_vec(|x| x.owned_with(src));
         DescribeAclsResource {
             resource_type,
             resource_name,
             pattern_type,
             acls,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -805,6 +831,10 @@ impl<'a> MessageView<'a> for DescribeAclsResponseView<'a> {
 
     fn to_message(&self) -> DescribeAclsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeAclsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -177,16 +177,24 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "Strict", "bool", 1)
     }
 
-    /// The owned [`DescribeClientQuotasRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeClientQuotasRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeClientQuotasRequest {
-        let components: Vec<ComponentData> =
-            self.components().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeClientQuotasRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeClientQuotasRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeClientQuotasRequest {
+        let components: Vec<ComponentData> = self.components().map_vec(|x| x.owned_with(src));
         let strict: bool = self.strict();
         DescribeClientQuotasRequest {
             components,
             strict,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -399,17 +407,26 @@ impl<'a> ComponentDataView<'a> {
         )
     }
 
-    /// The owned [`ComponentData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ComponentData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ComponentData {
-        let entity_type: BytesStr = owned_str(self.entity_type().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ComponentData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ComponentData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ComponentData {
+        let entity_type: BytesStr = src.str(self.entity_type().as_bytes());
         let match_type: i8 = self.match_type();
-        let r#match: Option<BytesStr> = self.r#match().map(|v| owned_str(v.as_bytes()));
+        let r#match: Option<BytesStr> = self.r#match().map(|v| src.str(v.as_bytes()));
         ComponentData {
             entity_type,
             match_type,
             r#match,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -443,6 +460,10 @@ impl<'a> MessageView<'a> for DescribeClientQuotasRequestView<'a> {
 
     fn to_message(&self) -> DescribeClientQuotasRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeClientQuotasRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

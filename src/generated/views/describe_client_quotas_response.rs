@@ -214,20 +214,32 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
         get_array(self.buf, at, version >= 1, self.version)
     }
 
-    /// The owned [`DescribeClientQuotasResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeClientQuotasResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeClientQuotasResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeClientQuotasResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeClientQuotasResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeClientQuotasResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
-        let entries: Option<Vec<EntryData>> = self
-            .entries()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
+        let entries: Option<Vec<EntryData>> =
+            self.entries().map(|v| v.map_vec(|x| x.owned_with(src)));
         DescribeClientQuotasResponse {
             throttle_time_ms,
             error_code,
             error_message,
             entries,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -417,15 +429,24 @@ impl<'a> EntityDataView<'a> {
         )
     }
 
-    /// The owned [`EntityData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`EntityData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> EntityData {
-        let entity_type: BytesStr = owned_str(self.entity_type().as_bytes());
-        let entity_name: Option<BytesStr> = self.entity_name().map(|v| owned_str(v.as_bytes()));
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`EntityData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> EntityData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> EntityData {
+        let entity_type: BytesStr = src.str(self.entity_type().as_bytes());
+        let entity_name: Option<BytesStr> = self.entity_name().map(|v| src.str(v.as_bytes()));
         EntityData {
             entity_type,
             entity_name,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -643,15 +664,24 @@ impl<'a> EntryDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`EntryData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`EntryData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> EntryData {
-        let entity: Vec<EntityData> = self.entity().iter().map(|x| x.to_owned()).collect();
-        let values: Vec<ValueData> = self.values().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`EntryData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> EntryData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> EntryData {
+        let entity: Vec<EntityData> = self.entity().map_vec(|x| x.owned_with(src));
+        let values: Vec<ValueData> = self.values().map_vec(|x| x.owned_with(src));
         EntryData {
             entity,
             values,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -826,15 +856,24 @@ impl<'a> ValueDataView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "Value", "float64", 8)
     }
 
-    /// The owned [`ValueData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ValueData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ValueData {
-        let key: BytesStr = owned_str(self.key().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ValueData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ValueData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ValueData {
+        let key: BytesStr = src.str(self.key().as_bytes());
         let value: f64 = self.value();
         ValueData {
             key,
             value,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -867,6 +906,10 @@ impl<'a> MessageView<'a> for DescribeClientQuotasResponseView<'a> {
 
     fn to_message(&self) -> DescribeClientQuotasResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeClientQuotasResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

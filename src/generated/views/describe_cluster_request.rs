@@ -186,8 +186,17 @@ impl<'a> DescribeClusterRequestView<'a> {
         )
     }
 
-    /// The owned [`DescribeClusterRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeClusterRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeClusterRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeClusterRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeClusterRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeClusterRequest {
         let include_cluster_authorized_operations: bool =
             self.include_cluster_authorized_operations();
         let endpoint_type: i8 = self.endpoint_type();
@@ -196,7 +205,11 @@ impl<'a> DescribeClusterRequestView<'a> {
             include_cluster_authorized_operations,
             endpoint_type,
             include_fenced_brokers,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -230,6 +243,10 @@ impl<'a> MessageView<'a> for DescribeClusterRequestView<'a> {
 
     fn to_message(&self) -> DescribeClusterRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeClusterRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -314,16 +314,24 @@ impl<'a> DescribeClusterResponseView<'a> {
         )
     }
 
-    /// The owned [`DescribeClusterResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeClusterResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeClusterResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeClusterResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeClusterResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeClusterResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         let endpoint_type: i8 = self.endpoint_type();
-        let cluster_id: BytesStr = owned_str(self.cluster_id().as_bytes());
+        let cluster_id: BytesStr = src.str(self.cluster_id().as_bytes());
         let controller_id: i32 = self.controller_id();
-        let brokers: Vec<DescribeClusterBroker> =
-            self.brokers().iter().map(|x| x.to_owned()).collect();
+        let brokers: Vec<DescribeClusterBroker> = self.brokers().map_vec(|x| x.owned_with(src));
         let cluster_authorized_operations: i32 = self.cluster_authorized_operations();
         DescribeClusterResponse {
             throttle_time_ms,
@@ -335,7 +343,7 @@ impl<'a> DescribeClusterResponseView<'a> {
             brokers,
             cluster_authorized_operations,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -580,12 +588,21 @@ impl<'a> DescribeClusterBrokerView<'a> {
         span_fixed(self.buf, self.at[4] as usize, "IsFenced", "bool", 1)
     }
 
-    /// The owned [`DescribeClusterBroker`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeClusterBroker`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeClusterBroker {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeClusterBroker`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeClusterBroker {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeClusterBroker {
         let broker_id: i32 = self.broker_id();
-        let host: BytesStr = owned_str(self.host().as_bytes());
+        let host: BytesStr = src.str(self.host().as_bytes());
         let port: i32 = self.port();
-        let rack: Option<BytesStr> = self.rack().map(|v| owned_str(v.as_bytes()));
+        let rack: Option<BytesStr> = self.rack().map(|v| src.str(v.as_bytes()));
         let is_fenced: bool = self.is_fenced();
         DescribeClusterBroker {
             broker_id,
@@ -594,7 +611,7 @@ impl<'a> DescribeClusterBrokerView<'a> {
             rack,
             is_fenced,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -630,6 +647,10 @@ impl<'a> MessageView<'a> for DescribeClusterResponseView<'a> {
 
     fn to_message(&self) -> DescribeClusterResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeClusterResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -213,10 +213,19 @@ impl<'a> DescribeConfigsRequestView<'a> {
         )
     }
 
-    /// The owned [`DescribeConfigsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeConfigsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeConfigsRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeConfigsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeConfigsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeConfigsRequest {
         let resources: Vec<DescribeConfigsResource> =
-            self.resources().iter().map(|x| x.to_owned()).collect();
+            self.resources().map_vec(|x| x.owned_with(src));
         let include_synonyms: bool = self.include_synonyms();
         let include_documentation: bool = self.include_documentation();
         DescribeConfigsRequest {
@@ -224,7 +233,7 @@ impl<'a> DescribeConfigsRequestView<'a> {
             include_synonyms,
             include_documentation,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -449,19 +458,28 @@ impl<'a> DescribeConfigsResourceView<'a> {
         get_array(self.buf, at, version >= 4, self.version)
     }
 
-    /// The owned [`DescribeConfigsResource`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeConfigsResource`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeConfigsResource {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeConfigsResource`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeConfigsResource {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeConfigsResource {
         let resource_type: i8 = self.resource_type();
-        let resource_name: BytesStr = owned_str(self.resource_name().as_bytes());
+        let resource_name: BytesStr = src.str(self.resource_name().as_bytes());
         let configuration_keys: Option<Vec<BytesStr>> = self
             .configuration_keys()
-            .map(|v| v.iter().map(|x| owned_str(x.as_bytes())).collect());
+            .map(|v| v.map_vec(|x| src.str(x.as_bytes())));
         DescribeConfigsResource {
             resource_type,
             resource_name,
             configuration_keys,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -495,6 +513,10 @@ impl<'a> MessageView<'a> for DescribeConfigsRequestView<'a> {
 
     fn to_message(&self) -> DescribeConfigsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeConfigsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

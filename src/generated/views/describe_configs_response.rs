@@ -178,16 +178,24 @@ impl<'a> DescribeConfigsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DescribeConfigsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeConfigsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeConfigsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeConfigsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeConfigsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeConfigsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
-        let results: Vec<DescribeConfigsResult> =
-            self.results().iter().map(|x| x.to_owned()).collect();
+        let results: Vec<DescribeConfigsResult> = self.results().map_vec(|x| x.owned_with(src));
         DescribeConfigsResponse {
             throttle_time_ms,
             results,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -597,18 +605,26 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
         )
     }
 
-    /// The owned [`DescribeConfigsResourceResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeConfigsResourceResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeConfigsResourceResult {
-        let name: BytesStr = owned_str(self.name().as_bytes());
-        let value: Option<BytesStr> = self.value().map(|v| owned_str(v.as_bytes()));
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeConfigsResourceResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeConfigsResourceResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeConfigsResourceResult {
+        let name: BytesStr = src.str(self.name().as_bytes());
+        let value: Option<BytesStr> = self.value().map(|v| src.str(v.as_bytes()));
         let read_only: bool = self.read_only();
         let is_default: bool = self.is_default();
         let config_source: i8 = self.config_source();
         let is_sensitive: bool = self.is_sensitive();
-        let synonyms: Vec<DescribeConfigsSynonym> =
-            self.synonyms().iter().map(|x| x.to_owned()).collect();
+        let synonyms: Vec<DescribeConfigsSynonym> = self.synonyms().map_vec(|x| x.owned_with(src));
         let config_type: i8 = self.config_type();
-        let documentation: Option<BytesStr> = self.documentation().map(|v| owned_str(v.as_bytes()));
+        let documentation: Option<BytesStr> = self.documentation().map(|v| src.str(v.as_bytes()));
         DescribeConfigsResourceResult {
             name,
             value,
@@ -620,7 +636,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
             config_type,
             documentation,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -910,14 +926,23 @@ impl<'a> DescribeConfigsResultView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DescribeConfigsResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeConfigsResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeConfigsResult {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeConfigsResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeConfigsResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeConfigsResult {
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         let resource_type: i8 = self.resource_type();
-        let resource_name: BytesStr = owned_str(self.resource_name().as_bytes());
+        let resource_name: BytesStr = src.str(self.resource_name().as_bytes());
         let configs: Vec<DescribeConfigsResourceResult> =
-            self.configs().iter().map(|x| x.to_owned()).collect();
+            self.configs().map_vec(|x| x.owned_with(src));
         DescribeConfigsResult {
             error_code,
             error_message,
@@ -925,7 +950,7 @@ impl<'a> DescribeConfigsResultView<'a> {
             resource_name,
             configs,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1141,17 +1166,26 @@ impl<'a> DescribeConfigsSynonymView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "Source", "int8", 1)
     }
 
-    /// The owned [`DescribeConfigsSynonym`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeConfigsSynonym`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeConfigsSynonym {
-        let name: BytesStr = owned_str(self.name().as_bytes());
-        let value: Option<BytesStr> = self.value().map(|v| owned_str(v.as_bytes()));
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeConfigsSynonym`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeConfigsSynonym {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeConfigsSynonym {
+        let name: BytesStr = src.str(self.name().as_bytes());
+        let value: Option<BytesStr> = self.value().map(|v| src.str(v.as_bytes()));
         let source: i8 = self.source();
         DescribeConfigsSynonym {
             name,
             value,
             source,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1185,6 +1219,10 @@ impl<'a> MessageView<'a> for DescribeConfigsResponseView<'a> {
 
     fn to_message(&self) -> DescribeConfigsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeConfigsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -142,14 +142,26 @@ impl<'a> DescribeDelegationTokenRequestView<'a> {
         get_array(self.buf, at, version >= 2, self.version)
     }
 
-    /// The owned [`DescribeDelegationTokenRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeDelegationTokenRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeDelegationTokenRequest {
-        let owners: Option<Vec<DescribeDelegationTokenOwner>> = self
-            .owners()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeDelegationTokenRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeDelegationTokenRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeDelegationTokenRequest {
+        let owners: Option<Vec<DescribeDelegationTokenOwner>> =
+            self.owners().map(|v| v.map_vec(|x| x.owned_with(src)));
         DescribeDelegationTokenRequest {
             owners,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -343,15 +355,24 @@ impl<'a> DescribeDelegationTokenOwnerView<'a> {
         )
     }
 
-    /// The owned [`DescribeDelegationTokenOwner`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeDelegationTokenOwner`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeDelegationTokenOwner {
-        let principal_type: BytesStr = owned_str(self.principal_type().as_bytes());
-        let principal_name: BytesStr = owned_str(self.principal_name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeDelegationTokenOwner`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeDelegationTokenOwner {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeDelegationTokenOwner {
+        let principal_type: BytesStr = src.str(self.principal_type().as_bytes());
+        let principal_name: BytesStr = src.str(self.principal_name().as_bytes());
         DescribeDelegationTokenOwner {
             principal_type,
             principal_name,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -384,6 +405,10 @@ impl<'a> MessageView<'a> for DescribeDelegationTokenRequestView<'a> {
 
     fn to_message(&self) -> DescribeDelegationTokenRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeDelegationTokenRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

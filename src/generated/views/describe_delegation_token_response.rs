@@ -198,18 +198,26 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "ThrottleTimeMs", "int32", 4)
     }
 
-    /// The owned [`DescribeDelegationTokenResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeDelegationTokenResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeDelegationTokenResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeDelegationTokenResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeDelegationTokenResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeDelegationTokenResponse {
         let error_code: i16 = self.error_code();
-        let tokens: Vec<DescribedDelegationToken> =
-            self.tokens().iter().map(|x| x.to_owned()).collect();
+        let tokens: Vec<DescribedDelegationToken> = self.tokens().map_vec(|x| x.owned_with(src));
         let throttle_time_ms: i32 = self.throttle_time_ms();
         DescribeDelegationTokenResponse {
             error_code,
             tokens,
             throttle_time_ms,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -686,21 +694,30 @@ impl<'a> DescribedDelegationTokenView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DescribedDelegationToken`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribedDelegationToken`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribedDelegationToken {
-        let principal_type: BytesStr = owned_str(self.principal_type().as_bytes());
-        let principal_name: BytesStr = owned_str(self.principal_name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribedDelegationToken`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribedDelegationToken {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribedDelegationToken {
+        let principal_type: BytesStr = src.str(self.principal_type().as_bytes());
+        let principal_name: BytesStr = src.str(self.principal_name().as_bytes());
         let token_requester_principal_type: BytesStr =
-            owned_str(self.token_requester_principal_type().as_bytes());
+            src.str(self.token_requester_principal_type().as_bytes());
         let token_requester_principal_name: BytesStr =
-            owned_str(self.token_requester_principal_name().as_bytes());
+            src.str(self.token_requester_principal_name().as_bytes());
         let issue_timestamp: i64 = self.issue_timestamp();
         let expiry_timestamp: i64 = self.expiry_timestamp();
         let max_timestamp: i64 = self.max_timestamp();
-        let token_id: BytesStr = owned_str(self.token_id().as_bytes());
-        let hmac: Bytes = Bytes::copy_from_slice(self.hmac());
+        let token_id: BytesStr = src.str(self.token_id().as_bytes());
+        let hmac: Bytes = src.bytes(self.hmac());
         let renewers: Vec<DescribedDelegationTokenRenewer> =
-            self.renewers().iter().map(|x| x.to_owned()).collect();
+            self.renewers().map_vec(|x| x.owned_with(src));
         DescribedDelegationToken {
             principal_type,
             principal_name,
@@ -713,7 +730,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
             hmac,
             renewers,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -925,15 +942,24 @@ impl<'a> DescribedDelegationTokenRenewerView<'a> {
         )
     }
 
-    /// The owned [`DescribedDelegationTokenRenewer`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribedDelegationTokenRenewer`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribedDelegationTokenRenewer {
-        let principal_type: BytesStr = owned_str(self.principal_type().as_bytes());
-        let principal_name: BytesStr = owned_str(self.principal_name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribedDelegationTokenRenewer`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribedDelegationTokenRenewer {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribedDelegationTokenRenewer {
+        let principal_type: BytesStr = src.str(self.principal_type().as_bytes());
+        let principal_name: BytesStr = src.str(self.principal_name().as_bytes());
         DescribedDelegationTokenRenewer {
             principal_type,
             principal_name,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -966,6 +992,10 @@ impl<'a> MessageView<'a> for DescribeDelegationTokenResponseView<'a> {
 
     fn to_message(&self) -> DescribeDelegationTokenResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeDelegationTokenResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

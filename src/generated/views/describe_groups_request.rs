@@ -187,19 +187,24 @@ impl<'a> DescribeGroupsRequestView<'a> {
         )
     }
 
-    /// The owned [`DescribeGroupsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeGroupsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeGroupsRequest {
-        let groups: Vec<BytesStr> = self
-            .groups()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeGroupsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeGroupsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeGroupsRequest {
+        let groups: Vec<BytesStr> = self.groups().map_vec(|x| src.str(x.as_bytes()));
         let include_authorized_operations: bool = self.include_authorized_operations();
         DescribeGroupsRequest {
             groups,
             include_authorized_operations,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -235,6 +240,10 @@ impl<'a> MessageView<'a> for DescribeGroupsRequestView<'a> {
 
     fn to_message(&self) -> DescribeGroupsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeGroupsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -182,15 +182,24 @@ impl<'a> DescribeGroupsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DescribeGroupsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeGroupsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeGroupsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeGroupsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeGroupsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeGroupsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
-        let groups: Vec<DescribedGroup> = self.groups().iter().map(|x| x.to_owned()).collect();
+        let groups: Vec<DescribedGroup> = self.groups().map_vec(|x| x.owned_with(src));
         DescribeGroupsResponse {
             throttle_time_ms,
             groups,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -596,16 +605,24 @@ impl<'a> DescribedGroupView<'a> {
         )
     }
 
-    /// The owned [`DescribedGroup`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribedGroup`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribedGroup {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribedGroup`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribedGroup {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribedGroup {
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
-        let group_state: BytesStr = owned_str(self.group_state().as_bytes());
-        let protocol_type: BytesStr = owned_str(self.protocol_type().as_bytes());
-        let protocol_data: BytesStr = owned_str(self.protocol_data().as_bytes());
-        let members: Vec<DescribedGroupMember> =
-            self.members().iter().map(|x| x.to_owned()).collect();
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
+        let group_state: BytesStr = src.str(self.group_state().as_bytes());
+        let protocol_type: BytesStr = src.str(self.protocol_type().as_bytes());
+        let protocol_data: BytesStr = src.str(self.protocol_data().as_bytes());
+        let members: Vec<DescribedGroupMember> = self.members().map_vec(|x| x.owned_with(src));
         let authorized_operations: i32 = self.authorized_operations();
         DescribedGroup {
             error_code,
@@ -617,7 +634,7 @@ impl<'a> DescribedGroupView<'a> {
             members,
             authorized_operations,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -972,15 +989,24 @@ impl<'a> DescribedGroupMemberView<'a> {
         )
     }
 
-    /// The owned [`DescribedGroupMember`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribedGroupMember`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribedGroupMember {
-        let member_id: BytesStr = owned_str(self.member_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribedGroupMember`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribedGroupMember {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribedGroupMember {
+        let member_id: BytesStr = src.str(self.member_id().as_bytes());
         let group_instance_id: Option<BytesStr> =
-            self.group_instance_id().map(|v| owned_str(v.as_bytes()));
-        let client_id: BytesStr = owned_str(self.client_id().as_bytes());
-        let client_host: BytesStr = owned_str(self.client_host().as_bytes());
-        let member_metadata: Bytes = Bytes::copy_from_slice(self.member_metadata());
-        let member_assignment: Bytes = Bytes::copy_from_slice(self.member_assignment());
+            self.group_instance_id().map(|v| src.str(v.as_bytes()));
+        let client_id: BytesStr = src.str(self.client_id().as_bytes());
+        let client_host: BytesStr = src.str(self.client_host().as_bytes());
+        let member_metadata: Bytes = src.bytes(self.member_metadata());
+        let member_assignment: Bytes = src.bytes(self.member_assignment());
         DescribedGroupMember {
             member_id,
             group_instance_id,
@@ -989,7 +1015,7 @@ impl<'a> DescribedGroupMemberView<'a> {
             member_metadata,
             member_assignment,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1026,6 +1052,10 @@ impl<'a> MessageView<'a> for DescribeGroupsResponseView<'a> {
 
     fn to_message(&self) -> DescribeGroupsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeGroupsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

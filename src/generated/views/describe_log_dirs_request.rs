@@ -143,14 +143,26 @@ impl<'a> DescribeLogDirsRequestView<'a> {
         get_array(self.buf, at, version >= 2, self.version)
     }
 
-    /// The owned [`DescribeLogDirsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeLogDirsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeLogDirsRequest {
-        let topics: Option<Vec<DescribableLogDirTopic>> = self
-            .topics()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeLogDirsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeLogDirsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeLogDirsRequest {
+        let topics: Option<Vec<DescribableLogDirTopic>> =
+            self.topics().map(|v| v.map_vec(|x| x.owned_with(src)));
         DescribeLogDirsRequest {
             topics,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -348,15 +360,24 @@ impl<'a> DescribableLogDirTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DescribableLogDirTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribableLogDirTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribableLogDirTopic {
-        let topic: BytesStr = owned_str(self.topic().as_bytes());
-        let partitions: Vec<i32> = self.partitions().iter().collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribableLogDirTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribableLogDirTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribableLogDirTopic {
+        let topic: BytesStr = src.str(self.topic().as_bytes());
+        let partitions: Vec<i32> = self.partitions().map_vec(|x| x);
         DescribableLogDirTopic {
             topic,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -389,6 +410,10 @@ impl<'a> MessageView<'a> for DescribeLogDirsRequestView<'a> {
 
     fn to_message(&self) -> DescribeLogDirsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeLogDirsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

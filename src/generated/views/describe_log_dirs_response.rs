@@ -203,18 +203,26 @@ impl<'a> DescribeLogDirsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DescribeLogDirsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeLogDirsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeLogDirsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeLogDirsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeLogDirsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeLogDirsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
-        let results: Vec<DescribeLogDirsResult> =
-            self.results().iter().map(|x| x.to_owned()).collect();
+        let results: Vec<DescribeLogDirsResult> = self.results().map_vec(|x| x.owned_with(src));
         DescribeLogDirsResponse {
             throttle_time_ms,
             error_code,
             results,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -416,8 +424,17 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
         span_fixed(self.buf, self.at[3] as usize, "IsFutureKey", "bool", 1)
     }
 
-    /// The owned [`DescribeLogDirsPartition`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeLogDirsPartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeLogDirsPartition {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeLogDirsPartition`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeLogDirsPartition {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeLogDirsPartition {
         let partition_index: i32 = self.partition_index();
         let partition_size: i64 = self.partition_size();
         let offset_lag: i64 = self.offset_lag();
@@ -427,7 +444,11 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
             partition_size,
             offset_lag,
             is_future_key,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -740,12 +761,20 @@ impl<'a> DescribeLogDirsResultView<'a> {
         span_fixed(self.buf, self.at[5] as usize, "IsCordoned", "bool", 1)
     }
 
-    /// The owned [`DescribeLogDirsResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeLogDirsResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeLogDirsResult {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeLogDirsResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeLogDirsResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeLogDirsResult {
         let error_code: i16 = self.error_code();
-        let log_dir: BytesStr = owned_str(self.log_dir().as_bytes());
-        let topics: Vec<DescribeLogDirsTopic> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+        let log_dir: BytesStr = src.str(self.log_dir().as_bytes());
+        let topics: Vec<DescribeLogDirsTopic> = self.topics().map_vec(|x| x.owned_with(src));
         let total_bytes: i64 = self.total_bytes();
         let usable_bytes: i64 = self.usable_bytes();
         let is_cordoned: bool = self.is_cordoned();
@@ -757,7 +786,7 @@ impl<'a> DescribeLogDirsResultView<'a> {
             usable_bytes,
             is_cordoned,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -969,16 +998,25 @@ impl<'a> DescribeLogDirsTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DescribeLogDirsTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeLogDirsTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeLogDirsTopic {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeLogDirsTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeLogDirsTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeLogDirsTopic {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let partitions: Vec<DescribeLogDirsPartition> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         DescribeLogDirsTopic {
             name,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1011,6 +1049,10 @@ impl<'a> MessageView<'a> for DescribeLogDirsResponseView<'a> {
 
     fn to_message(&self) -> DescribeLogDirsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeLogDirsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -150,13 +150,22 @@ impl<'a> DescribeProducersRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DescribeProducersRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeProducersRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeProducersRequest {
-        let topics: Vec<TopicRequest> = self.topics().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeProducersRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeProducersRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeProducersRequest {
+        let topics: Vec<TopicRequest> = self.topics().map_vec(|x| x.owned_with(src));
         DescribeProducersRequest {
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -339,15 +348,24 @@ impl<'a> TopicRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopicRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopicRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopicRequest {
-        let name: BytesStr = owned_str(self.name().as_bytes());
-        let partition_indexes: Vec<i32> = self.partition_indexes().iter().collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopicRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopicRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopicRequest {
+        let name: BytesStr = src.str(self.name().as_bytes());
+        let partition_indexes: Vec<i32> = self.partition_indexes().map_vec(|x| x);
         TopicRequest {
             name,
             partition_indexes,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -380,6 +398,10 @@ impl<'a> MessageView<'a> for DescribeProducersRequestView<'a> {
 
     fn to_message(&self) -> DescribeProducersRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeProducersRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

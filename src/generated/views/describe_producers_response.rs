@@ -170,15 +170,24 @@ impl<'a> DescribeProducersResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DescribeProducersResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeProducersResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeProducersResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeProducersResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeProducersResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeProducersResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
-        let topics: Vec<TopicResponse> = self.topics().iter().map(|x| x.to_owned()).collect();
+        let topics: Vec<TopicResponse> = self.topics().map_vec(|x| x.owned_with(src));
         DescribeProducersResponse {
             throttle_time_ms,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -404,23 +413,29 @@ impl<'a> PartitionResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`PartitionResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionResponse {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
-        let active_producers: Vec<ProducerState> = self
-            .active_producers()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
+        let active_producers: Vec<ProducerState> =
+            self.active_producers().map_vec(|x| x.owned_with(src));
         PartitionResponse {
             partition_index,
             error_code,
             error_message,
             active_producers,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -673,8 +688,17 @@ impl<'a> ProducerStateView<'a> {
         )
     }
 
-    /// The owned [`ProducerState`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ProducerState`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ProducerState {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ProducerState`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ProducerState {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ProducerState {
         let producer_id: i64 = self.producer_id();
         let producer_epoch: i32 = self.producer_epoch();
         let last_sequence: i32 = self.last_sequence();
@@ -688,7 +712,11 @@ impl<'a> ProducerStateView<'a> {
             last_timestamp,
             coordinator_epoch,
             current_txn_start_offset,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -878,16 +906,24 @@ impl<'a> TopicResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopicResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopicResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopicResponse {
-        let name: BytesStr = owned_str(self.name().as_bytes());
-        let partitions: Vec<PartitionResponse> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopicResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopicResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopicResponse {
+        let name: BytesStr = src.str(self.name().as_bytes());
+        let partitions: Vec<PartitionResponse> = self.partitions().map_vec(|x| x.owned_with(src));
         TopicResponse {
             name,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -920,6 +956,10 @@ impl<'a> MessageView<'a> for DescribeProducersResponseView<'a> {
 
     fn to_message(&self) -> DescribeProducersResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeProducersResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -150,13 +150,22 @@ impl<'a> DescribeQuorumRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DescribeQuorumRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeQuorumRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeQuorumRequest {
-        let topics: Vec<TopicData> = self.topics().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeQuorumRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeQuorumRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeQuorumRequest {
+        let topics: Vec<TopicData> = self.topics().map_vec(|x| x.owned_with(src));
         DescribeQuorumRequest {
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -284,12 +293,25 @@ impl<'a> PartitionDataView<'a> {
         span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
     }
 
-    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionData {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionData {
         let partition_index: i32 = self.partition_index();
         PartitionData {
             partition_index,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -474,16 +496,24 @@ impl<'a> TopicDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopicData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopicData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopicData {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
-        let partitions: Vec<PartitionData> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopicData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopicData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopicData {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
+        let partitions: Vec<PartitionData> = self.partitions().map_vec(|x| x.owned_with(src));
         TopicData {
             topic_name,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -516,6 +546,10 @@ impl<'a> MessageView<'a> for DescribeQuorumRequestView<'a> {
 
     fn to_message(&self) -> DescribeQuorumRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeQuorumRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -242,19 +242,28 @@ impl<'a> DescribeQuorumResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DescribeQuorumResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeQuorumResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeQuorumResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeQuorumResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeQuorumResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeQuorumResponse {
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
-        let topics: Vec<TopicData> = self.topics().iter().map(|x| x.to_owned()).collect();
-        let nodes: Vec<Node> = self.nodes().iter().map(|x| x.to_owned()).collect();
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
+        let topics: Vec<TopicData> = self.topics().map_vec(|x| x.owned_with(src));
+        let nodes: Vec<Node> = self.nodes().map_vec(|x| x.owned_with(src));
         DescribeQuorumResponse {
             error_code,
             error_message,
             topics,
             nodes,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -449,17 +458,26 @@ impl<'a> ListenerView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "Port", "uint16", 2)
     }
 
-    /// The owned [`Listener`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Listener`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Listener {
-        let name: BytesStr = owned_str(self.name().as_bytes());
-        let host: BytesStr = owned_str(self.host().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Listener`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Listener {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Listener {
+        let name: BytesStr = src.str(self.name().as_bytes());
+        let host: BytesStr = src.str(self.host().as_bytes());
         let port: u16 = self.port();
         Listener {
             name,
             host,
             port,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -642,15 +660,24 @@ impl<'a> NodeView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`Node`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Node`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Node {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Node`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Node {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Node {
         let node_id: i32 = self.node_id();
-        let listeners: Vec<Listener> = self.listeners().iter().map(|x| x.to_owned()).collect();
+        let listeners: Vec<Listener> = self.listeners().map_vec(|x| x.owned_with(src));
         Node {
             node_id,
             listeners,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -995,17 +1022,26 @@ impl<'a> PartitionDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionData {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionData {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         let leader_id: i32 = self.leader_id();
         let leader_epoch: i32 = self.leader_epoch();
         let high_watermark: i64 = self.high_watermark();
         let current_voters: Vec<ReplicaState> =
-            self.current_voters().iter().map(|x| x.to_owned()).collect();
-        let observers: Vec<ReplicaState> = self.observers().iter().map(|x| x.to_owned()).collect();
+            self.current_voters().map_vec(|x| x.owned_with(src));
+        let observers: Vec<ReplicaState> = self.observers().map_vec(|x| x.owned_with(src));
         PartitionData {
             partition_index,
             error_code,
@@ -1016,7 +1052,7 @@ impl<'a> PartitionDataView<'a> {
             current_voters,
             observers,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1275,8 +1311,17 @@ impl<'a> ReplicaStateView<'a> {
         )
     }
 
-    /// The owned [`ReplicaState`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ReplicaState`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ReplicaState {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ReplicaState`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ReplicaState {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ReplicaState {
         let replica_id: i32 = self.replica_id();
         let replica_directory_id: Uuid = self.replica_directory_id();
         let log_end_offset: i64 = self.log_end_offset();
@@ -1288,7 +1333,11 @@ impl<'a> ReplicaStateView<'a> {
             log_end_offset,
             last_fetch_timestamp,
             last_caught_up_timestamp,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -1477,16 +1526,24 @@ impl<'a> TopicDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopicData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopicData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopicData {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
-        let partitions: Vec<PartitionData> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopicData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopicData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopicData {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
+        let partitions: Vec<PartitionData> = self.partitions().map_vec(|x| x.owned_with(src));
         TopicData {
             topic_name,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1519,6 +1576,10 @@ impl<'a> MessageView<'a> for DescribeQuorumResponseView<'a> {
 
     fn to_message(&self) -> DescribeQuorumResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeQuorumResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

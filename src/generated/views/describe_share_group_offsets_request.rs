@@ -150,14 +150,23 @@ impl<'a> DescribeShareGroupOffsetsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DescribeShareGroupOffsetsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeShareGroupOffsetsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeShareGroupOffsetsRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeShareGroupOffsetsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeShareGroupOffsetsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeShareGroupOffsetsRequest {
         let groups: Vec<DescribeShareGroupOffsetsRequestGroup> =
-            self.groups().iter().map(|x| x.to_owned()).collect();
+            self.groups().map_vec(|x| x.owned_with(src));
         DescribeShareGroupOffsetsRequest {
             groups,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -337,17 +346,25 @@ impl<'a> DescribeShareGroupOffsetsRequestGroupView<'a> {
         get_array(self.buf, at, true, self.version)
     }
 
-    /// The owned [`DescribeShareGroupOffsetsRequestGroup`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeShareGroupOffsetsRequestGroup`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeShareGroupOffsetsRequestGroup {
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
-        let topics: Option<Vec<DescribeShareGroupOffsetsRequestTopic>> = self
-            .topics()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeShareGroupOffsetsRequestGroup`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeShareGroupOffsetsRequestGroup {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeShareGroupOffsetsRequestGroup {
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
+        let topics: Option<Vec<DescribeShareGroupOffsetsRequestTopic>> =
+            self.topics().map(|v| v.map_vec(|x| x.owned_with(src)));
         DescribeShareGroupOffsetsRequestGroup {
             group_id,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -530,15 +547,24 @@ impl<'a> DescribeShareGroupOffsetsRequestTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DescribeShareGroupOffsetsRequestTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeShareGroupOffsetsRequestTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeShareGroupOffsetsRequestTopic {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
-        let partitions: Vec<i32> = self.partitions().iter().collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeShareGroupOffsetsRequestTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeShareGroupOffsetsRequestTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeShareGroupOffsetsRequestTopic {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
+        let partitions: Vec<i32> = self.partitions().map_vec(|x| x);
         DescribeShareGroupOffsetsRequestTopic {
             topic_name,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -571,6 +597,10 @@ impl<'a> MessageView<'a> for DescribeShareGroupOffsetsRequestView<'a> {
 
     fn to_message(&self) -> DescribeShareGroupOffsetsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeShareGroupOffsetsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

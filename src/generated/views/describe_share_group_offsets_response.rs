@@ -171,16 +171,25 @@ impl<'a> DescribeShareGroupOffsetsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DescribeShareGroupOffsetsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeShareGroupOffsetsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeShareGroupOffsetsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeShareGroupOffsetsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeShareGroupOffsetsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeShareGroupOffsetsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let groups: Vec<DescribeShareGroupOffsetsResponseGroup> =
-            self.groups().iter().map(|x| x.to_owned()).collect();
+            self.groups().map_vec(|x| x.owned_with(src));
         DescribeShareGroupOffsetsResponse {
             throttle_time_ms,
             groups,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -413,20 +422,29 @@ impl<'a> DescribeShareGroupOffsetsResponseGroupView<'a> {
         span_str(self.buf, self.at[3] as usize, "ErrorMessage", true, true, 0)
     }
 
-    /// The owned [`DescribeShareGroupOffsetsResponseGroup`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeShareGroupOffsetsResponseGroup`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeShareGroupOffsetsResponseGroup {
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeShareGroupOffsetsResponseGroup`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeShareGroupOffsetsResponseGroup {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeShareGroupOffsetsResponseGroup {
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
         let topics: Vec<DescribeShareGroupOffsetsResponseTopic> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+            self.topics().map_vec(|x| x.owned_with(src));
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         DescribeShareGroupOffsetsResponseGroup {
             group_id,
             topics,
             error_code,
             error_message,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -673,14 +691,23 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
         span_str(self.buf, self.at[5] as usize, "ErrorMessage", true, true, 0)
     }
 
-    /// The owned [`DescribeShareGroupOffsetsResponsePartition`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeShareGroupOffsetsResponsePartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeShareGroupOffsetsResponsePartition {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeShareGroupOffsetsResponsePartition`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeShareGroupOffsetsResponsePartition {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeShareGroupOffsetsResponsePartition {
         let partition_index: i32 = self.partition_index();
         let start_offset: i64 = self.start_offset();
         let leader_epoch: i32 = self.leader_epoch();
         let lag: i64 = self.lag();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         DescribeShareGroupOffsetsResponsePartition {
             partition_index,
             start_offset,
@@ -688,7 +715,11 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
             lag,
             error_code,
             error_message,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -900,18 +931,27 @@ impl<'a> DescribeShareGroupOffsetsResponseTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DescribeShareGroupOffsetsResponseTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeShareGroupOffsetsResponseTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeShareGroupOffsetsResponseTopic {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeShareGroupOffsetsResponseTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeShareGroupOffsetsResponseTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeShareGroupOffsetsResponseTopic {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<DescribeShareGroupOffsetsResponsePartition> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         DescribeShareGroupOffsetsResponseTopic {
             topic_name,
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -945,6 +985,10 @@ impl<'a> MessageView<'a> for DescribeShareGroupOffsetsResponseView<'a> {
 
     fn to_message(&self) -> DescribeShareGroupOffsetsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeShareGroupOffsetsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

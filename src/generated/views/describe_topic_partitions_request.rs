@@ -202,17 +202,26 @@ impl<'a> DescribeTopicPartitionsRequestView<'a> {
         }
     }
 
-    /// The owned [`DescribeTopicPartitionsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeTopicPartitionsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeTopicPartitionsRequest {
-        let topics: Vec<TopicRequest> = self.topics().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeTopicPartitionsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeTopicPartitionsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeTopicPartitionsRequest {
+        let topics: Vec<TopicRequest> = self.topics().map_vec(|x| x.owned_with(src));
         let response_partition_limit: i32 = self.response_partition_limit();
-        let cursor: Option<Cursor> = self.cursor().map(|v| v.to_owned());
+        let cursor: Option<Cursor> = self.cursor().map(|v| v.owned_with(src));
         DescribeTopicPartitionsRequest {
             topics,
             response_partition_limit,
             cursor,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -383,15 +392,24 @@ impl<'a> CursorView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "PartitionIndex", "int32", 4)
     }
 
-    /// The owned [`Cursor`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Cursor`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Cursor {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Cursor`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Cursor {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Cursor {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
         let partition_index: i32 = self.partition_index();
         Cursor {
             topic_name,
             partition_index,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -533,13 +551,22 @@ impl<'a> TopicRequestView<'a> {
         span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
     }
 
-    /// The owned [`TopicRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopicRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopicRequest {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopicRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopicRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopicRequest {
+        let name: BytesStr = src.str(self.name().as_bytes());
         TopicRequest {
             name,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -571,6 +598,10 @@ impl<'a> MessageView<'a> for DescribeTopicPartitionsRequestView<'a> {
 
     fn to_message(&self) -> DescribeTopicPartitionsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeTopicPartitionsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

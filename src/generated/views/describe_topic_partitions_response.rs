@@ -196,18 +196,27 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
         }
     }
 
-    /// The owned [`DescribeTopicPartitionsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeTopicPartitionsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeTopicPartitionsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeTopicPartitionsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeTopicPartitionsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeTopicPartitionsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let topics: Vec<DescribeTopicPartitionsResponseTopic> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
-        let next_cursor: Option<Cursor> = self.next_cursor().map(|v| v.to_owned());
+            self.topics().map_vec(|x| x.owned_with(src));
+        let next_cursor: Option<Cursor> = self.next_cursor().map(|v| v.owned_with(src));
         DescribeTopicPartitionsResponse {
             throttle_time_ms,
             topics,
             next_cursor,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -378,15 +387,24 @@ impl<'a> CursorView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "PartitionIndex", "int32", 4)
     }
 
-    /// The owned [`Cursor`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Cursor`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Cursor {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Cursor`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Cursor {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Cursor {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
         let partition_index: i32 = self.partition_index();
         Cursor {
             topic_name,
             partition_index,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -780,18 +798,27 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DescribeTopicPartitionsResponsePartition`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeTopicPartitionsResponsePartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeTopicPartitionsResponsePartition {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeTopicPartitionsResponsePartition`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeTopicPartitionsResponsePartition {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeTopicPartitionsResponsePartition {
         let error_code: i16 = self.error_code();
         let partition_index: i32 = self.partition_index();
         let leader_id: i32 = self.leader_id();
         let leader_epoch: i32 = self.leader_epoch();
-        let replica_nodes: Vec<i32> = self.replica_nodes().iter().collect();
-        let isr_nodes: Vec<i32> = self.isr_nodes().iter().collect();
+        let replica_nodes: Vec<i32> = self.replica_nodes().map_vec(|x| x);
+        let isr_nodes: Vec<i32> = self.isr_nodes().map_vec(|x| x);
         let eligible_leader_replicas: Option<Vec<i32>> =
-            self.eligible_leader_replicas().map(|v| v.iter().collect());
-        let last_known_elr: Option<Vec<i32>> = self.last_known_elr().map(|v| v.iter().collect());
-        let offline_replicas: Vec<i32> = self.offline_replicas().iter().collect();
+            self.eligible_leader_replicas().map(|v| v.map_vec(|x| x));
+        let last_known_elr: Option<Vec<i32>> = self.last_known_elr().map(|v| v.map_vec(|x| x));
+        let offline_replicas: Vec<i32> = self.offline_replicas().map_vec(|x| x);
         DescribeTopicPartitionsResponsePartition {
             error_code,
             partition_index,
@@ -803,7 +830,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
             last_known_elr,
             offline_replicas,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1086,14 +1113,23 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
         )
     }
 
-    /// The owned [`DescribeTopicPartitionsResponseTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeTopicPartitionsResponseTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeTopicPartitionsResponseTopic {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeTopicPartitionsResponseTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeTopicPartitionsResponseTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeTopicPartitionsResponseTopic {
         let error_code: i16 = self.error_code();
-        let name: Option<BytesStr> = self.name().map(|v| owned_str(v.as_bytes()));
+        let name: Option<BytesStr> = self.name().map(|v| src.str(v.as_bytes()));
         let topic_id: Uuid = self.topic_id();
         let is_internal: bool = self.is_internal();
         let partitions: Vec<DescribeTopicPartitionsResponsePartition> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         let topic_authorized_operations: i32 = self.topic_authorized_operations();
         DescribeTopicPartitionsResponseTopic {
             error_code,
@@ -1103,7 +1139,7 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
             partitions,
             topic_authorized_operations,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1143,6 +1179,10 @@ impl<'a> MessageView<'a> for DescribeTopicPartitionsResponseView<'a> {
 
     fn to_message(&self) -> DescribeTopicPartitionsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeTopicPartitionsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

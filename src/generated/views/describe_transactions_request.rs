@@ -148,17 +148,23 @@ impl<'a> DescribeTransactionsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DescribeTransactionsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeTransactionsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeTransactionsRequest {
-        let transactional_ids: Vec<BytesStr> = self
-            .transactional_ids()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeTransactionsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeTransactionsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeTransactionsRequest {
+        let transactional_ids: Vec<BytesStr> =
+            self.transactional_ids().map_vec(|x| src.str(x.as_bytes()));
         DescribeTransactionsRequest {
             transactional_ids,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -190,6 +196,10 @@ impl<'a> MessageView<'a> for DescribeTransactionsRequestView<'a> {
 
     fn to_message(&self) -> DescribeTransactionsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeTransactionsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -170,19 +170,25 @@ impl<'a> DescribeTransactionsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DescribeTransactionsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeTransactionsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeTransactionsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeTransactionsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeTransactionsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeTransactionsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
-        let transaction_states: Vec<TransactionState> = self
-            .transaction_states()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        let transaction_states: Vec<TransactionState> =
+            self.transaction_states().map_vec(|x| x.owned_with(src));
         DescribeTransactionsResponse {
             throttle_time_ms,
             transaction_states,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -365,15 +371,24 @@ impl<'a> TopicDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopicData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopicData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopicData {
-        let topic: BytesStr = owned_str(self.topic().as_bytes());
-        let partitions: Vec<i32> = self.partitions().iter().collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopicData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopicData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopicData {
+        let topic: BytesStr = src.str(self.topic().as_bytes());
+        let partitions: Vec<i32> = self.partitions().map_vec(|x| x);
         TopicData {
             topic,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -727,16 +742,25 @@ impl<'a> TransactionStateView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TransactionState`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TransactionState`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TransactionState {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TransactionState`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TransactionState {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TransactionState {
         let error_code: i16 = self.error_code();
-        let transactional_id: BytesStr = owned_str(self.transactional_id().as_bytes());
-        let transaction_state: BytesStr = owned_str(self.transaction_state().as_bytes());
+        let transactional_id: BytesStr = src.str(self.transactional_id().as_bytes());
+        let transaction_state: BytesStr = src.str(self.transaction_state().as_bytes());
         let transaction_timeout_ms: i32 = self.transaction_timeout_ms();
         let transaction_start_time_ms: i64 = self.transaction_start_time_ms();
         let producer_id: i64 = self.producer_id();
         let producer_epoch: i16 = self.producer_epoch();
-        let topics: Vec<TopicData> = self.topics().iter().map(|x| x.to_owned()).collect();
+        let topics: Vec<TopicData> = self.topics().map_vec(|x| x.owned_with(src));
         TransactionState {
             error_code,
             transactional_id,
@@ -747,7 +771,7 @@ impl<'a> TransactionStateView<'a> {
             producer_epoch,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -789,6 +813,10 @@ impl<'a> MessageView<'a> for DescribeTransactionsResponseView<'a> {
 
     fn to_message(&self) -> DescribeTransactionsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeTransactionsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

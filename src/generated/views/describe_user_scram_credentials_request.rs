@@ -136,14 +136,25 @@ impl<'a> DescribeUserScramCredentialsRequestView<'a> {
         get_array(self.buf, at, true, self.version)
     }
 
-    /// The owned [`DescribeUserScramCredentialsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeUserScramCredentialsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeUserScramCredentialsRequest {
-        let users: Option<Vec<UserName>> = self
-            .users()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeUserScramCredentialsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeUserScramCredentialsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeUserScramCredentialsRequest {
+        let users: Option<Vec<UserName>> = self.users().map(|v| v.map_vec(|x| x.owned_with(src)));
         DescribeUserScramCredentialsRequest {
             users,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -281,13 +292,22 @@ impl<'a> UserNameView<'a> {
         span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
     }
 
-    /// The owned [`UserName`]: what the owned decoder returns for the same bytes.
+    /// The owned [`UserName`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> UserName {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`UserName`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> UserName {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> UserName {
+        let name: BytesStr = src.str(self.name().as_bytes());
         UserName {
             name,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -319,6 +339,10 @@ impl<'a> MessageView<'a> for DescribeUserScramCredentialsRequestView<'a> {
 
     fn to_message(&self) -> DescribeUserScramCredentialsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeUserScramCredentialsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

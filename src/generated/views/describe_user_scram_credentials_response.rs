@@ -213,20 +213,29 @@ impl<'a> DescribeUserScramCredentialsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DescribeUserScramCredentialsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeUserScramCredentialsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeUserScramCredentialsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeUserScramCredentialsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeUserScramCredentialsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeUserScramCredentialsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         let results: Vec<DescribeUserScramCredentialsResult> =
-            self.results().iter().map(|x| x.to_owned()).collect();
+            self.results().map_vec(|x| x.owned_with(src));
         DescribeUserScramCredentialsResponse {
             throttle_time_ms,
             error_code,
             error_message,
             results,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -379,14 +388,27 @@ impl<'a> CredentialInfoView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "Iterations", "int32", 4)
     }
 
-    /// The owned [`CredentialInfo`]: what the owned decoder returns for the same bytes.
+    /// The owned [`CredentialInfo`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> CredentialInfo {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`CredentialInfo`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> CredentialInfo {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> CredentialInfo {
         let mechanism: i8 = self.mechanism();
         let iterations: i32 = self.iterations();
         CredentialInfo {
             mechanism,
             iterations,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -616,23 +638,29 @@ impl<'a> DescribeUserScramCredentialsResultView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`DescribeUserScramCredentialsResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribeUserScramCredentialsResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribeUserScramCredentialsResult {
-        let user: BytesStr = owned_str(self.user().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribeUserScramCredentialsResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribeUserScramCredentialsResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribeUserScramCredentialsResult {
+        let user: BytesStr = src.str(self.user().as_bytes());
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
-        let credential_infos: Vec<CredentialInfo> = self
-            .credential_infos()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
+        let credential_infos: Vec<CredentialInfo> =
+            self.credential_infos().map_vec(|x| x.owned_with(src));
         DescribeUserScramCredentialsResult {
             user,
             error_code,
             error_message,
             credential_infos,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -667,6 +695,10 @@ impl<'a> MessageView<'a> for DescribeUserScramCredentialsResponseView<'a> {
 
     fn to_message(&self) -> DescribeUserScramCredentialsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> DescribeUserScramCredentialsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -189,18 +189,31 @@ impl<'a> ElectLeadersRequestView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "TimeoutMs", "int32", 4)
     }
 
-    /// The owned [`ElectLeadersRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ElectLeadersRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ElectLeadersRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ElectLeadersRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ElectLeadersRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ElectLeadersRequest {
         let election_type: i8 = self.election_type();
         let topic_partitions: Option<Vec<TopicPartitions>> = self
             .topic_partitions()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
+            .map(|v| v.map_vec(|x| x.owned_with(src)));
         let timeout_ms: i32 = self.timeout_ms();
         ElectLeadersRequest {
             election_type,
             topic_partitions,
             timeout_ms,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -400,15 +413,24 @@ impl<'a> TopicPartitionsView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopicPartitions`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopicPartitions`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopicPartitions {
-        let topic: BytesStr = owned_str(self.topic().as_bytes());
-        let partitions: Vec<i32> = self.partitions().iter().collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopicPartitions`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopicPartitions {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopicPartitions {
+        let topic: BytesStr = src.str(self.topic().as_bytes());
+        let partitions: Vec<i32> = self.partitions().map_vec(|x| x);
         TopicPartitions {
             topic,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -441,6 +463,10 @@ impl<'a> MessageView<'a> for ElectLeadersRequestView<'a> {
 
     fn to_message(&self) -> ElectLeadersRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ElectLeadersRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

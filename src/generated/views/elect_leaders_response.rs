@@ -206,21 +206,28 @@ impl<'a> ElectLeadersResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ElectLeadersResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ElectLeadersResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ElectLeadersResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ElectLeadersResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ElectLeadersResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ElectLeadersResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let replica_election_results: Vec<ReplicaElectionResult> = self
             .replica_election_results()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+            .map_vec(|x| x.owned_with(src));
         ElectLeadersResponse {
             throttle_time_ms,
             error_code,
             replica_election_results,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -412,16 +419,29 @@ impl<'a> PartitionResultView<'a> {
         )
     }
 
-    /// The owned [`PartitionResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionResult {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionResult {
         let partition_id: i32 = self.partition_id();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         PartitionResult {
             partition_id,
             error_code,
             error_message,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -627,19 +647,25 @@ impl<'a> ReplicaElectionResultView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ReplicaElectionResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ReplicaElectionResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ReplicaElectionResult {
-        let topic: BytesStr = owned_str(self.topic().as_bytes());
-        let partition_result: Vec<PartitionResult> = self
-            .partition_result()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ReplicaElectionResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ReplicaElectionResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ReplicaElectionResult {
+        let topic: BytesStr = src.str(self.topic().as_bytes());
+        let partition_result: Vec<PartitionResult> =
+            self.partition_result().map_vec(|x| x.owned_with(src));
         ReplicaElectionResult {
             topic,
             partition_result,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -672,6 +698,10 @@ impl<'a> MessageView<'a> for ElectLeadersResponseView<'a> {
 
     fn to_message(&self) -> ElectLeadersResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ElectLeadersResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

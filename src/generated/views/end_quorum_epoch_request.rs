@@ -233,21 +233,27 @@ impl<'a> EndQuorumEpochRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`EndQuorumEpochRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`EndQuorumEpochRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> EndQuorumEpochRequest {
-        let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| owned_str(v.as_bytes()));
-        let topics: Vec<TopicData> = self.topics().iter().map(|x| x.to_owned()).collect();
-        let leader_endpoints: Vec<LeaderEndpoint> = self
-            .leader_endpoints()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`EndQuorumEpochRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> EndQuorumEpochRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> EndQuorumEpochRequest {
+        let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| src.str(v.as_bytes()));
+        let topics: Vec<TopicData> = self.topics().map_vec(|x| x.owned_with(src));
+        let leader_endpoints: Vec<LeaderEndpoint> =
+            self.leader_endpoints().map_vec(|x| x.owned_with(src));
         EndQuorumEpochRequest {
             cluster_id,
             topics,
             leader_endpoints,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -441,17 +447,26 @@ impl<'a> LeaderEndpointView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "Port", "uint16", 2)
     }
 
-    /// The owned [`LeaderEndpoint`]: what the owned decoder returns for the same bytes.
+    /// The owned [`LeaderEndpoint`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> LeaderEndpoint {
-        let name: BytesStr = owned_str(self.name().as_bytes());
-        let host: BytesStr = owned_str(self.host().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`LeaderEndpoint`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> LeaderEndpoint {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> LeaderEndpoint {
+        let name: BytesStr = src.str(self.name().as_bytes());
+        let host: BytesStr = src.str(self.host().as_bytes());
         let port: u16 = self.port();
         LeaderEndpoint {
             name,
             host,
             port,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -738,17 +753,23 @@ impl<'a> PartitionDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionData {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionData {
         let partition_index: i32 = self.partition_index();
         let leader_id: i32 = self.leader_id();
         let leader_epoch: i32 = self.leader_epoch();
-        let preferred_successors: Vec<i32> = self.preferred_successors().iter().collect();
-        let preferred_candidates: Vec<ReplicaInfo> = self
-            .preferred_candidates()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        let preferred_successors: Vec<i32> = self.preferred_successors().map_vec(|x| x);
+        let preferred_candidates: Vec<ReplicaInfo> =
+            self.preferred_candidates().map_vec(|x| x.owned_with(src));
         PartitionData {
             partition_index,
             leader_id,
@@ -756,7 +777,7 @@ impl<'a> PartitionDataView<'a> {
             preferred_successors,
             preferred_candidates,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -916,14 +937,27 @@ impl<'a> ReplicaInfoView<'a> {
         )
     }
 
-    /// The owned [`ReplicaInfo`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ReplicaInfo`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ReplicaInfo {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ReplicaInfo`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ReplicaInfo {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ReplicaInfo {
         let candidate_id: i32 = self.candidate_id();
         let candidate_directory_id: Uuid = self.candidate_directory_id();
         ReplicaInfo {
             candidate_id,
             candidate_directory_id,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -1128,16 +1162,24 @@ impl<'a> TopicDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopicData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopicData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopicData {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
-        let partitions: Vec<PartitionData> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopicData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopicData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopicData {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
+        let partitions: Vec<PartitionData> = self.partitions().map_vec(|x| x.owned_with(src));
         TopicData {
             topic_name,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1170,6 +1212,10 @@ impl<'a> MessageView<'a> for EndQuorumEpochRequestView<'a> {
 
     fn to_message(&self) -> EndQuorumEpochRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> EndQuorumEpochRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -212,9 +212,18 @@ impl<'a> EndTxnRequestView<'a> {
         span_fixed(self.buf, self.at[3] as usize, "Committed", "bool", 1)
     }
 
-    /// The owned [`EndTxnRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`EndTxnRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> EndTxnRequest {
-        let transactional_id: BytesStr = owned_str(self.transactional_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`EndTxnRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> EndTxnRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> EndTxnRequest {
+        let transactional_id: BytesStr = src.str(self.transactional_id().as_bytes());
         let producer_id: i64 = self.producer_id();
         let producer_epoch: i16 = self.producer_epoch();
         let committed: bool = self.committed();
@@ -224,7 +233,7 @@ impl<'a> EndTxnRequestView<'a> {
             producer_epoch,
             committed,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -259,6 +268,10 @@ impl<'a> MessageView<'a> for EndTxnRequestView<'a> {
 
     fn to_message(&self) -> EndTxnRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> EndTxnRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

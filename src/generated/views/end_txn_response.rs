@@ -196,8 +196,17 @@ impl<'a> EndTxnResponseView<'a> {
         span_fixed(self.buf, self.at[3] as usize, "ProducerEpoch", "int16", 2)
     }
 
-    /// The owned [`EndTxnResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`EndTxnResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> EndTxnResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`EndTxnResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> EndTxnResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> EndTxnResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let producer_id: i64 = self.producer_id();
@@ -207,7 +216,11 @@ impl<'a> EndTxnResponseView<'a> {
             error_code,
             producer_id,
             producer_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -239,6 +252,10 @@ impl<'a> MessageView<'a> for EndTxnResponseView<'a> {
 
     fn to_message(&self) -> EndTxnResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> EndTxnResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -197,17 +197,26 @@ impl<'a> EnvelopeRequestView<'a> {
         )
     }
 
-    /// The owned [`EnvelopeRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`EnvelopeRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> EnvelopeRequest {
-        let request_data: Bytes = Bytes::copy_from_slice(self.request_data());
-        let request_principal: Option<Bytes> = self.request_principal().map(Bytes::copy_from_slice);
-        let client_host_address: Bytes = Bytes::copy_from_slice(self.client_host_address());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`EnvelopeRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> EnvelopeRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> EnvelopeRequest {
+        let request_data: Bytes = src.bytes(self.request_data());
+        let request_principal: Option<Bytes> = self.request_principal().map(|v| src.bytes(v));
+        let client_host_address: Bytes = src.bytes(self.client_host_address());
         EnvelopeRequest {
             request_data,
             request_principal,
             client_host_address,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -241,6 +250,10 @@ impl<'a> MessageView<'a> for EnvelopeRequestView<'a> {
 
     fn to_message(&self) -> EnvelopeRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> EnvelopeRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -142,14 +142,27 @@ impl<'a> EnvelopeResponseView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
     }
 
-    /// The owned [`EnvelopeResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`EnvelopeResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> EnvelopeResponse {
-        let response_data: Option<Bytes> = self.response_data().map(Bytes::copy_from_slice);
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`EnvelopeResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> EnvelopeResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> EnvelopeResponse {
+        let response_data: Option<Bytes> = self.response_data().map(|v| src.bytes(v));
         let error_code: i16 = self.error_code();
         EnvelopeResponse {
             response_data,
             error_code,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -179,6 +192,10 @@ impl<'a> MessageView<'a> for EnvelopeResponseView<'a> {
 
     fn to_message(&self) -> EnvelopeResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> EnvelopeResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -177,15 +177,24 @@ impl<'a> ExpireDelegationTokenRequestView<'a> {
         )
     }
 
-    /// The owned [`ExpireDelegationTokenRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ExpireDelegationTokenRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ExpireDelegationTokenRequest {
-        let hmac: Bytes = Bytes::copy_from_slice(self.hmac());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ExpireDelegationTokenRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ExpireDelegationTokenRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ExpireDelegationTokenRequest {
+        let hmac: Bytes = src.bytes(self.hmac());
         let expiry_time_period_ms: i64 = self.expiry_time_period_ms();
         ExpireDelegationTokenRequest {
             hmac,
             expiry_time_period_ms,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -218,6 +227,10 @@ impl<'a> MessageView<'a> for ExpireDelegationTokenRequestView<'a> {
 
     fn to_message(&self) -> ExpireDelegationTokenRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ExpireDelegationTokenRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

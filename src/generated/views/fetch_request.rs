@@ -472,25 +472,31 @@ impl<'a> FetchRequestView<'a> {
         )
     }
 
-    /// The owned [`FetchRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`FetchRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> FetchRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`FetchRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> FetchRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> FetchRequest {
         let version = self.version;
-        let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| owned_str(v.as_bytes()));
+        let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| src.str(v.as_bytes()));
         let replica_id: i32 = self.replica_id();
-        let replica_state: ReplicaState = self.replica_state().to_owned();
+        let replica_state: ReplicaState = self.replica_state().owned_with(src);
         let max_wait_ms: i32 = self.max_wait_ms();
         let min_bytes: i32 = self.min_bytes();
         let max_bytes: i32 = self.max_bytes();
         let isolation_level: i8 = self.isolation_level();
         let session_id: i32 = self.session_id();
         let session_epoch: i32 = self.session_epoch();
-        let topics: Vec<FetchTopic> = self.topics().iter().map(|x| x.to_owned()).collect();
-        let forgotten_topics_data: Vec<ForgottenTopic> = self
-            .forgotten_topics_data()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
-        let rack_id: BytesStr = owned_str(self.rack_id().as_bytes());
+        let topics: Vec<FetchTopic> = self.topics().map_vec(|x| x.owned_with(src));
+        let forgotten_topics_data: Vec<ForgottenTopic> =
+            self.forgotten_topics_data().map_vec(|x| x.owned_with(src));
+        let rack_id: BytesStr = src.str(self.rack_id().as_bytes());
         let mut tags_present = 0u64;
         if version >= 12 && self.at[0] != NONE && cluster_id.is_none() {
             tags_present |= 1 << 0;
@@ -512,7 +518,7 @@ impl<'a> FetchRequestView<'a> {
             forgotten_topics_data,
             rack_id,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |tag| {
+                unknown_tags(src, self.buf, self.tags as usize, |tag| {
                     tag == 0 || tag == 1 && version >= 15
                 }),
                 tags_present,
@@ -875,8 +881,17 @@ impl<'a> FetchPartitionView<'a> {
         span_fixed(self.buf, self.at[7] as usize, "HighWatermark", "int64", 8)
     }
 
-    /// The owned [`FetchPartition`]: what the owned decoder returns for the same bytes.
+    /// The owned [`FetchPartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> FetchPartition {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`FetchPartition`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> FetchPartition {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> FetchPartition {
         let version = self.version;
         let partition: i32 = self.partition();
         let current_leader_epoch: i32 = self.current_leader_epoch();
@@ -903,7 +918,7 @@ impl<'a> FetchPartitionView<'a> {
             replica_directory_id,
             high_watermark,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |tag| {
+                unknown_tags(src, self.buf, self.tags as usize, |tag| {
                     tag == 0 && version >= 17 || tag == 1 && version >= 18
                 }),
                 tags_present,
@@ -1153,18 +1168,26 @@ impl<'a> FetchTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`FetchTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`FetchTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> FetchTopic {
-        let topic: BytesStr = owned_str(self.topic().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`FetchTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> FetchTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> FetchTopic {
+        let topic: BytesStr = src.str(self.topic().as_bytes());
         let topic_id: Uuid = self.topic_id();
-        let partitions: Vec<FetchPartition> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        let partitions: Vec<FetchPartition> = self.partitions().map_vec(|x| x.owned_with(src));
         FetchTopic {
             topic,
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1401,17 +1424,26 @@ impl<'a> ForgottenTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ForgottenTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ForgottenTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ForgottenTopic {
-        let topic: BytesStr = owned_str(self.topic().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ForgottenTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ForgottenTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ForgottenTopic {
+        let topic: BytesStr = src.str(self.topic().as_bytes());
         let topic_id: Uuid = self.topic_id();
-        let partitions: Vec<i32> = self.partitions().iter().collect();
+        let partitions: Vec<i32> = self.partitions().map_vec(|x| x);
         ForgottenTopic {
             topic,
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1581,14 +1613,27 @@ impl<'a> ReplicaStateView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "ReplicaEpoch", "int64", 8)
     }
 
-    /// The owned [`ReplicaState`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ReplicaState`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ReplicaState {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ReplicaState`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ReplicaState {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ReplicaState {
         let replica_id: i32 = self.replica_id();
         let replica_epoch: i64 = self.replica_epoch();
         ReplicaState {
             replica_id,
             replica_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -1618,6 +1663,10 @@ impl<'a> MessageView<'a> for FetchRequestView<'a> {
 
     fn to_message(&self) -> FetchRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> FetchRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

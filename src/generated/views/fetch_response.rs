@@ -280,16 +280,25 @@ impl<'a> FetchResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`FetchResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`FetchResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> FetchResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`FetchResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> FetchResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> FetchResponse {
         let version = self.version;
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let session_id: i32 = self.session_id();
         let responses: Vec<FetchableTopicResponse> =
-            self.responses().iter().map(|x| x.to_owned()).collect();
+            self.responses().map_vec(|x| x.owned_with(src));
         let node_endpoints: Vec<NodeEndpoint> =
-            self.node_endpoints().iter().map(|x| x.to_owned()).collect();
+            self.node_endpoints().map_vec(|x| x.owned_with(src));
         let mut tags_present = 0u64;
         if version >= 16 && self.at[4] != NONE && node_endpoints.is_empty() {
             tags_present |= 1 << 0;
@@ -301,7 +310,7 @@ impl<'a> FetchResponseView<'a> {
             responses,
             node_endpoints,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |tag| {
+                unknown_tags(src, self.buf, self.tags as usize, |tag| {
                     tag == 0 && version >= 16
                 }),
                 tags_present,
@@ -463,14 +472,27 @@ impl<'a> AbortedTransactionView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "FirstOffset", "int64", 8)
     }
 
-    /// The owned [`AbortedTransaction`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AbortedTransaction`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AbortedTransaction {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AbortedTransaction`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AbortedTransaction {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AbortedTransaction {
         let producer_id: i64 = self.producer_id();
         let first_offset: i64 = self.first_offset();
         AbortedTransaction {
             producer_id,
             first_offset,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -636,14 +658,27 @@ impl<'a> EpochEndOffsetView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "EndOffset", "int64", 8)
     }
 
-    /// The owned [`EpochEndOffset`]: what the owned decoder returns for the same bytes.
+    /// The owned [`EpochEndOffset`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> EpochEndOffset {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`EpochEndOffset`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> EpochEndOffset {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> EpochEndOffset {
         let epoch: i32 = self.epoch();
         let end_offset: i64 = self.end_offset();
         EpochEndOffset {
             epoch,
             end_offset,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -882,18 +917,26 @@ impl<'a> FetchableTopicResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`FetchableTopicResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`FetchableTopicResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> FetchableTopicResponse {
-        let topic: BytesStr = owned_str(self.topic().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`FetchableTopicResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> FetchableTopicResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> FetchableTopicResponse {
+        let topic: BytesStr = src.str(self.topic().as_bytes());
         let topic_id: Uuid = self.topic_id();
-        let partitions: Vec<PartitionData> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        let partitions: Vec<PartitionData> = self.partitions().map_vec(|x| x.owned_with(src));
         FetchableTopicResponse {
             topic,
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1063,14 +1106,27 @@ impl<'a> LeaderIdAndEpochView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "LeaderEpoch", "int32", 4)
     }
 
-    /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes.
+    /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> LeaderIdAndEpoch {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`LeaderIdAndEpoch`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> LeaderIdAndEpoch {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> LeaderIdAndEpoch {
         let leader_id: i32 = self.leader_id();
         let leader_epoch: i32 = self.leader_epoch();
         LeaderIdAndEpoch {
             leader_id,
             leader_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -1275,19 +1331,28 @@ impl<'a> NodeEndpointView<'a> {
         span_str(self.buf, self.at[3] as usize, "Rack", true, true, 1)
     }
 
-    /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes.
+    /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> NodeEndpoint {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`NodeEndpoint`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> NodeEndpoint {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> NodeEndpoint {
         let node_id: i32 = self.node_id();
-        let host: BytesStr = owned_str(self.host().as_bytes());
+        let host: BytesStr = src.str(self.host().as_bytes());
         let port: i32 = self.port();
-        let rack: Option<BytesStr> = self.rack().map(|v| owned_str(v.as_bytes()));
+        let rack: Option<BytesStr> = self.rack().map(|v| src.str(v.as_bytes()));
         NodeEndpoint {
             node_id,
             host,
             port,
             rack,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1713,22 +1778,31 @@ impl<'a> PartitionDataView<'a> {
         get_bytes(self.buf, at, version >= 12)
     }
 
-    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionData {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionData {
         let version = self.version;
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
         let high_watermark: i64 = self.high_watermark();
         let last_stable_offset: i64 = self.last_stable_offset();
         let log_start_offset: i64 = self.log_start_offset();
-        let diverging_epoch: EpochEndOffset = self.diverging_epoch().to_owned();
-        let current_leader: LeaderIdAndEpoch = self.current_leader().to_owned();
-        let snapshot_id: SnapshotId = self.snapshot_id().to_owned();
+        let diverging_epoch: EpochEndOffset = self.diverging_epoch().owned_with(src);
+        let current_leader: LeaderIdAndEpoch = self.current_leader().owned_with(src);
+        let snapshot_id: SnapshotId = self.snapshot_id().owned_with(src);
         let aborted_transactions: Option<Vec<AbortedTransaction>> = self
             .aborted_transactions()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
+            .map(|v| v.map_vec(|x| x.owned_with(src)));
         let preferred_read_replica: i32 = self.preferred_read_replica();
-        let records: Option<Bytes> = self.records().map(Bytes::copy_from_slice);
+        let records: Option<Bytes> = self.records().map(|v| src.bytes(v));
         let mut tags_present = 0u64;
         if version >= 12 && self.at[5] != NONE && diverging_epoch == EpochEndOffset::default() {
             tags_present |= 1 << 0;
@@ -1752,7 +1826,7 @@ impl<'a> PartitionDataView<'a> {
             preferred_read_replica,
             records,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |tag| {
+                unknown_tags(src, self.buf, self.tags as usize, |tag| {
                     tag == 0 || tag == 1 || tag == 2
                 }),
                 tags_present,
@@ -1932,14 +2006,27 @@ impl<'a> SnapshotIdView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "Epoch", "int32", 4)
     }
 
-    /// The owned [`SnapshotId`]: what the owned decoder returns for the same bytes.
+    /// The owned [`SnapshotId`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> SnapshotId {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`SnapshotId`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> SnapshotId {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> SnapshotId {
         let end_offset: i64 = self.end_offset();
         let epoch: i32 = self.epoch();
         SnapshotId {
             end_offset,
             epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -1969,6 +2056,10 @@ impl<'a> MessageView<'a> for FetchResponseView<'a> {
 
     fn to_message(&self) -> FetchResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> FetchResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -221,12 +221,21 @@ impl<'a> FetchSnapshotRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`FetchSnapshotRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`FetchSnapshotRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> FetchSnapshotRequest {
-        let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| owned_str(v.as_bytes()));
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`FetchSnapshotRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> FetchSnapshotRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> FetchSnapshotRequest {
+        let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| src.str(v.as_bytes()));
         let replica_id: i32 = self.replica_id();
         let max_bytes: i32 = self.max_bytes();
-        let topics: Vec<TopicSnapshot> = self.topics().iter().map(|x| x.to_owned()).collect();
+        let topics: Vec<TopicSnapshot> = self.topics().map_vec(|x| x.owned_with(src));
         let mut tags_present = 0u64;
         if self.at[0] != NONE && cluster_id.is_none() {
             tags_present |= 1 << 0;
@@ -237,7 +246,7 @@ impl<'a> FetchSnapshotRequestView<'a> {
             max_bytes,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |tag| tag == 0),
+                unknown_tags(src, self.buf, self.tags as usize, |tag| tag == 0),
                 tags_present,
                 self.nulls,
             ),
@@ -470,12 +479,21 @@ impl<'a> PartitionSnapshotView<'a> {
         )
     }
 
-    /// The owned [`PartitionSnapshot`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionSnapshot`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionSnapshot {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionSnapshot`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionSnapshot {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionSnapshot {
         let version = self.version;
         let partition: i32 = self.partition();
         let current_leader_epoch: i32 = self.current_leader_epoch();
-        let snapshot_id: SnapshotId = self.snapshot_id().to_owned();
+        let snapshot_id: SnapshotId = self.snapshot_id().owned_with(src);
         let position: i64 = self.position();
         let replica_directory_id: Uuid = self.replica_directory_id();
         let mut tags_present = 0u64;
@@ -489,7 +507,9 @@ impl<'a> PartitionSnapshotView<'a> {
             position,
             replica_directory_id,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |tag| tag == 0 && version >= 1),
+                unknown_tags(src, self.buf, self.tags as usize, |tag| {
+                    tag == 0 && version >= 1
+                }),
                 tags_present,
                 0,
             ),
@@ -661,14 +681,27 @@ impl<'a> SnapshotIdView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "Epoch", "int32", 4)
     }
 
-    /// The owned [`SnapshotId`]: what the owned decoder returns for the same bytes.
+    /// The owned [`SnapshotId`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> SnapshotId {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`SnapshotId`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> SnapshotId {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> SnapshotId {
         let end_offset: i64 = self.end_offset();
         let epoch: i32 = self.epoch();
         SnapshotId {
             end_offset,
             epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -854,16 +887,24 @@ impl<'a> TopicSnapshotView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopicSnapshot`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopicSnapshot`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopicSnapshot {
-        let name: BytesStr = owned_str(self.name().as_bytes());
-        let partitions: Vec<PartitionSnapshot> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopicSnapshot`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopicSnapshot {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopicSnapshot {
+        let name: BytesStr = src.str(self.name().as_bytes());
+        let partitions: Vec<PartitionSnapshot> = self.partitions().map_vec(|x| x.owned_with(src));
         TopicSnapshot {
             name,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -896,6 +937,10 @@ impl<'a> MessageView<'a> for FetchSnapshotRequestView<'a> {
 
     fn to_message(&self) -> FetchSnapshotRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> FetchSnapshotRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

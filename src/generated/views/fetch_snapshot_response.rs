@@ -242,14 +242,23 @@ impl<'a> FetchSnapshotResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`FetchSnapshotResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`FetchSnapshotResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> FetchSnapshotResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`FetchSnapshotResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> FetchSnapshotResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> FetchSnapshotResponse {
         let version = self.version;
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
-        let topics: Vec<TopicSnapshot> = self.topics().iter().map(|x| x.to_owned()).collect();
+        let topics: Vec<TopicSnapshot> = self.topics().map_vec(|x| x.owned_with(src));
         let node_endpoints: Vec<NodeEndpoint> =
-            self.node_endpoints().iter().map(|x| x.to_owned()).collect();
+            self.node_endpoints().map_vec(|x| x.owned_with(src));
         let mut tags_present = 0u64;
         if version >= 1 && self.at[3] != NONE && node_endpoints.is_empty() {
             tags_present |= 1 << 0;
@@ -260,7 +269,9 @@ impl<'a> FetchSnapshotResponseView<'a> {
             topics,
             node_endpoints,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |tag| tag == 0 && version >= 1),
+                unknown_tags(src, self.buf, self.tags as usize, |tag| {
+                    tag == 0 && version >= 1
+                }),
                 tags_present,
                 self.nulls,
             ),
@@ -431,14 +442,27 @@ impl<'a> LeaderIdAndEpochView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "LeaderEpoch", "int32", 4)
     }
 
-    /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes.
+    /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> LeaderIdAndEpoch {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`LeaderIdAndEpoch`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> LeaderIdAndEpoch {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> LeaderIdAndEpoch {
         let leader_id: i32 = self.leader_id();
         let leader_epoch: i32 = self.leader_epoch();
         LeaderIdAndEpoch {
             leader_id,
             leader_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -621,17 +645,26 @@ impl<'a> NodeEndpointView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "Port", "uint16", 2)
     }
 
-    /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes.
+    /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> NodeEndpoint {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`NodeEndpoint`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> NodeEndpoint {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> NodeEndpoint {
         let node_id: i32 = self.node_id();
-        let host: BytesStr = owned_str(self.host().as_bytes());
+        let host: BytesStr = src.str(self.host().as_bytes());
         let port: u16 = self.port();
         NodeEndpoint {
             node_id,
             host,
             port,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -898,15 +931,24 @@ impl<'a> PartitionSnapshotView<'a> {
         get_bytes(self.buf, at, true).unwrap_or(EMPTY_BYTES)
     }
 
-    /// The owned [`PartitionSnapshot`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionSnapshot`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionSnapshot {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionSnapshot`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionSnapshot {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionSnapshot {
         let index: i32 = self.index();
         let error_code: i16 = self.error_code();
-        let snapshot_id: SnapshotId = self.snapshot_id().to_owned();
-        let current_leader: LeaderIdAndEpoch = self.current_leader().to_owned();
+        let snapshot_id: SnapshotId = self.snapshot_id().owned_with(src);
+        let current_leader: LeaderIdAndEpoch = self.current_leader().owned_with(src);
         let size: i64 = self.size();
         let position: i64 = self.position();
-        let unaligned_records: Bytes = Bytes::copy_from_slice(self.unaligned_records());
+        let unaligned_records: Bytes = src.bytes(self.unaligned_records());
         let mut tags_present = 0u64;
         if self.at[3] != NONE && current_leader == LeaderIdAndEpoch::default() {
             tags_present |= 1 << 0;
@@ -920,7 +962,7 @@ impl<'a> PartitionSnapshotView<'a> {
             position,
             unaligned_records,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |tag| tag == 0),
+                unknown_tags(src, self.buf, self.tags as usize, |tag| tag == 0),
                 tags_present,
                 self.nulls,
             ),
@@ -1094,14 +1136,27 @@ impl<'a> SnapshotIdView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "Epoch", "int32", 4)
     }
 
-    /// The owned [`SnapshotId`]: what the owned decoder returns for the same bytes.
+    /// The owned [`SnapshotId`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> SnapshotId {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`SnapshotId`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> SnapshotId {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> SnapshotId {
         let end_offset: i64 = self.end_offset();
         let epoch: i32 = self.epoch();
         SnapshotId {
             end_offset,
             epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -1287,16 +1342,24 @@ impl<'a> TopicSnapshotView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopicSnapshot`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopicSnapshot`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopicSnapshot {
-        let name: BytesStr = owned_str(self.name().as_bytes());
-        let partitions: Vec<PartitionSnapshot> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopicSnapshot`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopicSnapshot {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopicSnapshot {
+        let name: BytesStr = src.str(self.name().as_bytes());
+        let partitions: Vec<PartitionSnapshot> = self.partitions().map_vec(|x| x.owned_with(src));
         TopicSnapshot {
             name,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1329,6 +1392,10 @@ impl<'a> MessageView<'a> for FetchSnapshotResponseView<'a> {
 
     fn to_message(&self) -> FetchSnapshotResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> FetchSnapshotResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

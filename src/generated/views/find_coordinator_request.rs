@@ -218,21 +218,27 @@ impl<'a> FindCoordinatorRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`FindCoordinatorRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`FindCoordinatorRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> FindCoordinatorRequest {
-        let key: BytesStr = owned_str(self.key().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`FindCoordinatorRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> FindCoordinatorRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> FindCoordinatorRequest {
+        let key: BytesStr = src.str(self.key().as_bytes());
         let key_type: i8 = self.key_type();
-        let coordinator_keys: Vec<BytesStr> = self
-            .coordinator_keys()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
+        let coordinator_keys: Vec<BytesStr> =
+            self.coordinator_keys().map_vec(|x| src.str(x.as_bytes()));
         FindCoordinatorRequest {
             key,
             key_type,
             coordinator_keys,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -266,6 +272,10 @@ impl<'a> MessageView<'a> for FindCoordinatorRequestView<'a> {
 
     fn to_message(&self) -> FindCoordinatorRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> FindCoordinatorRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

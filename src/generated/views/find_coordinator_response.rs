@@ -335,16 +335,24 @@ impl<'a> FindCoordinatorResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`FindCoordinatorResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`FindCoordinatorResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> FindCoordinatorResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`FindCoordinatorResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> FindCoordinatorResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> FindCoordinatorResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         let node_id: i32 = self.node_id();
-        let host: BytesStr = owned_str(self.host().as_bytes());
+        let host: BytesStr = src.str(self.host().as_bytes());
         let port: i32 = self.port();
-        let coordinators: Vec<Coordinator> =
-            self.coordinators().iter().map(|x| x.to_owned()).collect();
+        let coordinators: Vec<Coordinator> = self.coordinators().map_vec(|x| x.owned_with(src));
         FindCoordinatorResponse {
             throttle_time_ms,
             error_code,
@@ -354,7 +362,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
             port,
             coordinators,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -618,14 +626,23 @@ impl<'a> CoordinatorView<'a> {
         span_str(self.buf, self.at[5] as usize, "ErrorMessage", true, true, 0)
     }
 
-    /// The owned [`Coordinator`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Coordinator`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Coordinator {
-        let key: BytesStr = owned_str(self.key().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Coordinator`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Coordinator {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Coordinator {
+        let key: BytesStr = src.str(self.key().as_bytes());
         let node_id: i32 = self.node_id();
-        let host: BytesStr = owned_str(self.host().as_bytes());
+        let host: BytesStr = src.str(self.host().as_bytes());
         let port: i32 = self.port();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         Coordinator {
             key,
             node_id,
@@ -634,7 +651,7 @@ impl<'a> CoordinatorView<'a> {
             error_code,
             error_message,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -671,6 +688,10 @@ impl<'a> MessageView<'a> for FindCoordinatorResponseView<'a> {
 
     fn to_message(&self) -> FindCoordinatorResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> FindCoordinatorResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -129,12 +129,25 @@ impl<'a> GetTelemetrySubscriptionsRequestView<'a> {
         )
     }
 
-    /// The owned [`GetTelemetrySubscriptionsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`GetTelemetrySubscriptionsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> GetTelemetrySubscriptionsRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`GetTelemetrySubscriptionsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> GetTelemetrySubscriptionsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> GetTelemetrySubscriptionsRequest {
         let client_instance_id: Uuid = self.client_instance_id();
         GetTelemetrySubscriptionsRequest {
             client_instance_id,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -163,6 +176,10 @@ impl<'a> MessageView<'a> for GetTelemetrySubscriptionsRequestView<'a> {
 
     fn to_message(&self) -> GetTelemetrySubscriptionsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> GetTelemetrySubscriptionsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -350,22 +350,27 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`GetTelemetrySubscriptionsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`GetTelemetrySubscriptionsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> GetTelemetrySubscriptionsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`GetTelemetrySubscriptionsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> GetTelemetrySubscriptionsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> GetTelemetrySubscriptionsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let client_instance_id: Uuid = self.client_instance_id();
         let subscription_id: i32 = self.subscription_id();
-        let accepted_compression_types: Vec<i8> =
-            self.accepted_compression_types().iter().collect();
+        let accepted_compression_types: Vec<i8> = self.accepted_compression_types().map_vec(|x| x);
         let push_interval_ms: i32 = self.push_interval_ms();
         let telemetry_max_bytes: i32 = self.telemetry_max_bytes();
         let delta_temporality: bool = self.delta_temporality();
-        let requested_metrics: Vec<BytesStr> = self
-            .requested_metrics()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
+        let requested_metrics: Vec<BytesStr> =
+            self.requested_metrics().map_vec(|x| src.str(x.as_bytes()));
         GetTelemetrySubscriptionsResponse {
             throttle_time_ms,
             error_code,
@@ -377,7 +382,7 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
             delta_temporality,
             requested_metrics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -420,6 +425,10 @@ impl<'a> MessageView<'a> for GetTelemetrySubscriptionsResponseView<'a> {
 
     fn to_message(&self) -> GetTelemetrySubscriptionsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> GetTelemetrySubscriptionsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -108,9 +108,18 @@ impl<'a> GroupMetadataKeyView<'a> {
         span_str(self.buf, self.at[0] as usize, "group", false, false, 0)
     }
 
-    /// The owned [`GroupMetadataKey`]: what the owned decoder returns for the same bytes.
+    /// The owned [`GroupMetadataKey`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> GroupMetadataKey {
-        let group: BytesStr = owned_str(self.group().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`GroupMetadataKey`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> GroupMetadataKey {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> GroupMetadataKey {
+        let group: BytesStr = src.str(self.group().as_bytes());
         GroupMetadataKey {
             group,
             wire: Wire::from_parts(Vec::new(), 0, self.nulls),
@@ -142,6 +151,10 @@ impl<'a> MessageView<'a> for GroupMetadataKeyView<'a> {
 
     fn to_message(&self) -> GroupMetadataKey {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> GroupMetadataKey {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -306,14 +306,23 @@ impl<'a> GroupMetadataValueView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`GroupMetadataValue`]: what the owned decoder returns for the same bytes.
+    /// The owned [`GroupMetadataValue`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> GroupMetadataValue {
-        let protocol_type: BytesStr = owned_str(self.protocol_type().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`GroupMetadataValue`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> GroupMetadataValue {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> GroupMetadataValue {
+        let protocol_type: BytesStr = src.str(self.protocol_type().as_bytes());
         let generation: i32 = self.generation();
-        let protocol: Option<BytesStr> = self.protocol().map(|v| owned_str(v.as_bytes()));
-        let leader: Option<BytesStr> = self.leader().map(|v| owned_str(v.as_bytes()));
+        let protocol: Option<BytesStr> = self.protocol().map(|v| src.str(v.as_bytes()));
+        let leader: Option<BytesStr> = self.leader().map(|v| src.str(v.as_bytes()));
         let current_state_timestamp: i64 = self.current_state_timestamp();
-        let members: Vec<MemberMetadata> = self.members().iter().map(|x| x.to_owned()).collect();
+        let members: Vec<MemberMetadata> = self.members().map_vec(|x| x.owned_with(src));
         GroupMetadataValue {
             protocol_type,
             generation,
@@ -322,7 +331,7 @@ impl<'a> GroupMetadataValueView<'a> {
             current_state_timestamp,
             members,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -731,17 +740,26 @@ impl<'a> MemberMetadataView<'a> {
         )
     }
 
-    /// The owned [`MemberMetadata`]: what the owned decoder returns for the same bytes.
+    /// The owned [`MemberMetadata`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> MemberMetadata {
-        let member_id: BytesStr = owned_str(self.member_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`MemberMetadata`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> MemberMetadata {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> MemberMetadata {
+        let member_id: BytesStr = src.str(self.member_id().as_bytes());
         let group_instance_id: Option<BytesStr> =
-            self.group_instance_id().map(|v| owned_str(v.as_bytes()));
-        let client_id: BytesStr = owned_str(self.client_id().as_bytes());
-        let client_host: BytesStr = owned_str(self.client_host().as_bytes());
+            self.group_instance_id().map(|v| src.str(v.as_bytes()));
+        let client_id: BytesStr = src.str(self.client_id().as_bytes());
+        let client_host: BytesStr = src.str(self.client_host().as_bytes());
         let rebalance_timeout: i32 = self.rebalance_timeout();
         let session_timeout: i32 = self.session_timeout();
-        let subscription: Bytes = Bytes::copy_from_slice(self.subscription());
-        let assignment: Bytes = Bytes::copy_from_slice(self.assignment());
+        let subscription: Bytes = src.bytes(self.subscription());
+        let assignment: Bytes = src.bytes(self.assignment());
         MemberMetadata {
             member_id,
             group_instance_id,
@@ -752,7 +770,7 @@ impl<'a> MemberMetadataView<'a> {
             subscription,
             assignment,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -791,6 +809,10 @@ impl<'a> MessageView<'a> for GroupMetadataValueView<'a> {
 
     fn to_message(&self) -> GroupMetadataValue {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> GroupMetadataValue {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -241,20 +241,29 @@ impl<'a> HeartbeatRequestView<'a> {
         )
     }
 
-    /// The owned [`HeartbeatRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`HeartbeatRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> HeartbeatRequest {
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`HeartbeatRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> HeartbeatRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> HeartbeatRequest {
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
         let generation_id: i32 = self.generation_id();
-        let member_id: BytesStr = owned_str(self.member_id().as_bytes());
+        let member_id: BytesStr = src.str(self.member_id().as_bytes());
         let group_instance_id: Option<BytesStr> =
-            self.group_instance_id().map(|v| owned_str(v.as_bytes()));
+            self.group_instance_id().map(|v| src.str(v.as_bytes()));
         HeartbeatRequest {
             group_id,
             generation_id,
             member_id,
             group_instance_id,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -289,6 +298,10 @@ impl<'a> MessageView<'a> for HeartbeatRequestView<'a> {
 
     fn to_message(&self) -> HeartbeatRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> HeartbeatRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -152,14 +152,27 @@ impl<'a> HeartbeatResponseView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
     }
 
-    /// The owned [`HeartbeatResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`HeartbeatResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> HeartbeatResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`HeartbeatResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> HeartbeatResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> HeartbeatResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         HeartbeatResponse {
             throttle_time_ms,
             error_code,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -189,6 +202,10 @@ impl<'a> MessageView<'a> for HeartbeatResponseView<'a> {
 
     fn to_message(&self) -> HeartbeatResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> HeartbeatResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -265,10 +265,19 @@ impl<'a> InitProducerIdRequestView<'a> {
         span_fixed(self.buf, self.at[5] as usize, "KeepPreparedTxn", "bool", 1)
     }
 
-    /// The owned [`InitProducerIdRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`InitProducerIdRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> InitProducerIdRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`InitProducerIdRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> InitProducerIdRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> InitProducerIdRequest {
         let transactional_id: Option<BytesStr> =
-            self.transactional_id().map(|v| owned_str(v.as_bytes()));
+            self.transactional_id().map(|v| src.str(v.as_bytes()));
         let transaction_timeout_ms: i32 = self.transaction_timeout_ms();
         let producer_id: i64 = self.producer_id();
         let producer_epoch: i16 = self.producer_epoch();
@@ -281,7 +290,11 @@ impl<'a> InitProducerIdRequestView<'a> {
             producer_epoch,
             enable2_pc,
             keep_prepared_txn,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -315,6 +328,10 @@ impl<'a> MessageView<'a> for InitProducerIdRequestView<'a> {
 
     fn to_message(&self) -> InitProducerIdRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> InitProducerIdRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -252,8 +252,17 @@ impl<'a> InitProducerIdResponseView<'a> {
         )
     }
 
-    /// The owned [`InitProducerIdResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`InitProducerIdResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> InitProducerIdResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`InitProducerIdResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> InitProducerIdResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> InitProducerIdResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let producer_id: i64 = self.producer_id();
@@ -267,7 +276,11 @@ impl<'a> InitProducerIdResponseView<'a> {
             producer_epoch,
             ongoing_txn_producer_id,
             ongoing_txn_producer_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -304,6 +317,10 @@ impl<'a> MessageView<'a> for InitProducerIdResponseView<'a> {
 
     fn to_message(&self) -> InitProducerIdResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> InitProducerIdResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

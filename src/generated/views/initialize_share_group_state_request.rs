@@ -178,15 +178,24 @@ impl<'a> InitializeShareGroupStateRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`InitializeShareGroupStateRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`InitializeShareGroupStateRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> InitializeShareGroupStateRequest {
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
-        let topics: Vec<InitializeStateData> = self.topics().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`InitializeShareGroupStateRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> InitializeShareGroupStateRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> InitializeShareGroupStateRequest {
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
+        let topics: Vec<InitializeStateData> = self.topics().map_vec(|x| x.owned_with(src));
         InitializeShareGroupStateRequest {
             group_id,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -368,16 +377,24 @@ impl<'a> InitializeStateDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`InitializeStateData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`InitializeStateData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> InitializeStateData {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`InitializeStateData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> InitializeStateData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> InitializeStateData {
         let topic_id: Uuid = self.topic_id();
-        let partitions: Vec<PartitionData> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        let partitions: Vec<PartitionData> = self.partitions().map_vec(|x| x.owned_with(src));
         InitializeStateData {
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -550,8 +567,17 @@ impl<'a> PartitionDataView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "StartOffset", "int64", 8)
     }
 
-    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionData {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionData {
         let partition: i32 = self.partition();
         let state_epoch: i32 = self.state_epoch();
         let start_offset: i64 = self.start_offset();
@@ -559,7 +585,11 @@ impl<'a> PartitionDataView<'a> {
             partition,
             state_epoch,
             start_offset,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -590,6 +620,10 @@ impl<'a> MessageView<'a> for InitializeShareGroupStateRequestView<'a> {
 
     fn to_message(&self) -> InitializeShareGroupStateRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> InitializeShareGroupStateRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -150,14 +150,22 @@ impl<'a> InitializeShareGroupStateResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`InitializeShareGroupStateResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`InitializeShareGroupStateResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> InitializeShareGroupStateResponse {
-        let results: Vec<InitializeStateResult> =
-            self.results().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`InitializeShareGroupStateResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> InitializeShareGroupStateResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> InitializeShareGroupStateResponse {
+        let results: Vec<InitializeStateResult> = self.results().map_vec(|x| x.owned_with(src));
         InitializeShareGroupStateResponse {
             results,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -338,16 +346,24 @@ impl<'a> InitializeStateResultView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`InitializeStateResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`InitializeStateResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> InitializeStateResult {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`InitializeStateResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> InitializeStateResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> InitializeStateResult {
         let topic_id: Uuid = self.topic_id();
-        let partitions: Vec<PartitionResult> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        let partitions: Vec<PartitionResult> = self.partitions().map_vec(|x| x.owned_with(src));
         InitializeStateResult {
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -520,16 +536,29 @@ impl<'a> PartitionResultView<'a> {
         span_str(self.buf, self.at[2] as usize, "ErrorMessage", true, true, 0)
     }
 
-    /// The owned [`PartitionResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionResult {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionResult {
         let partition: i32 = self.partition();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         PartitionResult {
             partition,
             error_code,
             error_message,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -560,6 +589,10 @@ impl<'a> MessageView<'a> for InitializeShareGroupStateResponseView<'a> {
 
     fn to_message(&self) -> InitializeShareGroupStateResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> InitializeShareGroupStateResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

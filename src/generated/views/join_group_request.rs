@@ -383,18 +383,27 @@ impl<'a> JoinGroupRequestView<'a> {
         span_str(self.buf, self.at[7] as usize, "Reason", true, true, 0)
     }
 
-    /// The owned [`JoinGroupRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`JoinGroupRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> JoinGroupRequest {
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`JoinGroupRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> JoinGroupRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> JoinGroupRequest {
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
         let session_timeout_ms: i32 = self.session_timeout_ms();
         let rebalance_timeout_ms: i32 = self.rebalance_timeout_ms();
-        let member_id: BytesStr = owned_str(self.member_id().as_bytes());
+        let member_id: BytesStr = src.str(self.member_id().as_bytes());
         let group_instance_id: Option<BytesStr> =
-            self.group_instance_id().map(|v| owned_str(v.as_bytes()));
-        let protocol_type: BytesStr = owned_str(self.protocol_type().as_bytes());
+            self.group_instance_id().map(|v| src.str(v.as_bytes()));
+        let protocol_type: BytesStr = src.str(self.protocol_type().as_bytes());
         let protocols: Vec<JoinGroupRequestProtocol> =
-            self.protocols().iter().map(|x| x.to_owned()).collect();
-        let reason: Option<BytesStr> = self.reason().map(|v| owned_str(v.as_bytes()));
+            self.protocols().map_vec(|x| x.owned_with(src));
+        let reason: Option<BytesStr> = self.reason().map(|v| src.str(v.as_bytes()));
         JoinGroupRequest {
             group_id,
             session_timeout_ms,
@@ -405,7 +414,7 @@ impl<'a> JoinGroupRequestView<'a> {
             protocols,
             reason,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -609,15 +618,24 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
         )
     }
 
-    /// The owned [`JoinGroupRequestProtocol`]: what the owned decoder returns for the same bytes.
+    /// The owned [`JoinGroupRequestProtocol`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> JoinGroupRequestProtocol {
-        let name: BytesStr = owned_str(self.name().as_bytes());
-        let metadata: Bytes = Bytes::copy_from_slice(self.metadata());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`JoinGroupRequestProtocol`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> JoinGroupRequestProtocol {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> JoinGroupRequestProtocol {
+        let name: BytesStr = src.str(self.name().as_bytes());
+        let metadata: Bytes = src.bytes(self.metadata());
         JoinGroupRequestProtocol {
             name,
             metadata,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -650,6 +668,10 @@ impl<'a> MessageView<'a> for JoinGroupRequestView<'a> {
 
     fn to_message(&self) -> JoinGroupRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> JoinGroupRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

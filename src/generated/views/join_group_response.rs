@@ -385,18 +385,26 @@ impl<'a> JoinGroupResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`JoinGroupResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`JoinGroupResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> JoinGroupResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`JoinGroupResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> JoinGroupResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> JoinGroupResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let generation_id: i32 = self.generation_id();
-        let protocol_type: Option<BytesStr> = self.protocol_type().map(|v| owned_str(v.as_bytes()));
-        let protocol_name: Option<BytesStr> = self.protocol_name().map(|v| owned_str(v.as_bytes()));
-        let leader: BytesStr = owned_str(self.leader().as_bytes());
+        let protocol_type: Option<BytesStr> = self.protocol_type().map(|v| src.str(v.as_bytes()));
+        let protocol_name: Option<BytesStr> = self.protocol_name().map(|v| src.str(v.as_bytes()));
+        let leader: BytesStr = src.str(self.leader().as_bytes());
         let skip_assignment: bool = self.skip_assignment();
-        let member_id: BytesStr = owned_str(self.member_id().as_bytes());
-        let members: Vec<JoinGroupResponseMember> =
-            self.members().iter().map(|x| x.to_owned()).collect();
+        let member_id: BytesStr = src.str(self.member_id().as_bytes());
+        let members: Vec<JoinGroupResponseMember> = self.members().map_vec(|x| x.owned_with(src));
         JoinGroupResponse {
             throttle_time_ms,
             error_code,
@@ -408,7 +416,7 @@ impl<'a> JoinGroupResponseView<'a> {
             member_id,
             members,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -650,18 +658,27 @@ impl<'a> JoinGroupResponseMemberView<'a> {
         )
     }
 
-    /// The owned [`JoinGroupResponseMember`]: what the owned decoder returns for the same bytes.
+    /// The owned [`JoinGroupResponseMember`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> JoinGroupResponseMember {
-        let member_id: BytesStr = owned_str(self.member_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`JoinGroupResponseMember`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> JoinGroupResponseMember {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> JoinGroupResponseMember {
+        let member_id: BytesStr = src.str(self.member_id().as_bytes());
         let group_instance_id: Option<BytesStr> =
-            self.group_instance_id().map(|v| owned_str(v.as_bytes()));
-        let metadata: Bytes = Bytes::copy_from_slice(self.metadata());
+            self.group_instance_id().map(|v| src.str(v.as_bytes()));
+        let metadata: Bytes = src.bytes(self.metadata());
         JoinGroupResponseMember {
             member_id,
             group_instance_id,
             metadata,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -695,6 +712,10 @@ impl<'a> MessageView<'a> for JoinGroupResponseView<'a> {
 
     fn to_message(&self) -> JoinGroupResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> JoinGroupResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

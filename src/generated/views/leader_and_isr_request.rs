@@ -376,8 +376,17 @@ impl<'a> LeaderAndIsrRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`LeaderAndIsrRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`LeaderAndIsrRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> LeaderAndIsrRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`LeaderAndIsrRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> LeaderAndIsrRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> LeaderAndIsrRequest {
         let controller_id: i32 = self.controller_id();
         let is_k_raft_controller: bool = self.is_k_raft_controller();
         let controller_epoch: i32 = self.controller_epoch();
@@ -385,13 +394,11 @@ impl<'a> LeaderAndIsrRequestView<'a> {
         let r#type: i8 = self.r#type();
         let ungrouped_partition_states: Vec<LeaderAndIsrPartitionState> = self
             .ungrouped_partition_states()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+            .map_vec(|x| x.owned_with(src));
         let topic_states: Vec<LeaderAndIsrTopicState> =
-            self.topic_states().iter().map(|x| x.to_owned()).collect();
+            self.topic_states().map_vec(|x| x.owned_with(src));
         let live_leaders: Vec<LeaderAndIsrLiveLeader> =
-            self.live_leaders().iter().map(|x| x.to_owned()).collect();
+            self.live_leaders().map_vec(|x| x.owned_with(src));
         LeaderAndIsrRequest {
             controller_id,
             is_k_raft_controller,
@@ -402,7 +409,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
             topic_states,
             live_leaders,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -615,17 +622,26 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "Port", "int32", 4)
     }
 
-    /// The owned [`LeaderAndIsrLiveLeader`]: what the owned decoder returns for the same bytes.
+    /// The owned [`LeaderAndIsrLiveLeader`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> LeaderAndIsrLiveLeader {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`LeaderAndIsrLiveLeader`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> LeaderAndIsrLiveLeader {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> LeaderAndIsrLiveLeader {
         let broker_id: i32 = self.broker_id();
-        let host_name: BytesStr = owned_str(self.host_name().as_bytes());
+        let host_name: BytesStr = src.str(self.host_name().as_bytes());
         let port: i32 = self.port();
         LeaderAndIsrLiveLeader {
             broker_id,
             host_name,
             port,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1136,18 +1152,27 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
         )
     }
 
-    /// The owned [`LeaderAndIsrPartitionState`]: what the owned decoder returns for the same bytes.
+    /// The owned [`LeaderAndIsrPartitionState`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> LeaderAndIsrPartitionState {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`LeaderAndIsrPartitionState`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> LeaderAndIsrPartitionState {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> LeaderAndIsrPartitionState {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
         let partition_index: i32 = self.partition_index();
         let controller_epoch: i32 = self.controller_epoch();
         let leader: i32 = self.leader();
         let leader_epoch: i32 = self.leader_epoch();
-        let isr: Vec<i32> = self.isr().iter().collect();
+        let isr: Vec<i32> = self.isr().map_vec(|x| x);
         let partition_epoch: i32 = self.partition_epoch();
-        let replicas: Vec<i32> = self.replicas().iter().collect();
-        let adding_replicas: Vec<i32> = self.adding_replicas().iter().collect();
-        let removing_replicas: Vec<i32> = self.removing_replicas().iter().collect();
+        let replicas: Vec<i32> = self.replicas().map_vec(|x| x);
+        let adding_replicas: Vec<i32> = self.adding_replicas().map_vec(|x| x);
+        let removing_replicas: Vec<i32> = self.removing_replicas().map_vec(|x| x);
         let is_new: bool = self.is_new();
         let leader_recovery_state: i8 = self.leader_recovery_state();
         LeaderAndIsrPartitionState {
@@ -1164,7 +1189,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             is_new,
             leader_recovery_state,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1410,21 +1435,27 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`LeaderAndIsrTopicState`]: what the owned decoder returns for the same bytes.
+    /// The owned [`LeaderAndIsrTopicState`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> LeaderAndIsrTopicState {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`LeaderAndIsrTopicState`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> LeaderAndIsrTopicState {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> LeaderAndIsrTopicState {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
         let topic_id: Uuid = self.topic_id();
-        let partition_states: Vec<LeaderAndIsrPartitionState> = self
-            .partition_states()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        let partition_states: Vec<LeaderAndIsrPartitionState> =
+            self.partition_states().map_vec(|x| x.owned_with(src));
         LeaderAndIsrTopicState {
             topic_name,
             topic_id,
             partition_states,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1458,6 +1489,10 @@ impl<'a> MessageView<'a> for LeaderAndIsrRequestView<'a> {
 
     fn to_message(&self) -> LeaderAndIsrRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> LeaderAndIsrRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -228,22 +228,27 @@ impl<'a> LeaderAndIsrResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`LeaderAndIsrResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`LeaderAndIsrResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> LeaderAndIsrResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`LeaderAndIsrResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> LeaderAndIsrResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> LeaderAndIsrResponse {
         let error_code: i16 = self.error_code();
-        let partition_errors: Vec<LeaderAndIsrPartitionError> = self
-            .partition_errors()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
-        let topics: Vec<LeaderAndIsrTopicError> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+        let partition_errors: Vec<LeaderAndIsrPartitionError> =
+            self.partition_errors().map_vec(|x| x.owned_with(src));
+        let topics: Vec<LeaderAndIsrTopicError> = self.topics().map_vec(|x| x.owned_with(src));
         LeaderAndIsrResponse {
             error_code,
             partition_errors,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -454,9 +459,18 @@ impl<'a> LeaderAndIsrPartitionErrorView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "ErrorCode", "int16", 2)
     }
 
-    /// The owned [`LeaderAndIsrPartitionError`]: what the owned decoder returns for the same bytes.
+    /// The owned [`LeaderAndIsrPartitionError`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> LeaderAndIsrPartitionError {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`LeaderAndIsrPartitionError`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> LeaderAndIsrPartitionError {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> LeaderAndIsrPartitionError {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
         LeaderAndIsrPartitionError {
@@ -464,7 +478,7 @@ impl<'a> LeaderAndIsrPartitionErrorView<'a> {
             partition_index,
             error_code,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -647,19 +661,25 @@ impl<'a> LeaderAndIsrTopicErrorView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`LeaderAndIsrTopicError`]: what the owned decoder returns for the same bytes.
+    /// The owned [`LeaderAndIsrTopicError`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> LeaderAndIsrTopicError {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`LeaderAndIsrTopicError`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> LeaderAndIsrTopicError {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> LeaderAndIsrTopicError {
         let topic_id: Uuid = self.topic_id();
-        let partition_errors: Vec<LeaderAndIsrPartitionError> = self
-            .partition_errors()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        let partition_errors: Vec<LeaderAndIsrPartitionError> =
+            self.partition_errors().map_vec(|x| x.owned_with(src));
         LeaderAndIsrTopicError {
             topic_id,
             partition_errors,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -692,6 +712,10 @@ impl<'a> MessageView<'a> for LeaderAndIsrResponseView<'a> {
 
     fn to_message(&self) -> LeaderAndIsrResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> LeaderAndIsrResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

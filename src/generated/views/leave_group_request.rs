@@ -230,17 +230,26 @@ impl<'a> LeaveGroupRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`LeaveGroupRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`LeaveGroupRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> LeaveGroupRequest {
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
-        let member_id: BytesStr = owned_str(self.member_id().as_bytes());
-        let members: Vec<MemberIdentity> = self.members().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`LeaveGroupRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> LeaveGroupRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> LeaveGroupRequest {
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
+        let member_id: BytesStr = src.str(self.member_id().as_bytes());
+        let members: Vec<MemberIdentity> = self.members().map_vec(|x| x.owned_with(src));
         LeaveGroupRequest {
             group_id,
             member_id,
             members,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -460,18 +469,27 @@ impl<'a> MemberIdentityView<'a> {
         span_str(self.buf, self.at[2] as usize, "Reason", true, true, 0)
     }
 
-    /// The owned [`MemberIdentity`]: what the owned decoder returns for the same bytes.
+    /// The owned [`MemberIdentity`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> MemberIdentity {
-        let member_id: BytesStr = owned_str(self.member_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`MemberIdentity`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> MemberIdentity {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> MemberIdentity {
+        let member_id: BytesStr = src.str(self.member_id().as_bytes());
         let group_instance_id: Option<BytesStr> =
-            self.group_instance_id().map(|v| owned_str(v.as_bytes()));
-        let reason: Option<BytesStr> = self.reason().map(|v| owned_str(v.as_bytes()));
+            self.group_instance_id().map(|v| src.str(v.as_bytes()));
+        let reason: Option<BytesStr> = self.reason().map(|v| src.str(v.as_bytes()));
         MemberIdentity {
             member_id,
             group_instance_id,
             reason,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -505,6 +523,10 @@ impl<'a> MessageView<'a> for LeaveGroupRequestView<'a> {
 
     fn to_message(&self) -> LeaveGroupRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> LeaveGroupRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -207,17 +207,26 @@ impl<'a> LeaveGroupResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`LeaveGroupResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`LeaveGroupResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> LeaveGroupResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`LeaveGroupResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> LeaveGroupResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> LeaveGroupResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
-        let members: Vec<MemberResponse> = self.members().iter().map(|x| x.to_owned()).collect();
+        let members: Vec<MemberResponse> = self.members().map_vec(|x| x.owned_with(src));
         LeaveGroupResponse {
             throttle_time_ms,
             error_code,
             members,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -431,18 +440,27 @@ impl<'a> MemberResponseView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "ErrorCode", "int16", 2)
     }
 
-    /// The owned [`MemberResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`MemberResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> MemberResponse {
-        let member_id: BytesStr = owned_str(self.member_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`MemberResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> MemberResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> MemberResponse {
+        let member_id: BytesStr = src.str(self.member_id().as_bytes());
         let group_instance_id: Option<BytesStr> =
-            self.group_instance_id().map(|v| owned_str(v.as_bytes()));
+            self.group_instance_id().map(|v| src.str(v.as_bytes()));
         let error_code: i16 = self.error_code();
         MemberResponse {
             member_id,
             group_instance_id,
             error_code,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -476,6 +494,10 @@ impl<'a> MessageView<'a> for LeaveGroupResponseView<'a> {
 
     fn to_message(&self) -> LeaveGroupResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> LeaveGroupResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

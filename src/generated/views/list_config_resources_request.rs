@@ -149,13 +149,22 @@ impl<'a> ListConfigResourcesRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ListConfigResourcesRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ListConfigResourcesRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ListConfigResourcesRequest {
-        let resource_types: Vec<i8> = self.resource_types().iter().collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ListConfigResourcesRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ListConfigResourcesRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ListConfigResourcesRequest {
+        let resource_types: Vec<i8> = self.resource_types().map_vec(|x| x);
         ListConfigResourcesRequest {
             resource_types,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -187,6 +196,10 @@ impl<'a> MessageView<'a> for ListConfigResourcesRequestView<'a> {
 
     fn to_message(&self) -> ListConfigResourcesRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ListConfigResourcesRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

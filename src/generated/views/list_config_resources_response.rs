@@ -191,21 +191,27 @@ impl<'a> ListConfigResourcesResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ListConfigResourcesResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ListConfigResourcesResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ListConfigResourcesResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ListConfigResourcesResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ListConfigResourcesResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ListConfigResourcesResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
-        let config_resources: Vec<ConfigResource> = self
-            .config_resources()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        let config_resources: Vec<ConfigResource> =
+            self.config_resources().map_vec(|x| x.owned_with(src));
         ListConfigResourcesResponse {
             throttle_time_ms,
             error_code,
             config_resources,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -383,15 +389,24 @@ impl<'a> ConfigResourceView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "ResourceType", "int8", 1)
     }
 
-    /// The owned [`ConfigResource`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ConfigResource`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ConfigResource {
-        let resource_name: BytesStr = owned_str(self.resource_name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ConfigResource`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ConfigResource {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ConfigResource {
+        let resource_name: BytesStr = src.str(self.resource_name().as_bytes());
         let resource_type: i8 = self.resource_type();
         ConfigResource {
             resource_name,
             resource_type,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -424,6 +439,10 @@ impl<'a> MessageView<'a> for ListConfigResourcesResponseView<'a> {
 
     fn to_message(&self) -> ListConfigResourcesResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ListConfigResourcesResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

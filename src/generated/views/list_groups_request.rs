@@ -202,23 +202,24 @@ impl<'a> ListGroupsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ListGroupsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ListGroupsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ListGroupsRequest {
-        let states_filter: Vec<BytesStr> = self
-            .states_filter()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
-        let types_filter: Vec<BytesStr> = self
-            .types_filter()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ListGroupsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ListGroupsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ListGroupsRequest {
+        let states_filter: Vec<BytesStr> = self.states_filter().map_vec(|x| src.str(x.as_bytes()));
+        let types_filter: Vec<BytesStr> = self.types_filter().map_vec(|x| src.str(x.as_bytes()));
         ListGroupsRequest {
             states_filter,
             types_filter,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -251,6 +252,10 @@ impl<'a> MessageView<'a> for ListGroupsRequestView<'a> {
 
     fn to_message(&self) -> ListGroupsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ListGroupsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

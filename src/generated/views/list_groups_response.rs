@@ -203,17 +203,26 @@ impl<'a> ListGroupsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ListGroupsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ListGroupsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ListGroupsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ListGroupsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ListGroupsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ListGroupsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
-        let groups: Vec<ListedGroup> = self.groups().iter().map(|x| x.to_owned()).collect();
+        let groups: Vec<ListedGroup> = self.groups().map_vec(|x| x.owned_with(src));
         ListGroupsResponse {
             throttle_time_ms,
             error_code,
             groups,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -482,19 +491,28 @@ impl<'a> ListedGroupView<'a> {
         span_str(self.buf, self.at[3] as usize, "GroupType", true, false, 0)
     }
 
-    /// The owned [`ListedGroup`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ListedGroup`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ListedGroup {
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
-        let protocol_type: BytesStr = owned_str(self.protocol_type().as_bytes());
-        let group_state: BytesStr = owned_str(self.group_state().as_bytes());
-        let group_type: BytesStr = owned_str(self.group_type().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ListedGroup`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ListedGroup {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ListedGroup {
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
+        let protocol_type: BytesStr = src.str(self.protocol_type().as_bytes());
+        let group_state: BytesStr = src.str(self.group_state().as_bytes());
+        let group_type: BytesStr = src.str(self.group_type().as_bytes());
         ListedGroup {
             group_id,
             protocol_type,
             group_state,
             group_type,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -529,6 +547,10 @@ impl<'a> MessageView<'a> for ListGroupsResponseView<'a> {
 
     fn to_message(&self) -> ListGroupsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ListGroupsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

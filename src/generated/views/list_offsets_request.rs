@@ -228,11 +228,20 @@ impl<'a> ListOffsetsRequestView<'a> {
         span_fixed(self.buf, self.at[3] as usize, "TimeoutMs", "int32", 4)
     }
 
-    /// The owned [`ListOffsetsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ListOffsetsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ListOffsetsRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ListOffsetsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ListOffsetsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ListOffsetsRequest {
         let replica_id: i32 = self.replica_id();
         let isolation_level: i8 = self.isolation_level();
-        let topics: Vec<ListOffsetsTopic> = self.topics().iter().map(|x| x.to_owned()).collect();
+        let topics: Vec<ListOffsetsTopic> = self.topics().map_vec(|x| x.owned_with(src));
         let timeout_ms: i32 = self.timeout_ms();
         ListOffsetsRequest {
             replica_id,
@@ -240,7 +249,7 @@ impl<'a> ListOffsetsRequestView<'a> {
             topics,
             timeout_ms,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -461,8 +470,17 @@ impl<'a> ListOffsetsPartitionView<'a> {
         span_fixed(self.buf, self.at[3] as usize, "MaxNumOffsets", "int32", 4)
     }
 
-    /// The owned [`ListOffsetsPartition`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ListOffsetsPartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ListOffsetsPartition {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ListOffsetsPartition`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ListOffsetsPartition {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ListOffsetsPartition {
         let partition_index: i32 = self.partition_index();
         let current_leader_epoch: i32 = self.current_leader_epoch();
         let timestamp: i64 = self.timestamp();
@@ -472,7 +490,11 @@ impl<'a> ListOffsetsPartitionView<'a> {
             current_leader_epoch,
             timestamp,
             max_num_offsets,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -679,16 +701,25 @@ impl<'a> ListOffsetsTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ListOffsetsTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ListOffsetsTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ListOffsetsTopic {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ListOffsetsTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ListOffsetsTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ListOffsetsTopic {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let partitions: Vec<ListOffsetsPartition> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         ListOffsetsTopic {
             name,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -721,6 +752,10 @@ impl<'a> MessageView<'a> for ListOffsetsRequestView<'a> {
 
     fn to_message(&self) -> ListOffsetsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ListOffsetsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -182,16 +182,24 @@ impl<'a> ListOffsetsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ListOffsetsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ListOffsetsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ListOffsetsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ListOffsetsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ListOffsetsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ListOffsetsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
-        let topics: Vec<ListOffsetsTopicResponse> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+        let topics: Vec<ListOffsetsTopicResponse> = self.topics().map_vec(|x| x.owned_with(src));
         ListOffsetsResponse {
             throttle_time_ms,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -485,11 +493,20 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
         span_fixed(self.buf, self.at[5] as usize, "LeaderEpoch", "int32", 4)
     }
 
-    /// The owned [`ListOffsetsPartitionResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ListOffsetsPartitionResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ListOffsetsPartitionResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ListOffsetsPartitionResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ListOffsetsPartitionResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ListOffsetsPartitionResponse {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
-        let old_style_offsets: Vec<i64> = self.old_style_offsets().iter().collect();
+        let old_style_offsets: Vec<i64> = self.old_style_offsets().map_vec(|x| x);
         let timestamp: i64 = self.timestamp();
         let offset: i64 = self.offset();
         let leader_epoch: i32 = self.leader_epoch();
@@ -501,7 +518,7 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
             offset,
             leader_epoch,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -713,16 +730,25 @@ impl<'a> ListOffsetsTopicResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ListOffsetsTopicResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ListOffsetsTopicResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ListOffsetsTopicResponse {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ListOffsetsTopicResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ListOffsetsTopicResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ListOffsetsTopicResponse {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let partitions: Vec<ListOffsetsPartitionResponse> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         ListOffsetsTopicResponse {
             name,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -755,6 +781,10 @@ impl<'a> MessageView<'a> for ListOffsetsResponseView<'a> {
 
     fn to_message(&self) -> ListOffsetsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ListOffsetsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

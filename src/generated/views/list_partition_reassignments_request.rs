@@ -157,16 +157,28 @@ impl<'a> ListPartitionReassignmentsRequestView<'a> {
         get_array(self.buf, at, true, self.version)
     }
 
-    /// The owned [`ListPartitionReassignmentsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ListPartitionReassignmentsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ListPartitionReassignmentsRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ListPartitionReassignmentsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ListPartitionReassignmentsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ListPartitionReassignmentsRequest {
         let timeout_ms: i32 = self.timeout_ms();
-        let topics: Option<Vec<ListPartitionReassignmentsTopics>> = self
-            .topics()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
+        let topics: Option<Vec<ListPartitionReassignmentsTopics>> =
+            self.topics().map(|v| v.map_vec(|x| x.owned_with(src)));
         ListPartitionReassignmentsRequest {
             timeout_ms,
             topics,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -347,15 +359,24 @@ impl<'a> ListPartitionReassignmentsTopicsView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ListPartitionReassignmentsTopics`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ListPartitionReassignmentsTopics`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ListPartitionReassignmentsTopics {
-        let name: BytesStr = owned_str(self.name().as_bytes());
-        let partition_indexes: Vec<i32> = self.partition_indexes().iter().collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ListPartitionReassignmentsTopics`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ListPartitionReassignmentsTopics {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ListPartitionReassignmentsTopics {
+        let name: BytesStr = src.str(self.name().as_bytes());
+        let partition_indexes: Vec<i32> = self.partition_indexes().map_vec(|x| x);
         ListPartitionReassignmentsTopics {
             name,
             partition_indexes,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -388,6 +409,10 @@ impl<'a> MessageView<'a> for ListPartitionReassignmentsRequestView<'a> {
 
     fn to_message(&self) -> ListPartitionReassignmentsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ListPartitionReassignmentsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -213,20 +213,28 @@ impl<'a> ListPartitionReassignmentsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ListPartitionReassignmentsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ListPartitionReassignmentsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ListPartitionReassignmentsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ListPartitionReassignmentsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ListPartitionReassignmentsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ListPartitionReassignmentsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
-        let topics: Vec<OngoingTopicReassignment> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
+        let topics: Vec<OngoingTopicReassignment> = self.topics().map_vec(|x| x.owned_with(src));
         ListPartitionReassignmentsResponse {
             throttle_time_ms,
             error_code,
             error_message,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -487,19 +495,28 @@ impl<'a> OngoingPartitionReassignmentView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`OngoingPartitionReassignment`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OngoingPartitionReassignment`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OngoingPartitionReassignment {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OngoingPartitionReassignment`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OngoingPartitionReassignment {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OngoingPartitionReassignment {
         let partition_index: i32 = self.partition_index();
-        let replicas: Vec<i32> = self.replicas().iter().collect();
-        let adding_replicas: Vec<i32> = self.adding_replicas().iter().collect();
-        let removing_replicas: Vec<i32> = self.removing_replicas().iter().collect();
+        let replicas: Vec<i32> = self.replicas().map_vec(|x| x);
+        let adding_replicas: Vec<i32> = self.adding_replicas().map_vec(|x| x);
+        let removing_replicas: Vec<i32> = self.removing_replicas().map_vec(|x| x);
         OngoingPartitionReassignment {
             partition_index,
             replicas,
             adding_replicas,
             removing_replicas,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -690,16 +707,25 @@ impl<'a> OngoingTopicReassignmentView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`OngoingTopicReassignment`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OngoingTopicReassignment`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OngoingTopicReassignment {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OngoingTopicReassignment`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OngoingTopicReassignment {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OngoingTopicReassignment {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let partitions: Vec<OngoingPartitionReassignment> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         OngoingTopicReassignment {
             name,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -732,6 +758,10 @@ impl<'a> MessageView<'a> for ListPartitionReassignmentsResponseView<'a> {
 
     fn to_message(&self) -> ListPartitionReassignmentsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ListPartitionReassignmentsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

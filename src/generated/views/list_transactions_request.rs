@@ -245,25 +245,30 @@ impl<'a> ListTransactionsRequestView<'a> {
         )
     }
 
-    /// The owned [`ListTransactionsRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ListTransactionsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ListTransactionsRequest {
-        let state_filters: Vec<BytesStr> = self
-            .state_filters()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
-        let producer_id_filters: Vec<i64> = self.producer_id_filters().iter().collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ListTransactionsRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ListTransactionsRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ListTransactionsRequest {
+        let state_filters: Vec<BytesStr> = self.state_filters().map_vec(|x| src.str(x.as_bytes()));
+        let producer_id_filters: Vec<i64> = self.producer_id_filters().map_vec(|x| x);
         let duration_filter: i64 = self.duration_filter();
         let transactional_id_pattern: Option<BytesStr> = self
             .transactional_id_pattern()
-            .map(|v| owned_str(v.as_bytes()));
+            .map(|v| src.str(v.as_bytes()));
         ListTransactionsRequest {
             state_filters,
             producer_id_filters,
             duration_filter,
             transactional_id_pattern,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -298,6 +303,10 @@ impl<'a> MessageView<'a> for ListTransactionsRequestView<'a> {
 
     fn to_message(&self) -> ListTransactionsRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ListTransactionsRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -233,27 +233,31 @@ impl<'a> ListTransactionsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ListTransactionsResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ListTransactionsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ListTransactionsResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ListTransactionsResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ListTransactionsResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ListTransactionsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let unknown_state_filters: Vec<BytesStr> = self
             .unknown_state_filters()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
-        let transaction_states: Vec<TransactionState> = self
-            .transaction_states()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+            .map_vec(|x| src.str(x.as_bytes()));
+        let transaction_states: Vec<TransactionState> =
+            self.transaction_states().map_vec(|x| x.owned_with(src));
         ListTransactionsResponse {
             throttle_time_ms,
             error_code,
             unknown_state_filters,
             transaction_states,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -462,17 +466,26 @@ impl<'a> TransactionStateView<'a> {
         )
     }
 
-    /// The owned [`TransactionState`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TransactionState`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TransactionState {
-        let transactional_id: BytesStr = owned_str(self.transactional_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TransactionState`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TransactionState {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TransactionState {
+        let transactional_id: BytesStr = src.str(self.transactional_id().as_bytes());
         let producer_id: i64 = self.producer_id();
-        let transaction_state: BytesStr = owned_str(self.transaction_state().as_bytes());
+        let transaction_state: BytesStr = src.str(self.transaction_state().as_bytes());
         TransactionState {
             transactional_id,
             producer_id,
             transaction_state,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -506,6 +519,10 @@ impl<'a> MessageView<'a> for ListTransactionsResponseView<'a> {
 
     fn to_message(&self) -> ListTransactionsResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ListTransactionsResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -249,11 +249,19 @@ impl<'a> MetadataRequestView<'a> {
         )
     }
 
-    /// The owned [`MetadataRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`MetadataRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> MetadataRequest {
-        let topics: Option<Vec<MetadataRequestTopic>> = self
-            .topics()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`MetadataRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> MetadataRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> MetadataRequest {
+        let topics: Option<Vec<MetadataRequestTopic>> =
+            self.topics().map(|v| v.map_vec(|x| x.owned_with(src)));
         let allow_auto_topic_creation: bool = self.allow_auto_topic_creation();
         let include_cluster_authorized_operations: bool =
             self.include_cluster_authorized_operations();
@@ -264,7 +272,7 @@ impl<'a> MetadataRequestView<'a> {
             include_cluster_authorized_operations,
             include_topic_authorized_operations,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -463,15 +471,24 @@ impl<'a> MetadataRequestTopicView<'a> {
         )
     }
 
-    /// The owned [`MetadataRequestTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`MetadataRequestTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> MetadataRequestTopic {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`MetadataRequestTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> MetadataRequestTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> MetadataRequestTopic {
         let topic_id: Uuid = self.topic_id();
-        let name: Option<BytesStr> = self.name().map(|v| owned_str(v.as_bytes()));
+        let name: Option<BytesStr> = self.name().map(|v| src.str(v.as_bytes()));
         MetadataRequestTopic {
             topic_id,
             name,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -504,6 +521,10 @@ impl<'a> MessageView<'a> for MetadataRequestView<'a> {
 
     fn to_message(&self) -> MetadataRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> MetadataRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

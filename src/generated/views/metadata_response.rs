@@ -340,15 +340,22 @@ impl<'a> MetadataResponseView<'a> {
         span_fixed(self.buf, self.at[6] as usize, "ErrorCode", "int16", 2)
     }
 
-    /// The owned [`MetadataResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`MetadataResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> MetadataResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`MetadataResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> MetadataResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> MetadataResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
-        let brokers: Vec<MetadataResponseBroker> =
-            self.brokers().iter().map(|x| x.to_owned()).collect();
-        let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| owned_str(v.as_bytes()));
+        let brokers: Vec<MetadataResponseBroker> = self.brokers().map_vec(|x| x.owned_with(src));
+        let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| src.str(v.as_bytes()));
         let controller_id: i32 = self.controller_id();
-        let topics: Vec<MetadataResponseTopic> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+        let topics: Vec<MetadataResponseTopic> = self.topics().map_vec(|x| x.owned_with(src));
         let cluster_authorized_operations: i32 = self.cluster_authorized_operations();
         let error_code: i16 = self.error_code();
         MetadataResponse {
@@ -360,7 +367,7 @@ impl<'a> MetadataResponseView<'a> {
             cluster_authorized_operations,
             error_code,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -602,19 +609,28 @@ impl<'a> MetadataResponseBrokerView<'a> {
         span_str(self.buf, self.at[3] as usize, "Rack", version >= 9, true, 0)
     }
 
-    /// The owned [`MetadataResponseBroker`]: what the owned decoder returns for the same bytes.
+    /// The owned [`MetadataResponseBroker`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> MetadataResponseBroker {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`MetadataResponseBroker`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> MetadataResponseBroker {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> MetadataResponseBroker {
         let node_id: i32 = self.node_id();
-        let host: BytesStr = owned_str(self.host().as_bytes());
+        let host: BytesStr = src.str(self.host().as_bytes());
         let port: i32 = self.port();
-        let rack: Option<BytesStr> = self.rack().map(|v| owned_str(v.as_bytes()));
+        let rack: Option<BytesStr> = self.rack().map(|v| src.str(v.as_bytes()));
         MetadataResponseBroker {
             node_id,
             host,
             port,
             rack,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -964,15 +980,24 @@ impl<'a> MetadataResponsePartitionView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`MetadataResponsePartition`]: what the owned decoder returns for the same bytes.
+    /// The owned [`MetadataResponsePartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> MetadataResponsePartition {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`MetadataResponsePartition`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> MetadataResponsePartition {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> MetadataResponsePartition {
         let error_code: i16 = self.error_code();
         let partition_index: i32 = self.partition_index();
         let leader_id: i32 = self.leader_id();
         let leader_epoch: i32 = self.leader_epoch();
-        let replica_nodes: Vec<i32> = self.replica_nodes().iter().collect();
-        let isr_nodes: Vec<i32> = self.isr_nodes().iter().collect();
-        let offline_replicas: Vec<i32> = self.offline_replicas().iter().collect();
+        let replica_nodes: Vec<i32> = self.replica_nodes().map_vec(|x| x);
+        let isr_nodes: Vec<i32> = self.isr_nodes().map_vec(|x| x);
+        let offline_replicas: Vec<i32> = self.offline_replicas().map_vec(|x| x);
         MetadataResponsePartition {
             error_code,
             partition_index,
@@ -982,7 +1007,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
             isr_nodes,
             offline_replicas,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1307,14 +1332,23 @@ impl<'a> MetadataResponseTopicView<'a> {
         )
     }
 
-    /// The owned [`MetadataResponseTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`MetadataResponseTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> MetadataResponseTopic {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`MetadataResponseTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> MetadataResponseTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> MetadataResponseTopic {
         let error_code: i16 = self.error_code();
-        let name: Option<BytesStr> = self.name().map(|v| owned_str(v.as_bytes()));
+        let name: Option<BytesStr> = self.name().map(|v| src.str(v.as_bytes()));
         let topic_id: Uuid = self.topic_id();
         let is_internal: bool = self.is_internal();
         let partitions: Vec<MetadataResponsePartition> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         let topic_authorized_operations: i32 = self.topic_authorized_operations();
         MetadataResponseTopic {
             error_code,
@@ -1324,7 +1358,7 @@ impl<'a> MetadataResponseTopicView<'a> {
             partitions,
             topic_authorized_operations,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1364,6 +1398,10 @@ impl<'a> MessageView<'a> for MetadataResponseView<'a> {
 
     fn to_message(&self) -> MetadataResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> MetadataResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

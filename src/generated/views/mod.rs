@@ -1191,7 +1191,7 @@ pub fn visit_views(v: &mut impl crate::views::ViewVisitor) {
 }
 
 use crate::support::*;
-use crate::views::ViewCursor;
+use crate::views::{Src, ViewCursor};
 use crate::{RequestBody, ResponseBody};
 
 /// The body of a request as a view, for the APIs and versions this build decodes.
@@ -1871,217 +1871,240 @@ impl<'a> RequestBodyView<'a> {
         })
     }
 
-    /// The owned body: what the owned decoder returns for the same bytes.
+    /// The owned body: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> RequestBody {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned body, strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> RequestBody {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> RequestBody {
         match self {
             #[cfg(feature = "produce")]
-            Self::Produce(b) => RequestBody::Produce(b.to_owned()),
+            Self::Produce(b) => RequestBody::Produce(b.owned_with(src)),
             #[cfg(feature = "fetch")]
-            Self::Fetch(b) => RequestBody::Fetch(b.to_owned()),
+            Self::Fetch(b) => RequestBody::Fetch(b.owned_with(src)),
             #[cfg(feature = "list-offsets")]
-            Self::ListOffsets(b) => RequestBody::ListOffsets(b.to_owned()),
+            Self::ListOffsets(b) => RequestBody::ListOffsets(b.owned_with(src)),
             #[cfg(feature = "metadata")]
-            Self::Metadata(b) => RequestBody::Metadata(b.to_owned()),
+            Self::Metadata(b) => RequestBody::Metadata(b.owned_with(src)),
             #[cfg(feature = "broker-internal")]
-            Self::LeaderAndIsr(b) => RequestBody::LeaderAndIsr(b.to_owned()),
+            Self::LeaderAndIsr(b) => RequestBody::LeaderAndIsr(b.owned_with(src)),
             #[cfg(feature = "broker-internal")]
-            Self::StopReplica(b) => RequestBody::StopReplica(b.to_owned()),
+            Self::StopReplica(b) => RequestBody::StopReplica(b.owned_with(src)),
             #[cfg(feature = "broker-internal")]
-            Self::UpdateMetadata(b) => RequestBody::UpdateMetadata(b.to_owned()),
+            Self::UpdateMetadata(b) => RequestBody::UpdateMetadata(b.owned_with(src)),
             #[cfg(feature = "broker-internal")]
-            Self::ControlledShutdown(b) => RequestBody::ControlledShutdown(b.to_owned()),
+            Self::ControlledShutdown(b) => RequestBody::ControlledShutdown(b.owned_with(src)),
             #[cfg(feature = "offset")]
-            Self::OffsetCommit(b) => RequestBody::OffsetCommit(b.to_owned()),
+            Self::OffsetCommit(b) => RequestBody::OffsetCommit(b.owned_with(src)),
             #[cfg(feature = "offset")]
-            Self::OffsetFetch(b) => RequestBody::OffsetFetch(b.to_owned()),
+            Self::OffsetFetch(b) => RequestBody::OffsetFetch(b.owned_with(src)),
             #[cfg(feature = "group")]
-            Self::FindCoordinator(b) => RequestBody::FindCoordinator(b.to_owned()),
+            Self::FindCoordinator(b) => RequestBody::FindCoordinator(b.owned_with(src)),
             #[cfg(feature = "group")]
-            Self::JoinGroup(b) => RequestBody::JoinGroup(b.to_owned()),
+            Self::JoinGroup(b) => RequestBody::JoinGroup(b.owned_with(src)),
             #[cfg(feature = "group")]
-            Self::Heartbeat(b) => RequestBody::Heartbeat(b.to_owned()),
+            Self::Heartbeat(b) => RequestBody::Heartbeat(b.owned_with(src)),
             #[cfg(feature = "group")]
-            Self::LeaveGroup(b) => RequestBody::LeaveGroup(b.to_owned()),
+            Self::LeaveGroup(b) => RequestBody::LeaveGroup(b.owned_with(src)),
             #[cfg(feature = "group")]
-            Self::SyncGroup(b) => RequestBody::SyncGroup(b.to_owned()),
+            Self::SyncGroup(b) => RequestBody::SyncGroup(b.owned_with(src)),
             #[cfg(feature = "group")]
-            Self::DescribeGroups(b) => RequestBody::DescribeGroups(b.to_owned()),
+            Self::DescribeGroups(b) => RequestBody::DescribeGroups(b.owned_with(src)),
             #[cfg(feature = "group")]
-            Self::ListGroups(b) => RequestBody::ListGroups(b.to_owned()),
+            Self::ListGroups(b) => RequestBody::ListGroups(b.owned_with(src)),
             #[cfg(feature = "security")]
-            Self::SaslHandshake(b) => RequestBody::SaslHandshake(b.to_owned()),
-            Self::ApiVersions(b) => RequestBody::ApiVersions(b.to_owned()),
+            Self::SaslHandshake(b) => RequestBody::SaslHandshake(b.owned_with(src)),
+            Self::ApiVersions(b) => RequestBody::ApiVersions(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::CreateTopics(b) => RequestBody::CreateTopics(b.to_owned()),
+            Self::CreateTopics(b) => RequestBody::CreateTopics(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::DeleteTopics(b) => RequestBody::DeleteTopics(b.to_owned()),
+            Self::DeleteTopics(b) => RequestBody::DeleteTopics(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::DeleteRecords(b) => RequestBody::DeleteRecords(b.to_owned()),
+            Self::DeleteRecords(b) => RequestBody::DeleteRecords(b.owned_with(src)),
             #[cfg(feature = "transactions")]
-            Self::InitProducerId(b) => RequestBody::InitProducerId(b.to_owned()),
+            Self::InitProducerId(b) => RequestBody::InitProducerId(b.owned_with(src)),
             #[cfg(feature = "offset")]
-            Self::OffsetForLeaderEpoch(b) => RequestBody::OffsetForLeaderEpoch(b.to_owned()),
+            Self::OffsetForLeaderEpoch(b) => RequestBody::OffsetForLeaderEpoch(b.owned_with(src)),
             #[cfg(feature = "transactions")]
-            Self::AddPartitionsToTxn(b) => RequestBody::AddPartitionsToTxn(b.to_owned()),
+            Self::AddPartitionsToTxn(b) => RequestBody::AddPartitionsToTxn(b.owned_with(src)),
             #[cfg(feature = "transactions")]
-            Self::AddOffsetsToTxn(b) => RequestBody::AddOffsetsToTxn(b.to_owned()),
+            Self::AddOffsetsToTxn(b) => RequestBody::AddOffsetsToTxn(b.owned_with(src)),
             #[cfg(feature = "transactions")]
-            Self::EndTxn(b) => RequestBody::EndTxn(b.to_owned()),
+            Self::EndTxn(b) => RequestBody::EndTxn(b.owned_with(src)),
             #[cfg(feature = "transactions")]
-            Self::WriteTxnMarkers(b) => RequestBody::WriteTxnMarkers(b.to_owned()),
+            Self::WriteTxnMarkers(b) => RequestBody::WriteTxnMarkers(b.owned_with(src)),
             #[cfg(feature = "offset")]
-            Self::TxnOffsetCommit(b) => RequestBody::TxnOffsetCommit(b.to_owned()),
+            Self::TxnOffsetCommit(b) => RequestBody::TxnOffsetCommit(b.owned_with(src)),
             #[cfg(feature = "security")]
-            Self::DescribeAcls(b) => RequestBody::DescribeAcls(b.to_owned()),
+            Self::DescribeAcls(b) => RequestBody::DescribeAcls(b.owned_with(src)),
             #[cfg(feature = "security")]
-            Self::CreateAcls(b) => RequestBody::CreateAcls(b.to_owned()),
+            Self::CreateAcls(b) => RequestBody::CreateAcls(b.owned_with(src)),
             #[cfg(feature = "security")]
-            Self::DeleteAcls(b) => RequestBody::DeleteAcls(b.to_owned()),
+            Self::DeleteAcls(b) => RequestBody::DeleteAcls(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::DescribeConfigs(b) => RequestBody::DescribeConfigs(b.to_owned()),
+            Self::DescribeConfigs(b) => RequestBody::DescribeConfigs(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::AlterConfigs(b) => RequestBody::AlterConfigs(b.to_owned()),
+            Self::AlterConfigs(b) => RequestBody::AlterConfigs(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::AlterReplicaLogDirs(b) => RequestBody::AlterReplicaLogDirs(b.to_owned()),
+            Self::AlterReplicaLogDirs(b) => RequestBody::AlterReplicaLogDirs(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::DescribeLogDirs(b) => RequestBody::DescribeLogDirs(b.to_owned()),
+            Self::DescribeLogDirs(b) => RequestBody::DescribeLogDirs(b.owned_with(src)),
             #[cfg(feature = "security")]
-            Self::SaslAuthenticate(b) => RequestBody::SaslAuthenticate(b.to_owned()),
+            Self::SaslAuthenticate(b) => RequestBody::SaslAuthenticate(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::CreatePartitions(b) => RequestBody::CreatePartitions(b.to_owned()),
+            Self::CreatePartitions(b) => RequestBody::CreatePartitions(b.owned_with(src)),
             #[cfg(feature = "security")]
-            Self::CreateDelegationToken(b) => RequestBody::CreateDelegationToken(b.to_owned()),
+            Self::CreateDelegationToken(b) => RequestBody::CreateDelegationToken(b.owned_with(src)),
             #[cfg(feature = "security")]
-            Self::RenewDelegationToken(b) => RequestBody::RenewDelegationToken(b.to_owned()),
+            Self::RenewDelegationToken(b) => RequestBody::RenewDelegationToken(b.owned_with(src)),
             #[cfg(feature = "security")]
-            Self::ExpireDelegationToken(b) => RequestBody::ExpireDelegationToken(b.to_owned()),
+            Self::ExpireDelegationToken(b) => RequestBody::ExpireDelegationToken(b.owned_with(src)),
             #[cfg(feature = "security")]
-            Self::DescribeDelegationToken(b) => RequestBody::DescribeDelegationToken(b.to_owned()),
+            Self::DescribeDelegationToken(b) => {
+                RequestBody::DescribeDelegationToken(b.owned_with(src))
+            }
             #[cfg(feature = "group")]
-            Self::DeleteGroups(b) => RequestBody::DeleteGroups(b.to_owned()),
+            Self::DeleteGroups(b) => RequestBody::DeleteGroups(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::ElectLeaders(b) => RequestBody::ElectLeaders(b.to_owned()),
+            Self::ElectLeaders(b) => RequestBody::ElectLeaders(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::IncrementalAlterConfigs(b) => RequestBody::IncrementalAlterConfigs(b.to_owned()),
+            Self::IncrementalAlterConfigs(b) => {
+                RequestBody::IncrementalAlterConfigs(b.owned_with(src))
+            }
             #[cfg(feature = "admin")]
             Self::AlterPartitionReassignments(b) => {
-                RequestBody::AlterPartitionReassignments(b.to_owned())
+                RequestBody::AlterPartitionReassignments(b.owned_with(src))
             }
             #[cfg(feature = "admin")]
             Self::ListPartitionReassignments(b) => {
-                RequestBody::ListPartitionReassignments(b.to_owned())
+                RequestBody::ListPartitionReassignments(b.owned_with(src))
             }
             #[cfg(feature = "offset")]
-            Self::OffsetDelete(b) => RequestBody::OffsetDelete(b.to_owned()),
+            Self::OffsetDelete(b) => RequestBody::OffsetDelete(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::DescribeClientQuotas(b) => RequestBody::DescribeClientQuotas(b.to_owned()),
+            Self::DescribeClientQuotas(b) => RequestBody::DescribeClientQuotas(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::AlterClientQuotas(b) => RequestBody::AlterClientQuotas(b.to_owned()),
+            Self::AlterClientQuotas(b) => RequestBody::AlterClientQuotas(b.owned_with(src)),
             #[cfg(feature = "security")]
             Self::DescribeUserScramCredentials(b) => {
-                RequestBody::DescribeUserScramCredentials(b.to_owned())
+                RequestBody::DescribeUserScramCredentials(b.owned_with(src))
             }
             #[cfg(feature = "security")]
             Self::AlterUserScramCredentials(b) => {
-                RequestBody::AlterUserScramCredentials(b.to_owned())
+                RequestBody::AlterUserScramCredentials(b.owned_with(src))
             }
             #[cfg(feature = "kraft")]
-            Self::Vote(b) => RequestBody::Vote(b.to_owned()),
+            Self::Vote(b) => RequestBody::Vote(b.owned_with(src)),
             #[cfg(feature = "kraft")]
-            Self::BeginQuorumEpoch(b) => RequestBody::BeginQuorumEpoch(b.to_owned()),
+            Self::BeginQuorumEpoch(b) => RequestBody::BeginQuorumEpoch(b.owned_with(src)),
             #[cfg(feature = "kraft")]
-            Self::EndQuorumEpoch(b) => RequestBody::EndQuorumEpoch(b.to_owned()),
+            Self::EndQuorumEpoch(b) => RequestBody::EndQuorumEpoch(b.owned_with(src)),
             #[cfg(feature = "kraft")]
-            Self::DescribeQuorum(b) => RequestBody::DescribeQuorum(b.to_owned()),
+            Self::DescribeQuorum(b) => RequestBody::DescribeQuorum(b.owned_with(src)),
             #[cfg(feature = "broker-internal")]
-            Self::AlterPartition(b) => RequestBody::AlterPartition(b.to_owned()),
+            Self::AlterPartition(b) => RequestBody::AlterPartition(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::UpdateFeatures(b) => RequestBody::UpdateFeatures(b.to_owned()),
+            Self::UpdateFeatures(b) => RequestBody::UpdateFeatures(b.owned_with(src)),
             #[cfg(feature = "broker-internal")]
-            Self::Envelope(b) => RequestBody::Envelope(b.to_owned()),
+            Self::Envelope(b) => RequestBody::Envelope(b.owned_with(src)),
             #[cfg(feature = "kraft")]
-            Self::FetchSnapshot(b) => RequestBody::FetchSnapshot(b.to_owned()),
+            Self::FetchSnapshot(b) => RequestBody::FetchSnapshot(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::DescribeCluster(b) => RequestBody::DescribeCluster(b.to_owned()),
+            Self::DescribeCluster(b) => RequestBody::DescribeCluster(b.owned_with(src)),
             #[cfg(feature = "transactions")]
-            Self::DescribeProducers(b) => RequestBody::DescribeProducers(b.to_owned()),
+            Self::DescribeProducers(b) => RequestBody::DescribeProducers(b.owned_with(src)),
             #[cfg(feature = "broker-internal")]
-            Self::BrokerRegistration(b) => RequestBody::BrokerRegistration(b.to_owned()),
+            Self::BrokerRegistration(b) => RequestBody::BrokerRegistration(b.owned_with(src)),
             #[cfg(feature = "broker-internal")]
-            Self::BrokerHeartbeat(b) => RequestBody::BrokerHeartbeat(b.to_owned()),
+            Self::BrokerHeartbeat(b) => RequestBody::BrokerHeartbeat(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::UnregisterBroker(b) => RequestBody::UnregisterBroker(b.to_owned()),
+            Self::UnregisterBroker(b) => RequestBody::UnregisterBroker(b.owned_with(src)),
             #[cfg(feature = "transactions")]
-            Self::DescribeTransactions(b) => RequestBody::DescribeTransactions(b.to_owned()),
+            Self::DescribeTransactions(b) => RequestBody::DescribeTransactions(b.owned_with(src)),
             #[cfg(feature = "transactions")]
-            Self::ListTransactions(b) => RequestBody::ListTransactions(b.to_owned()),
+            Self::ListTransactions(b) => RequestBody::ListTransactions(b.owned_with(src)),
             #[cfg(feature = "broker-internal")]
-            Self::AllocateProducerIds(b) => RequestBody::AllocateProducerIds(b.to_owned()),
+            Self::AllocateProducerIds(b) => RequestBody::AllocateProducerIds(b.owned_with(src)),
             #[cfg(feature = "group")]
-            Self::ConsumerGroupHeartbeat(b) => RequestBody::ConsumerGroupHeartbeat(b.to_owned()),
+            Self::ConsumerGroupHeartbeat(b) => {
+                RequestBody::ConsumerGroupHeartbeat(b.owned_with(src))
+            }
             #[cfg(feature = "group")]
-            Self::ConsumerGroupDescribe(b) => RequestBody::ConsumerGroupDescribe(b.to_owned()),
+            Self::ConsumerGroupDescribe(b) => RequestBody::ConsumerGroupDescribe(b.owned_with(src)),
             #[cfg(feature = "broker-internal")]
-            Self::ControllerRegistration(b) => RequestBody::ControllerRegistration(b.to_owned()),
+            Self::ControllerRegistration(b) => {
+                RequestBody::ControllerRegistration(b.owned_with(src))
+            }
             #[cfg(feature = "telemetry")]
             Self::GetTelemetrySubscriptions(b) => {
-                RequestBody::GetTelemetrySubscriptions(b.to_owned())
+                RequestBody::GetTelemetrySubscriptions(b.owned_with(src))
             }
             #[cfg(feature = "telemetry")]
-            Self::PushTelemetry(b) => RequestBody::PushTelemetry(b.to_owned()),
+            Self::PushTelemetry(b) => RequestBody::PushTelemetry(b.owned_with(src)),
             #[cfg(feature = "broker-internal")]
-            Self::AssignReplicasToDirs(b) => RequestBody::AssignReplicasToDirs(b.to_owned()),
+            Self::AssignReplicasToDirs(b) => RequestBody::AssignReplicasToDirs(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::ListConfigResources(b) => RequestBody::ListConfigResources(b.to_owned()),
+            Self::ListConfigResources(b) => RequestBody::ListConfigResources(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::DescribeTopicPartitions(b) => RequestBody::DescribeTopicPartitions(b.to_owned()),
+            Self::DescribeTopicPartitions(b) => {
+                RequestBody::DescribeTopicPartitions(b.owned_with(src))
+            }
             #[cfg(feature = "share-groups")]
-            Self::ShareGroupHeartbeat(b) => RequestBody::ShareGroupHeartbeat(b.to_owned()),
+            Self::ShareGroupHeartbeat(b) => RequestBody::ShareGroupHeartbeat(b.owned_with(src)),
             #[cfg(feature = "share-groups")]
-            Self::ShareGroupDescribe(b) => RequestBody::ShareGroupDescribe(b.to_owned()),
+            Self::ShareGroupDescribe(b) => RequestBody::ShareGroupDescribe(b.owned_with(src)),
             #[cfg(feature = "share-groups")]
-            Self::ShareFetch(b) => RequestBody::ShareFetch(b.to_owned()),
+            Self::ShareFetch(b) => RequestBody::ShareFetch(b.owned_with(src)),
             #[cfg(feature = "share-groups")]
-            Self::ShareAcknowledge(b) => RequestBody::ShareAcknowledge(b.to_owned()),
+            Self::ShareAcknowledge(b) => RequestBody::ShareAcknowledge(b.owned_with(src)),
             #[cfg(feature = "kraft")]
-            Self::AddRaftVoter(b) => RequestBody::AddRaftVoter(b.to_owned()),
+            Self::AddRaftVoter(b) => RequestBody::AddRaftVoter(b.owned_with(src)),
             #[cfg(feature = "kraft")]
-            Self::RemoveRaftVoter(b) => RequestBody::RemoveRaftVoter(b.to_owned()),
+            Self::RemoveRaftVoter(b) => RequestBody::RemoveRaftVoter(b.owned_with(src)),
             #[cfg(feature = "kraft")]
-            Self::UpdateRaftVoter(b) => RequestBody::UpdateRaftVoter(b.to_owned()),
+            Self::UpdateRaftVoter(b) => RequestBody::UpdateRaftVoter(b.owned_with(src)),
             #[cfg(feature = "share-groups")]
             Self::InitializeShareGroupState(b) => {
-                RequestBody::InitializeShareGroupState(b.to_owned())
+                RequestBody::InitializeShareGroupState(b.owned_with(src))
             }
             #[cfg(feature = "share-groups")]
-            Self::ReadShareGroupState(b) => RequestBody::ReadShareGroupState(b.to_owned()),
+            Self::ReadShareGroupState(b) => RequestBody::ReadShareGroupState(b.owned_with(src)),
             #[cfg(feature = "share-groups")]
-            Self::WriteShareGroupState(b) => RequestBody::WriteShareGroupState(b.to_owned()),
+            Self::WriteShareGroupState(b) => RequestBody::WriteShareGroupState(b.owned_with(src)),
             #[cfg(feature = "share-groups")]
-            Self::DeleteShareGroupState(b) => RequestBody::DeleteShareGroupState(b.to_owned()),
+            Self::DeleteShareGroupState(b) => RequestBody::DeleteShareGroupState(b.owned_with(src)),
             #[cfg(feature = "share-groups")]
             Self::ReadShareGroupStateSummary(b) => {
-                RequestBody::ReadShareGroupStateSummary(b.to_owned())
+                RequestBody::ReadShareGroupStateSummary(b.owned_with(src))
             }
             #[cfg(feature = "streams-groups")]
-            Self::StreamsGroupHeartbeat(b) => RequestBody::StreamsGroupHeartbeat(b.to_owned()),
+            Self::StreamsGroupHeartbeat(b) => RequestBody::StreamsGroupHeartbeat(b.owned_with(src)),
             #[cfg(feature = "streams-groups")]
-            Self::StreamsGroupDescribe(b) => RequestBody::StreamsGroupDescribe(b.to_owned()),
+            Self::StreamsGroupDescribe(b) => RequestBody::StreamsGroupDescribe(b.owned_with(src)),
             #[cfg(feature = "share-groups")]
             Self::DescribeShareGroupOffsets(b) => {
-                RequestBody::DescribeShareGroupOffsets(b.to_owned())
+                RequestBody::DescribeShareGroupOffsets(b.owned_with(src))
             }
             #[cfg(feature = "share-groups")]
-            Self::AlterShareGroupOffsets(b) => RequestBody::AlterShareGroupOffsets(b.to_owned()),
+            Self::AlterShareGroupOffsets(b) => {
+                RequestBody::AlterShareGroupOffsets(b.owned_with(src))
+            }
             #[cfg(feature = "share-groups")]
-            Self::DeleteShareGroupOffsets(b) => RequestBody::DeleteShareGroupOffsets(b.to_owned()),
+            Self::DeleteShareGroupOffsets(b) => {
+                RequestBody::DeleteShareGroupOffsets(b.owned_with(src))
+            }
             #[cfg(feature = "streams-groups")]
             Self::StreamsGroupTopologyDescriptionUpdate(b) => {
-                RequestBody::StreamsGroupTopologyDescriptionUpdate(b.to_owned())
+                RequestBody::StreamsGroupTopologyDescriptionUpdate(b.owned_with(src))
             }
             #[cfg(feature = "broker-internal")]
-            Self::UnregisterController(b) => RequestBody::UnregisterController(b.to_owned()),
-            Self::Raw(b) => RequestBody::Raw(Bytes::copy_from_slice(b)),
+            Self::UnregisterController(b) => RequestBody::UnregisterController(b.owned_with(src)),
+            Self::Raw(b) => RequestBody::Raw(src.bytes(b)),
         }
     }
 }
@@ -2763,217 +2786,250 @@ impl<'a> ResponseBodyView<'a> {
         })
     }
 
-    /// The owned body: what the owned decoder returns for the same bytes.
+    /// The owned body: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ResponseBody {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned body, strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ResponseBody {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ResponseBody {
         match self {
             #[cfg(feature = "produce")]
-            Self::Produce(b) => ResponseBody::Produce(b.to_owned()),
+            Self::Produce(b) => ResponseBody::Produce(b.owned_with(src)),
             #[cfg(feature = "fetch")]
-            Self::Fetch(b) => ResponseBody::Fetch(b.to_owned()),
+            Self::Fetch(b) => ResponseBody::Fetch(b.owned_with(src)),
             #[cfg(feature = "list-offsets")]
-            Self::ListOffsets(b) => ResponseBody::ListOffsets(b.to_owned()),
+            Self::ListOffsets(b) => ResponseBody::ListOffsets(b.owned_with(src)),
             #[cfg(feature = "metadata")]
-            Self::Metadata(b) => ResponseBody::Metadata(b.to_owned()),
+            Self::Metadata(b) => ResponseBody::Metadata(b.owned_with(src)),
             #[cfg(feature = "broker-internal")]
-            Self::LeaderAndIsr(b) => ResponseBody::LeaderAndIsr(b.to_owned()),
+            Self::LeaderAndIsr(b) => ResponseBody::LeaderAndIsr(b.owned_with(src)),
             #[cfg(feature = "broker-internal")]
-            Self::StopReplica(b) => ResponseBody::StopReplica(b.to_owned()),
+            Self::StopReplica(b) => ResponseBody::StopReplica(b.owned_with(src)),
             #[cfg(feature = "broker-internal")]
-            Self::UpdateMetadata(b) => ResponseBody::UpdateMetadata(b.to_owned()),
+            Self::UpdateMetadata(b) => ResponseBody::UpdateMetadata(b.owned_with(src)),
             #[cfg(feature = "broker-internal")]
-            Self::ControlledShutdown(b) => ResponseBody::ControlledShutdown(b.to_owned()),
+            Self::ControlledShutdown(b) => ResponseBody::ControlledShutdown(b.owned_with(src)),
             #[cfg(feature = "offset")]
-            Self::OffsetCommit(b) => ResponseBody::OffsetCommit(b.to_owned()),
+            Self::OffsetCommit(b) => ResponseBody::OffsetCommit(b.owned_with(src)),
             #[cfg(feature = "offset")]
-            Self::OffsetFetch(b) => ResponseBody::OffsetFetch(b.to_owned()),
+            Self::OffsetFetch(b) => ResponseBody::OffsetFetch(b.owned_with(src)),
             #[cfg(feature = "group")]
-            Self::FindCoordinator(b) => ResponseBody::FindCoordinator(b.to_owned()),
+            Self::FindCoordinator(b) => ResponseBody::FindCoordinator(b.owned_with(src)),
             #[cfg(feature = "group")]
-            Self::JoinGroup(b) => ResponseBody::JoinGroup(b.to_owned()),
+            Self::JoinGroup(b) => ResponseBody::JoinGroup(b.owned_with(src)),
             #[cfg(feature = "group")]
-            Self::Heartbeat(b) => ResponseBody::Heartbeat(b.to_owned()),
+            Self::Heartbeat(b) => ResponseBody::Heartbeat(b.owned_with(src)),
             #[cfg(feature = "group")]
-            Self::LeaveGroup(b) => ResponseBody::LeaveGroup(b.to_owned()),
+            Self::LeaveGroup(b) => ResponseBody::LeaveGroup(b.owned_with(src)),
             #[cfg(feature = "group")]
-            Self::SyncGroup(b) => ResponseBody::SyncGroup(b.to_owned()),
+            Self::SyncGroup(b) => ResponseBody::SyncGroup(b.owned_with(src)),
             #[cfg(feature = "group")]
-            Self::DescribeGroups(b) => ResponseBody::DescribeGroups(b.to_owned()),
+            Self::DescribeGroups(b) => ResponseBody::DescribeGroups(b.owned_with(src)),
             #[cfg(feature = "group")]
-            Self::ListGroups(b) => ResponseBody::ListGroups(b.to_owned()),
+            Self::ListGroups(b) => ResponseBody::ListGroups(b.owned_with(src)),
             #[cfg(feature = "security")]
-            Self::SaslHandshake(b) => ResponseBody::SaslHandshake(b.to_owned()),
-            Self::ApiVersions(b) => ResponseBody::ApiVersions(b.to_owned()),
+            Self::SaslHandshake(b) => ResponseBody::SaslHandshake(b.owned_with(src)),
+            Self::ApiVersions(b) => ResponseBody::ApiVersions(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::CreateTopics(b) => ResponseBody::CreateTopics(b.to_owned()),
+            Self::CreateTopics(b) => ResponseBody::CreateTopics(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::DeleteTopics(b) => ResponseBody::DeleteTopics(b.to_owned()),
+            Self::DeleteTopics(b) => ResponseBody::DeleteTopics(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::DeleteRecords(b) => ResponseBody::DeleteRecords(b.to_owned()),
+            Self::DeleteRecords(b) => ResponseBody::DeleteRecords(b.owned_with(src)),
             #[cfg(feature = "transactions")]
-            Self::InitProducerId(b) => ResponseBody::InitProducerId(b.to_owned()),
+            Self::InitProducerId(b) => ResponseBody::InitProducerId(b.owned_with(src)),
             #[cfg(feature = "offset")]
-            Self::OffsetForLeaderEpoch(b) => ResponseBody::OffsetForLeaderEpoch(b.to_owned()),
+            Self::OffsetForLeaderEpoch(b) => ResponseBody::OffsetForLeaderEpoch(b.owned_with(src)),
             #[cfg(feature = "transactions")]
-            Self::AddPartitionsToTxn(b) => ResponseBody::AddPartitionsToTxn(b.to_owned()),
+            Self::AddPartitionsToTxn(b) => ResponseBody::AddPartitionsToTxn(b.owned_with(src)),
             #[cfg(feature = "transactions")]
-            Self::AddOffsetsToTxn(b) => ResponseBody::AddOffsetsToTxn(b.to_owned()),
+            Self::AddOffsetsToTxn(b) => ResponseBody::AddOffsetsToTxn(b.owned_with(src)),
             #[cfg(feature = "transactions")]
-            Self::EndTxn(b) => ResponseBody::EndTxn(b.to_owned()),
+            Self::EndTxn(b) => ResponseBody::EndTxn(b.owned_with(src)),
             #[cfg(feature = "transactions")]
-            Self::WriteTxnMarkers(b) => ResponseBody::WriteTxnMarkers(b.to_owned()),
+            Self::WriteTxnMarkers(b) => ResponseBody::WriteTxnMarkers(b.owned_with(src)),
             #[cfg(feature = "offset")]
-            Self::TxnOffsetCommit(b) => ResponseBody::TxnOffsetCommit(b.to_owned()),
+            Self::TxnOffsetCommit(b) => ResponseBody::TxnOffsetCommit(b.owned_with(src)),
             #[cfg(feature = "security")]
-            Self::DescribeAcls(b) => ResponseBody::DescribeAcls(b.to_owned()),
+            Self::DescribeAcls(b) => ResponseBody::DescribeAcls(b.owned_with(src)),
             #[cfg(feature = "security")]
-            Self::CreateAcls(b) => ResponseBody::CreateAcls(b.to_owned()),
+            Self::CreateAcls(b) => ResponseBody::CreateAcls(b.owned_with(src)),
             #[cfg(feature = "security")]
-            Self::DeleteAcls(b) => ResponseBody::DeleteAcls(b.to_owned()),
+            Self::DeleteAcls(b) => ResponseBody::DeleteAcls(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::DescribeConfigs(b) => ResponseBody::DescribeConfigs(b.to_owned()),
+            Self::DescribeConfigs(b) => ResponseBody::DescribeConfigs(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::AlterConfigs(b) => ResponseBody::AlterConfigs(b.to_owned()),
+            Self::AlterConfigs(b) => ResponseBody::AlterConfigs(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::AlterReplicaLogDirs(b) => ResponseBody::AlterReplicaLogDirs(b.to_owned()),
+            Self::AlterReplicaLogDirs(b) => ResponseBody::AlterReplicaLogDirs(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::DescribeLogDirs(b) => ResponseBody::DescribeLogDirs(b.to_owned()),
+            Self::DescribeLogDirs(b) => ResponseBody::DescribeLogDirs(b.owned_with(src)),
             #[cfg(feature = "security")]
-            Self::SaslAuthenticate(b) => ResponseBody::SaslAuthenticate(b.to_owned()),
+            Self::SaslAuthenticate(b) => ResponseBody::SaslAuthenticate(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::CreatePartitions(b) => ResponseBody::CreatePartitions(b.to_owned()),
+            Self::CreatePartitions(b) => ResponseBody::CreatePartitions(b.owned_with(src)),
             #[cfg(feature = "security")]
-            Self::CreateDelegationToken(b) => ResponseBody::CreateDelegationToken(b.to_owned()),
+            Self::CreateDelegationToken(b) => {
+                ResponseBody::CreateDelegationToken(b.owned_with(src))
+            }
             #[cfg(feature = "security")]
-            Self::RenewDelegationToken(b) => ResponseBody::RenewDelegationToken(b.to_owned()),
+            Self::RenewDelegationToken(b) => ResponseBody::RenewDelegationToken(b.owned_with(src)),
             #[cfg(feature = "security")]
-            Self::ExpireDelegationToken(b) => ResponseBody::ExpireDelegationToken(b.to_owned()),
+            Self::ExpireDelegationToken(b) => {
+                ResponseBody::ExpireDelegationToken(b.owned_with(src))
+            }
             #[cfg(feature = "security")]
-            Self::DescribeDelegationToken(b) => ResponseBody::DescribeDelegationToken(b.to_owned()),
+            Self::DescribeDelegationToken(b) => {
+                ResponseBody::DescribeDelegationToken(b.owned_with(src))
+            }
             #[cfg(feature = "group")]
-            Self::DeleteGroups(b) => ResponseBody::DeleteGroups(b.to_owned()),
+            Self::DeleteGroups(b) => ResponseBody::DeleteGroups(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::ElectLeaders(b) => ResponseBody::ElectLeaders(b.to_owned()),
+            Self::ElectLeaders(b) => ResponseBody::ElectLeaders(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::IncrementalAlterConfigs(b) => ResponseBody::IncrementalAlterConfigs(b.to_owned()),
+            Self::IncrementalAlterConfigs(b) => {
+                ResponseBody::IncrementalAlterConfigs(b.owned_with(src))
+            }
             #[cfg(feature = "admin")]
             Self::AlterPartitionReassignments(b) => {
-                ResponseBody::AlterPartitionReassignments(b.to_owned())
+                ResponseBody::AlterPartitionReassignments(b.owned_with(src))
             }
             #[cfg(feature = "admin")]
             Self::ListPartitionReassignments(b) => {
-                ResponseBody::ListPartitionReassignments(b.to_owned())
+                ResponseBody::ListPartitionReassignments(b.owned_with(src))
             }
             #[cfg(feature = "offset")]
-            Self::OffsetDelete(b) => ResponseBody::OffsetDelete(b.to_owned()),
+            Self::OffsetDelete(b) => ResponseBody::OffsetDelete(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::DescribeClientQuotas(b) => ResponseBody::DescribeClientQuotas(b.to_owned()),
+            Self::DescribeClientQuotas(b) => ResponseBody::DescribeClientQuotas(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::AlterClientQuotas(b) => ResponseBody::AlterClientQuotas(b.to_owned()),
+            Self::AlterClientQuotas(b) => ResponseBody::AlterClientQuotas(b.owned_with(src)),
             #[cfg(feature = "security")]
             Self::DescribeUserScramCredentials(b) => {
-                ResponseBody::DescribeUserScramCredentials(b.to_owned())
+                ResponseBody::DescribeUserScramCredentials(b.owned_with(src))
             }
             #[cfg(feature = "security")]
             Self::AlterUserScramCredentials(b) => {
-                ResponseBody::AlterUserScramCredentials(b.to_owned())
+                ResponseBody::AlterUserScramCredentials(b.owned_with(src))
             }
             #[cfg(feature = "kraft")]
-            Self::Vote(b) => ResponseBody::Vote(b.to_owned()),
+            Self::Vote(b) => ResponseBody::Vote(b.owned_with(src)),
             #[cfg(feature = "kraft")]
-            Self::BeginQuorumEpoch(b) => ResponseBody::BeginQuorumEpoch(b.to_owned()),
+            Self::BeginQuorumEpoch(b) => ResponseBody::BeginQuorumEpoch(b.owned_with(src)),
             #[cfg(feature = "kraft")]
-            Self::EndQuorumEpoch(b) => ResponseBody::EndQuorumEpoch(b.to_owned()),
+            Self::EndQuorumEpoch(b) => ResponseBody::EndQuorumEpoch(b.owned_with(src)),
             #[cfg(feature = "kraft")]
-            Self::DescribeQuorum(b) => ResponseBody::DescribeQuorum(b.to_owned()),
+            Self::DescribeQuorum(b) => ResponseBody::DescribeQuorum(b.owned_with(src)),
             #[cfg(feature = "broker-internal")]
-            Self::AlterPartition(b) => ResponseBody::AlterPartition(b.to_owned()),
+            Self::AlterPartition(b) => ResponseBody::AlterPartition(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::UpdateFeatures(b) => ResponseBody::UpdateFeatures(b.to_owned()),
+            Self::UpdateFeatures(b) => ResponseBody::UpdateFeatures(b.owned_with(src)),
             #[cfg(feature = "broker-internal")]
-            Self::Envelope(b) => ResponseBody::Envelope(b.to_owned()),
+            Self::Envelope(b) => ResponseBody::Envelope(b.owned_with(src)),
             #[cfg(feature = "kraft")]
-            Self::FetchSnapshot(b) => ResponseBody::FetchSnapshot(b.to_owned()),
+            Self::FetchSnapshot(b) => ResponseBody::FetchSnapshot(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::DescribeCluster(b) => ResponseBody::DescribeCluster(b.to_owned()),
+            Self::DescribeCluster(b) => ResponseBody::DescribeCluster(b.owned_with(src)),
             #[cfg(feature = "transactions")]
-            Self::DescribeProducers(b) => ResponseBody::DescribeProducers(b.to_owned()),
+            Self::DescribeProducers(b) => ResponseBody::DescribeProducers(b.owned_with(src)),
             #[cfg(feature = "broker-internal")]
-            Self::BrokerRegistration(b) => ResponseBody::BrokerRegistration(b.to_owned()),
+            Self::BrokerRegistration(b) => ResponseBody::BrokerRegistration(b.owned_with(src)),
             #[cfg(feature = "broker-internal")]
-            Self::BrokerHeartbeat(b) => ResponseBody::BrokerHeartbeat(b.to_owned()),
+            Self::BrokerHeartbeat(b) => ResponseBody::BrokerHeartbeat(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::UnregisterBroker(b) => ResponseBody::UnregisterBroker(b.to_owned()),
+            Self::UnregisterBroker(b) => ResponseBody::UnregisterBroker(b.owned_with(src)),
             #[cfg(feature = "transactions")]
-            Self::DescribeTransactions(b) => ResponseBody::DescribeTransactions(b.to_owned()),
+            Self::DescribeTransactions(b) => ResponseBody::DescribeTransactions(b.owned_with(src)),
             #[cfg(feature = "transactions")]
-            Self::ListTransactions(b) => ResponseBody::ListTransactions(b.to_owned()),
+            Self::ListTransactions(b) => ResponseBody::ListTransactions(b.owned_with(src)),
             #[cfg(feature = "broker-internal")]
-            Self::AllocateProducerIds(b) => ResponseBody::AllocateProducerIds(b.to_owned()),
+            Self::AllocateProducerIds(b) => ResponseBody::AllocateProducerIds(b.owned_with(src)),
             #[cfg(feature = "group")]
-            Self::ConsumerGroupHeartbeat(b) => ResponseBody::ConsumerGroupHeartbeat(b.to_owned()),
+            Self::ConsumerGroupHeartbeat(b) => {
+                ResponseBody::ConsumerGroupHeartbeat(b.owned_with(src))
+            }
             #[cfg(feature = "group")]
-            Self::ConsumerGroupDescribe(b) => ResponseBody::ConsumerGroupDescribe(b.to_owned()),
+            Self::ConsumerGroupDescribe(b) => {
+                ResponseBody::ConsumerGroupDescribe(b.owned_with(src))
+            }
             #[cfg(feature = "broker-internal")]
-            Self::ControllerRegistration(b) => ResponseBody::ControllerRegistration(b.to_owned()),
+            Self::ControllerRegistration(b) => {
+                ResponseBody::ControllerRegistration(b.owned_with(src))
+            }
             #[cfg(feature = "telemetry")]
             Self::GetTelemetrySubscriptions(b) => {
-                ResponseBody::GetTelemetrySubscriptions(b.to_owned())
+                ResponseBody::GetTelemetrySubscriptions(b.owned_with(src))
             }
             #[cfg(feature = "telemetry")]
-            Self::PushTelemetry(b) => ResponseBody::PushTelemetry(b.to_owned()),
+            Self::PushTelemetry(b) => ResponseBody::PushTelemetry(b.owned_with(src)),
             #[cfg(feature = "broker-internal")]
-            Self::AssignReplicasToDirs(b) => ResponseBody::AssignReplicasToDirs(b.to_owned()),
+            Self::AssignReplicasToDirs(b) => ResponseBody::AssignReplicasToDirs(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::ListConfigResources(b) => ResponseBody::ListConfigResources(b.to_owned()),
+            Self::ListConfigResources(b) => ResponseBody::ListConfigResources(b.owned_with(src)),
             #[cfg(feature = "admin")]
-            Self::DescribeTopicPartitions(b) => ResponseBody::DescribeTopicPartitions(b.to_owned()),
+            Self::DescribeTopicPartitions(b) => {
+                ResponseBody::DescribeTopicPartitions(b.owned_with(src))
+            }
             #[cfg(feature = "share-groups")]
-            Self::ShareGroupHeartbeat(b) => ResponseBody::ShareGroupHeartbeat(b.to_owned()),
+            Self::ShareGroupHeartbeat(b) => ResponseBody::ShareGroupHeartbeat(b.owned_with(src)),
             #[cfg(feature = "share-groups")]
-            Self::ShareGroupDescribe(b) => ResponseBody::ShareGroupDescribe(b.to_owned()),
+            Self::ShareGroupDescribe(b) => ResponseBody::ShareGroupDescribe(b.owned_with(src)),
             #[cfg(feature = "share-groups")]
-            Self::ShareFetch(b) => ResponseBody::ShareFetch(b.to_owned()),
+            Self::ShareFetch(b) => ResponseBody::ShareFetch(b.owned_with(src)),
             #[cfg(feature = "share-groups")]
-            Self::ShareAcknowledge(b) => ResponseBody::ShareAcknowledge(b.to_owned()),
+            Self::ShareAcknowledge(b) => ResponseBody::ShareAcknowledge(b.owned_with(src)),
             #[cfg(feature = "kraft")]
-            Self::AddRaftVoter(b) => ResponseBody::AddRaftVoter(b.to_owned()),
+            Self::AddRaftVoter(b) => ResponseBody::AddRaftVoter(b.owned_with(src)),
             #[cfg(feature = "kraft")]
-            Self::RemoveRaftVoter(b) => ResponseBody::RemoveRaftVoter(b.to_owned()),
+            Self::RemoveRaftVoter(b) => ResponseBody::RemoveRaftVoter(b.owned_with(src)),
             #[cfg(feature = "kraft")]
-            Self::UpdateRaftVoter(b) => ResponseBody::UpdateRaftVoter(b.to_owned()),
+            Self::UpdateRaftVoter(b) => ResponseBody::UpdateRaftVoter(b.owned_with(src)),
             #[cfg(feature = "share-groups")]
             Self::InitializeShareGroupState(b) => {
-                ResponseBody::InitializeShareGroupState(b.to_owned())
+                ResponseBody::InitializeShareGroupState(b.owned_with(src))
             }
             #[cfg(feature = "share-groups")]
-            Self::ReadShareGroupState(b) => ResponseBody::ReadShareGroupState(b.to_owned()),
+            Self::ReadShareGroupState(b) => ResponseBody::ReadShareGroupState(b.owned_with(src)),
             #[cfg(feature = "share-groups")]
-            Self::WriteShareGroupState(b) => ResponseBody::WriteShareGroupState(b.to_owned()),
+            Self::WriteShareGroupState(b) => ResponseBody::WriteShareGroupState(b.owned_with(src)),
             #[cfg(feature = "share-groups")]
-            Self::DeleteShareGroupState(b) => ResponseBody::DeleteShareGroupState(b.to_owned()),
+            Self::DeleteShareGroupState(b) => {
+                ResponseBody::DeleteShareGroupState(b.owned_with(src))
+            }
             #[cfg(feature = "share-groups")]
             Self::ReadShareGroupStateSummary(b) => {
-                ResponseBody::ReadShareGroupStateSummary(b.to_owned())
+                ResponseBody::ReadShareGroupStateSummary(b.owned_with(src))
             }
             #[cfg(feature = "streams-groups")]
-            Self::StreamsGroupHeartbeat(b) => ResponseBody::StreamsGroupHeartbeat(b.to_owned()),
+            Self::StreamsGroupHeartbeat(b) => {
+                ResponseBody::StreamsGroupHeartbeat(b.owned_with(src))
+            }
             #[cfg(feature = "streams-groups")]
-            Self::StreamsGroupDescribe(b) => ResponseBody::StreamsGroupDescribe(b.to_owned()),
+            Self::StreamsGroupDescribe(b) => ResponseBody::StreamsGroupDescribe(b.owned_with(src)),
             #[cfg(feature = "share-groups")]
             Self::DescribeShareGroupOffsets(b) => {
-                ResponseBody::DescribeShareGroupOffsets(b.to_owned())
+                ResponseBody::DescribeShareGroupOffsets(b.owned_with(src))
             }
             #[cfg(feature = "share-groups")]
-            Self::AlterShareGroupOffsets(b) => ResponseBody::AlterShareGroupOffsets(b.to_owned()),
+            Self::AlterShareGroupOffsets(b) => {
+                ResponseBody::AlterShareGroupOffsets(b.owned_with(src))
+            }
             #[cfg(feature = "share-groups")]
-            Self::DeleteShareGroupOffsets(b) => ResponseBody::DeleteShareGroupOffsets(b.to_owned()),
+            Self::DeleteShareGroupOffsets(b) => {
+                ResponseBody::DeleteShareGroupOffsets(b.owned_with(src))
+            }
             #[cfg(feature = "streams-groups")]
             Self::StreamsGroupTopologyDescriptionUpdate(b) => {
-                ResponseBody::StreamsGroupTopologyDescriptionUpdate(b.to_owned())
+                ResponseBody::StreamsGroupTopologyDescriptionUpdate(b.owned_with(src))
             }
             #[cfg(feature = "broker-internal")]
-            Self::UnregisterController(b) => ResponseBody::UnregisterController(b.to_owned()),
-            Self::Raw(b) => ResponseBody::Raw(Bytes::copy_from_slice(b)),
+            Self::UnregisterController(b) => ResponseBody::UnregisterController(b.owned_with(src)),
+            Self::Raw(b) => ResponseBody::Raw(src.bytes(b)),
         }
     }
 }

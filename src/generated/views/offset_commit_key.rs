@@ -157,10 +157,19 @@ impl<'a> OffsetCommitKeyView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "partition", "int32", 4)
     }
 
-    /// The owned [`OffsetCommitKey`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetCommitKey`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetCommitKey {
-        let group: BytesStr = owned_str(self.group().as_bytes());
-        let topic: BytesStr = owned_str(self.topic().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetCommitKey`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetCommitKey {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetCommitKey {
+        let group: BytesStr = src.str(self.group().as_bytes());
+        let topic: BytesStr = src.str(self.topic().as_bytes());
         let partition: i32 = self.partition();
         OffsetCommitKey {
             group,
@@ -197,6 +206,10 @@ impl<'a> MessageView<'a> for OffsetCommitKeyView<'a> {
 
     fn to_message(&self) -> OffsetCommitKey {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> OffsetCommitKey {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -325,16 +325,24 @@ impl<'a> OffsetCommitRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`OffsetCommitRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetCommitRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetCommitRequest {
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetCommitRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetCommitRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetCommitRequest {
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
         let generation_id_or_member_epoch: i32 = self.generation_id_or_member_epoch();
-        let member_id: BytesStr = owned_str(self.member_id().as_bytes());
+        let member_id: BytesStr = src.str(self.member_id().as_bytes());
         let group_instance_id: Option<BytesStr> =
-            self.group_instance_id().map(|v| owned_str(v.as_bytes()));
+            self.group_instance_id().map(|v| src.str(v.as_bytes()));
         let retention_time_ms: i64 = self.retention_time_ms();
-        let topics: Vec<OffsetCommitRequestTopic> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+        let topics: Vec<OffsetCommitRequestTopic> = self.topics().map_vec(|x| x.owned_with(src));
         OffsetCommitRequest {
             group_id,
             generation_id_or_member_epoch,
@@ -343,7 +351,7 @@ impl<'a> OffsetCommitRequestView<'a> {
             retention_time_ms,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -603,21 +611,34 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
         )
     }
 
-    /// The owned [`OffsetCommitRequestPartition`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetCommitRequestPartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetCommitRequestPartition {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetCommitRequestPartition`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetCommitRequestPartition {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetCommitRequestPartition {
         let partition_index: i32 = self.partition_index();
         let committed_offset: i64 = self.committed_offset();
         let committed_leader_epoch: i32 = self.committed_leader_epoch();
         let commit_timestamp: i64 = self.commit_timestamp();
         let committed_metadata: Option<BytesStr> =
-            self.committed_metadata().map(|v| owned_str(v.as_bytes()));
+            self.committed_metadata().map(|v| src.str(v.as_bytes()));
         OffsetCommitRequestPartition {
             partition_index,
             committed_offset,
             committed_leader_epoch,
             commit_timestamp,
             committed_metadata,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -859,18 +880,27 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`OffsetCommitRequestTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetCommitRequestTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetCommitRequestTopic {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetCommitRequestTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetCommitRequestTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetCommitRequestTopic {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<OffsetCommitRequestPartition> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         OffsetCommitRequestTopic {
             name,
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -904,6 +934,10 @@ impl<'a> MessageView<'a> for OffsetCommitRequestView<'a> {
 
     fn to_message(&self) -> OffsetCommitRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> OffsetCommitRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -182,16 +182,24 @@ impl<'a> OffsetCommitResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`OffsetCommitResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetCommitResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetCommitResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetCommitResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetCommitResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetCommitResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
-        let topics: Vec<OffsetCommitResponseTopic> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+        let topics: Vec<OffsetCommitResponseTopic> = self.topics().map_vec(|x| x.owned_with(src));
         OffsetCommitResponse {
             throttle_time_ms,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -348,14 +356,27 @@ impl<'a> OffsetCommitResponsePartitionView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
     }
 
-    /// The owned [`OffsetCommitResponsePartition`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetCommitResponsePartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetCommitResponsePartition {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetCommitResponsePartition`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetCommitResponsePartition {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetCommitResponsePartition {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
         OffsetCommitResponsePartition {
             partition_index,
             error_code,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -594,18 +615,27 @@ impl<'a> OffsetCommitResponseTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`OffsetCommitResponseTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetCommitResponseTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetCommitResponseTopic {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetCommitResponseTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetCommitResponseTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetCommitResponseTopic {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<OffsetCommitResponsePartition> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         OffsetCommitResponseTopic {
             name,
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -639,6 +669,10 @@ impl<'a> MessageView<'a> for OffsetCommitResponseView<'a> {
 
     fn to_message(&self) -> OffsetCommitResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> OffsetCommitResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

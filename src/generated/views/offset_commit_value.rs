@@ -243,11 +243,20 @@ impl<'a> OffsetCommitValueView<'a> {
         span_fixed(self.buf, self.at[4] as usize, "expireTimestamp", "int64", 8)
     }
 
-    /// The owned [`OffsetCommitValue`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetCommitValue`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetCommitValue {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetCommitValue`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetCommitValue {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetCommitValue {
         let offset: i64 = self.offset();
         let leader_epoch: i32 = self.leader_epoch();
-        let metadata: BytesStr = owned_str(self.metadata().as_bytes());
+        let metadata: BytesStr = src.str(self.metadata().as_bytes());
         let commit_timestamp: i64 = self.commit_timestamp();
         let expire_timestamp: i64 = self.expire_timestamp();
         OffsetCommitValue {
@@ -257,7 +266,7 @@ impl<'a> OffsetCommitValueView<'a> {
             commit_timestamp,
             expire_timestamp,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -293,6 +302,10 @@ impl<'a> MessageView<'a> for OffsetCommitValueView<'a> {
 
     fn to_message(&self) -> OffsetCommitValue {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> OffsetCommitValue {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -152,11 +152,19 @@ impl<'a> OffsetDeleteRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`OffsetDeleteRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetDeleteRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetDeleteRequest {
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
-        let topics: Vec<OffsetDeleteRequestTopic> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetDeleteRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetDeleteRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetDeleteRequest {
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
+        let topics: Vec<OffsetDeleteRequestTopic> = self.topics().map_vec(|x| x.owned_with(src));
         OffsetDeleteRequest {
             group_id,
             topics,
@@ -257,8 +265,17 @@ impl<'a> OffsetDeleteRequestPartitionView<'a> {
         span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
     }
 
-    /// The owned [`OffsetDeleteRequestPartition`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetDeleteRequestPartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetDeleteRequestPartition {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetDeleteRequestPartition`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetDeleteRequestPartition {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, _: Src<'_>) -> OffsetDeleteRequestPartition {
         let partition_index: i32 = self.partition_index();
         OffsetDeleteRequestPartition {
             partition_index,
@@ -417,11 +434,20 @@ impl<'a> OffsetDeleteRequestTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`OffsetDeleteRequestTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetDeleteRequestTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetDeleteRequestTopic {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetDeleteRequestTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetDeleteRequestTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetDeleteRequestTopic {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let partitions: Vec<OffsetDeleteRequestPartition> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         OffsetDeleteRequestTopic {
             name,
             partitions,
@@ -455,6 +481,10 @@ impl<'a> MessageView<'a> for OffsetDeleteRequestView<'a> {
 
     fn to_message(&self) -> OffsetDeleteRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> OffsetDeleteRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

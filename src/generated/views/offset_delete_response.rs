@@ -166,12 +166,20 @@ impl<'a> OffsetDeleteResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`OffsetDeleteResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetDeleteResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetDeleteResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetDeleteResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetDeleteResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetDeleteResponse {
         let error_code: i16 = self.error_code();
         let throttle_time_ms: i32 = self.throttle_time_ms();
-        let topics: Vec<OffsetDeleteResponseTopic> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+        let topics: Vec<OffsetDeleteResponseTopic> = self.topics().map_vec(|x| x.owned_with(src));
         OffsetDeleteResponse {
             error_code,
             throttle_time_ms,
@@ -296,8 +304,17 @@ impl<'a> OffsetDeleteResponsePartitionView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
     }
 
-    /// The owned [`OffsetDeleteResponsePartition`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetDeleteResponsePartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetDeleteResponsePartition {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetDeleteResponsePartition`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetDeleteResponsePartition {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, _: Src<'_>) -> OffsetDeleteResponsePartition {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
         OffsetDeleteResponsePartition {
@@ -459,11 +476,20 @@ impl<'a> OffsetDeleteResponseTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`OffsetDeleteResponseTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetDeleteResponseTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetDeleteResponseTopic {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetDeleteResponseTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetDeleteResponseTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetDeleteResponseTopic {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let partitions: Vec<OffsetDeleteResponsePartition> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         OffsetDeleteResponseTopic {
             name,
             partitions,
@@ -497,6 +523,10 @@ impl<'a> MessageView<'a> for OffsetDeleteResponseView<'a> {
 
     fn to_message(&self) -> OffsetDeleteResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> OffsetDeleteResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -272,14 +272,21 @@ impl<'a> OffsetFetchRequestView<'a> {
         span_fixed(self.buf, self.at[3] as usize, "RequireStable", "bool", 1)
     }
 
-    /// The owned [`OffsetFetchRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetFetchRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetFetchRequest {
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
-        let topics: Option<Vec<OffsetFetchRequestTopic>> = self
-            .topics()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
-        let groups: Vec<OffsetFetchRequestGroup> =
-            self.groups().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetFetchRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetFetchRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetFetchRequest {
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
+        let topics: Option<Vec<OffsetFetchRequestTopic>> =
+            self.topics().map(|v| v.map_vec(|x| x.owned_with(src)));
+        let groups: Vec<OffsetFetchRequestGroup> = self.groups().map_vec(|x| x.owned_with(src));
         let require_stable: bool = self.require_stable();
         OffsetFetchRequest {
             group_id,
@@ -287,7 +294,7 @@ impl<'a> OffsetFetchRequestView<'a> {
             groups,
             require_stable,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -526,21 +533,29 @@ impl<'a> OffsetFetchRequestGroupView<'a> {
         get_array(self.buf, at, true, self.version)
     }
 
-    /// The owned [`OffsetFetchRequestGroup`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetFetchRequestGroup`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetFetchRequestGroup {
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
-        let member_id: Option<BytesStr> = self.member_id().map(|v| owned_str(v.as_bytes()));
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetFetchRequestGroup`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetFetchRequestGroup {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetFetchRequestGroup {
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
+        let member_id: Option<BytesStr> = self.member_id().map(|v| src.str(v.as_bytes()));
         let member_epoch: i32 = self.member_epoch();
-        let topics: Option<Vec<OffsetFetchRequestTopics>> = self
-            .topics()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
+        let topics: Option<Vec<OffsetFetchRequestTopics>> =
+            self.topics().map(|v| v.map_vec(|x| x.owned_with(src)));
         OffsetFetchRequestGroup {
             group_id,
             member_id,
             member_epoch,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -745,15 +760,24 @@ impl<'a> OffsetFetchRequestTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`OffsetFetchRequestTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetFetchRequestTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetFetchRequestTopic {
-        let name: BytesStr = owned_str(self.name().as_bytes());
-        let partition_indexes: Vec<i32> = self.partition_indexes().iter().collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetFetchRequestTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetFetchRequestTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetFetchRequestTopic {
+        let name: BytesStr = src.str(self.name().as_bytes());
+        let partition_indexes: Vec<i32> = self.partition_indexes().map_vec(|x| x);
         OffsetFetchRequestTopic {
             name,
             partition_indexes,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -971,17 +995,26 @@ impl<'a> OffsetFetchRequestTopicsView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`OffsetFetchRequestTopics`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetFetchRequestTopics`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetFetchRequestTopics {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetFetchRequestTopics`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetFetchRequestTopics {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetFetchRequestTopics {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let topic_id: Uuid = self.topic_id();
-        let partition_indexes: Vec<i32> = self.partition_indexes().iter().collect();
+        let partition_indexes: Vec<i32> = self.partition_indexes().map_vec(|x| x);
         OffsetFetchRequestTopics {
             name,
             topic_id,
             partition_indexes,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1015,6 +1048,10 @@ impl<'a> MessageView<'a> for OffsetFetchRequestView<'a> {
 
     fn to_message(&self) -> OffsetFetchRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> OffsetFetchRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -257,21 +257,28 @@ impl<'a> OffsetFetchResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`OffsetFetchResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetFetchResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetFetchResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetFetchResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetFetchResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetFetchResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
-        let topics: Vec<OffsetFetchResponseTopic> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+        let topics: Vec<OffsetFetchResponseTopic> = self.topics().map_vec(|x| x.owned_with(src));
         let error_code: i16 = self.error_code();
-        let groups: Vec<OffsetFetchResponseGroup> =
-            self.groups().iter().map(|x| x.to_owned()).collect();
+        let groups: Vec<OffsetFetchResponseGroup> = self.groups().map_vec(|x| x.owned_with(src));
         OffsetFetchResponse {
             throttle_time_ms,
             topics,
             error_code,
             groups,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -484,18 +491,26 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "ErrorCode", "int16", 2)
     }
 
-    /// The owned [`OffsetFetchResponseGroup`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetFetchResponseGroup`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetFetchResponseGroup {
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
-        let topics: Vec<OffsetFetchResponseTopics> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetFetchResponseGroup`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetFetchResponseGroup {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetFetchResponseGroup {
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
+        let topics: Vec<OffsetFetchResponseTopics> = self.topics().map_vec(|x| x.owned_with(src));
         let error_code: i16 = self.error_code();
         OffsetFetchResponseGroup {
             group_id,
             topics,
             error_code,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -743,12 +758,21 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
         span_fixed(self.buf, self.at[4] as usize, "ErrorCode", "int16", 2)
     }
 
-    /// The owned [`OffsetFetchResponsePartition`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetFetchResponsePartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetFetchResponsePartition {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetFetchResponsePartition`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetFetchResponsePartition {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetFetchResponsePartition {
         let partition_index: i32 = self.partition_index();
         let committed_offset: i64 = self.committed_offset();
         let committed_leader_epoch: i32 = self.committed_leader_epoch();
-        let metadata: Option<BytesStr> = self.metadata().map(|v| owned_str(v.as_bytes()));
+        let metadata: Option<BytesStr> = self.metadata().map(|v| src.str(v.as_bytes()));
         let error_code: i16 = self.error_code();
         OffsetFetchResponsePartition {
             partition_index,
@@ -756,7 +780,11 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
             committed_leader_epoch,
             metadata,
             error_code,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -979,12 +1007,21 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
         span_fixed(self.buf, self.at[4] as usize, "ErrorCode", "int16", 2)
     }
 
-    /// The owned [`OffsetFetchResponsePartitions`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetFetchResponsePartitions`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetFetchResponsePartitions {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetFetchResponsePartitions`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetFetchResponsePartitions {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetFetchResponsePartitions {
         let partition_index: i32 = self.partition_index();
         let committed_offset: i64 = self.committed_offset();
         let committed_leader_epoch: i32 = self.committed_leader_epoch();
-        let metadata: Option<BytesStr> = self.metadata().map(|v| owned_str(v.as_bytes()));
+        let metadata: Option<BytesStr> = self.metadata().map(|v| src.str(v.as_bytes()));
         let error_code: i16 = self.error_code();
         OffsetFetchResponsePartitions {
             partition_index,
@@ -992,7 +1029,11 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
             committed_leader_epoch,
             metadata,
             error_code,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -1200,16 +1241,25 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`OffsetFetchResponseTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetFetchResponseTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetFetchResponseTopic {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetFetchResponseTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetFetchResponseTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetFetchResponseTopic {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let partitions: Vec<OffsetFetchResponsePartition> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         OffsetFetchResponseTopic {
             name,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1432,18 +1482,27 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`OffsetFetchResponseTopics`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetFetchResponseTopics`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetFetchResponseTopics {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetFetchResponseTopics`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetFetchResponseTopics {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetFetchResponseTopics {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<OffsetFetchResponsePartitions> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         OffsetFetchResponseTopics {
             name,
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1477,6 +1536,10 @@ impl<'a> MessageView<'a> for OffsetFetchResponseView<'a> {
 
     fn to_message(&self) -> OffsetFetchResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> OffsetFetchResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

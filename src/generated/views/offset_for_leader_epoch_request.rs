@@ -181,16 +181,24 @@ impl<'a> OffsetForLeaderEpochRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`OffsetForLeaderEpochRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetForLeaderEpochRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetForLeaderEpochRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetForLeaderEpochRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetForLeaderEpochRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetForLeaderEpochRequest {
         let replica_id: i32 = self.replica_id();
-        let topics: Vec<OffsetForLeaderTopic> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+        let topics: Vec<OffsetForLeaderTopic> = self.topics().map_vec(|x| x.owned_with(src));
         OffsetForLeaderEpochRequest {
             replica_id,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -381,8 +389,17 @@ impl<'a> OffsetForLeaderPartitionView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "LeaderEpoch", "int32", 4)
     }
 
-    /// The owned [`OffsetForLeaderPartition`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetForLeaderPartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetForLeaderPartition {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetForLeaderPartition`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetForLeaderPartition {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetForLeaderPartition {
         let partition: i32 = self.partition();
         let current_leader_epoch: i32 = self.current_leader_epoch();
         let leader_epoch: i32 = self.leader_epoch();
@@ -390,7 +407,11 @@ impl<'a> OffsetForLeaderPartitionView<'a> {
             partition,
             current_leader_epoch,
             leader_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -596,16 +617,25 @@ impl<'a> OffsetForLeaderTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`OffsetForLeaderTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetForLeaderTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetForLeaderTopic {
-        let topic: BytesStr = owned_str(self.topic().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetForLeaderTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetForLeaderTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetForLeaderTopic {
+        let topic: BytesStr = src.str(self.topic().as_bytes());
         let partitions: Vec<OffsetForLeaderPartition> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         OffsetForLeaderTopic {
             topic,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -638,6 +668,10 @@ impl<'a> MessageView<'a> for OffsetForLeaderEpochRequestView<'a> {
 
     fn to_message(&self) -> OffsetForLeaderEpochRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> OffsetForLeaderEpochRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

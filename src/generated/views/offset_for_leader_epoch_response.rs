@@ -181,16 +181,24 @@ impl<'a> OffsetForLeaderEpochResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`OffsetForLeaderEpochResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetForLeaderEpochResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetForLeaderEpochResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetForLeaderEpochResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetForLeaderEpochResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetForLeaderEpochResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
-        let topics: Vec<OffsetForLeaderTopicResult> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+        let topics: Vec<OffsetForLeaderTopicResult> = self.topics().map_vec(|x| x.owned_with(src));
         OffsetForLeaderEpochResponse {
             throttle_time_ms,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -397,8 +405,17 @@ impl<'a> EpochEndOffsetView<'a> {
         span_fixed(self.buf, self.at[3] as usize, "EndOffset", "int64", 8)
     }
 
-    /// The owned [`EpochEndOffset`]: what the owned decoder returns for the same bytes.
+    /// The owned [`EpochEndOffset`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> EpochEndOffset {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`EpochEndOffset`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> EpochEndOffset {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> EpochEndOffset {
         let error_code: i16 = self.error_code();
         let partition: i32 = self.partition();
         let leader_epoch: i32 = self.leader_epoch();
@@ -408,7 +425,11 @@ impl<'a> EpochEndOffsetView<'a> {
             partition,
             leader_epoch,
             end_offset,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -615,16 +636,24 @@ impl<'a> OffsetForLeaderTopicResultView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`OffsetForLeaderTopicResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`OffsetForLeaderTopicResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> OffsetForLeaderTopicResult {
-        let topic: BytesStr = owned_str(self.topic().as_bytes());
-        let partitions: Vec<EpochEndOffset> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`OffsetForLeaderTopicResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> OffsetForLeaderTopicResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> OffsetForLeaderTopicResult {
+        let topic: BytesStr = src.str(self.topic().as_bytes());
+        let partitions: Vec<EpochEndOffset> = self.partitions().map_vec(|x| x.owned_with(src));
         OffsetForLeaderTopicResult {
             topic,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -657,6 +686,10 @@ impl<'a> MessageView<'a> for OffsetForLeaderEpochResponseView<'a> {
 
     fn to_message(&self) -> OffsetForLeaderEpochResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> OffsetForLeaderEpochResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

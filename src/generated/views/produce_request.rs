@@ -231,21 +231,29 @@ impl<'a> ProduceRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ProduceRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ProduceRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ProduceRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ProduceRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ProduceRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ProduceRequest {
         let transactional_id: Option<BytesStr> =
-            self.transactional_id().map(|v| owned_str(v.as_bytes()));
+            self.transactional_id().map(|v| src.str(v.as_bytes()));
         let acks: i16 = self.acks();
         let timeout_ms: i32 = self.timeout_ms();
-        let topic_data: Vec<TopicProduceData> =
-            self.topic_data().iter().map(|x| x.to_owned()).collect();
+        let topic_data: Vec<TopicProduceData> = self.topic_data().map_vec(|x| x.owned_with(src));
         ProduceRequest {
             transactional_id,
             acks,
             timeout_ms,
             topic_data,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -403,14 +411,27 @@ impl<'a> PartitionProduceDataView<'a> {
         get_bytes(self.buf, at, version >= 9)
     }
 
-    /// The owned [`PartitionProduceData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionProduceData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionProduceData {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionProduceData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionProduceData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionProduceData {
         let index: i32 = self.index();
-        let records: Option<Bytes> = self.records().map(Bytes::copy_from_slice);
+        let records: Option<Bytes> = self.records().map(|v| src.bytes(v));
         PartitionProduceData {
             index,
             records,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -649,18 +670,27 @@ impl<'a> TopicProduceDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopicProduceData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopicProduceData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopicProduceData {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopicProduceData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopicProduceData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopicProduceData {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partition_data: Vec<PartitionProduceData> =
-            self.partition_data().iter().map(|x| x.to_owned()).collect();
+            self.partition_data().map_vec(|x| x.owned_with(src));
         TopicProduceData {
             name,
             topic_id,
             partition_data,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -694,6 +724,10 @@ impl<'a> MessageView<'a> for ProduceRequestView<'a> {
 
     fn to_message(&self) -> ProduceRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ProduceRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

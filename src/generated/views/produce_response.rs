@@ -230,14 +230,22 @@ impl<'a> ProduceResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ProduceResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ProduceResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ProduceResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ProduceResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ProduceResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ProduceResponse {
         let version = self.version;
-        let responses: Vec<TopicProduceResponse> =
-            self.responses().iter().map(|x| x.to_owned()).collect();
+        let responses: Vec<TopicProduceResponse> = self.responses().map_vec(|x| x.owned_with(src));
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let node_endpoints: Vec<NodeEndpoint> =
-            self.node_endpoints().iter().map(|x| x.to_owned()).collect();
+            self.node_endpoints().map_vec(|x| x.owned_with(src));
         let mut tags_present = 0u64;
         if version >= 10 && self.at[2] != NONE && node_endpoints.is_empty() {
             tags_present |= 1 << 0;
@@ -247,7 +255,7 @@ impl<'a> ProduceResponseView<'a> {
             throttle_time_ms,
             node_endpoints,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |tag| {
+                unknown_tags(src, self.buf, self.tags as usize, |tag| {
                     tag == 0 && version >= 10
                 }),
                 tags_present,
@@ -420,16 +428,29 @@ impl<'a> BatchIndexAndErrorMessageView<'a> {
         )
     }
 
-    /// The owned [`BatchIndexAndErrorMessage`]: what the owned decoder returns for the same bytes.
+    /// The owned [`BatchIndexAndErrorMessage`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> BatchIndexAndErrorMessage {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`BatchIndexAndErrorMessage`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> BatchIndexAndErrorMessage {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> BatchIndexAndErrorMessage {
         let batch_index: i32 = self.batch_index();
         let batch_index_error_message: Option<BytesStr> = self
             .batch_index_error_message()
-            .map(|v| owned_str(v.as_bytes()));
+            .map(|v| src.str(v.as_bytes()));
         BatchIndexAndErrorMessage {
             batch_index,
             batch_index_error_message,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -598,14 +619,27 @@ impl<'a> LeaderIdAndEpochView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "LeaderEpoch", "int32", 4)
     }
 
-    /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes.
+    /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> LeaderIdAndEpoch {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`LeaderIdAndEpoch`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> LeaderIdAndEpoch {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> LeaderIdAndEpoch {
         let leader_id: i32 = self.leader_id();
         let leader_epoch: i32 = self.leader_epoch();
         LeaderIdAndEpoch {
             leader_id,
             leader_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -810,19 +844,28 @@ impl<'a> NodeEndpointView<'a> {
         span_str(self.buf, self.at[3] as usize, "Rack", true, true, 1)
     }
 
-    /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes.
+    /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> NodeEndpoint {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`NodeEndpoint`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> NodeEndpoint {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> NodeEndpoint {
         let node_id: i32 = self.node_id();
-        let host: BytesStr = owned_str(self.host().as_bytes());
+        let host: BytesStr = src.str(self.host().as_bytes());
         let port: i32 = self.port();
-        let rack: Option<BytesStr> = self.rack().map(|v| owned_str(v.as_bytes()));
+        let rack: Option<BytesStr> = self.rack().map(|v| src.str(v.as_bytes()));
         NodeEndpoint {
             node_id,
             host,
             port,
             rack,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1183,8 +1226,17 @@ impl<'a> PartitionProduceResponseView<'a> {
         LeaderIdAndEpochView::at_pos(self.buf, at, self.version)
     }
 
-    /// The owned [`PartitionProduceResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionProduceResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionProduceResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionProduceResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionProduceResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionProduceResponse {
         let version = self.version;
         let index: i32 = self.index();
         let error_code: i16 = self.error_code();
@@ -1192,9 +1244,9 @@ impl<'a> PartitionProduceResponseView<'a> {
         let log_append_time_ms: i64 = self.log_append_time_ms();
         let log_start_offset: i64 = self.log_start_offset();
         let record_errors: Vec<BatchIndexAndErrorMessage> =
-            self.record_errors().iter().map(|x| x.to_owned()).collect();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
-        let current_leader: LeaderIdAndEpoch = self.current_leader().to_owned();
+            self.record_errors().map_vec(|x| x.owned_with(src));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
+        let current_leader: LeaderIdAndEpoch = self.current_leader().owned_with(src);
         let mut tags_present = 0u64;
         if version >= 10 && self.at[7] != NONE && current_leader == LeaderIdAndEpoch::default() {
             tags_present |= 1 << 0;
@@ -1209,7 +1261,7 @@ impl<'a> PartitionProduceResponseView<'a> {
             error_message,
             current_leader,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |tag| {
+                unknown_tags(src, self.buf, self.tags as usize, |tag| {
                     tag == 0 && version >= 10
                 }),
                 tags_present,
@@ -1462,21 +1514,27 @@ impl<'a> TopicProduceResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopicProduceResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopicProduceResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopicProduceResponse {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopicProduceResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopicProduceResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopicProduceResponse {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let topic_id: Uuid = self.topic_id();
-        let partition_responses: Vec<PartitionProduceResponse> = self
-            .partition_responses()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        let partition_responses: Vec<PartitionProduceResponse> =
+            self.partition_responses().map_vec(|x| x.owned_with(src));
         TopicProduceResponse {
             name,
             topic_id,
             partition_responses,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1510,6 +1568,10 @@ impl<'a> MessageView<'a> for ProduceResponseView<'a> {
 
     fn to_message(&self) -> ProduceResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ProduceResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -226,13 +226,22 @@ impl<'a> PushTelemetryRequestView<'a> {
         span_bytes(self.buf, self.at[4] as usize, "Metrics", true, false, 0)
     }
 
-    /// The owned [`PushTelemetryRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PushTelemetryRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PushTelemetryRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PushTelemetryRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PushTelemetryRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PushTelemetryRequest {
         let client_instance_id: Uuid = self.client_instance_id();
         let subscription_id: i32 = self.subscription_id();
         let terminating: bool = self.terminating();
         let compression_type: i8 = self.compression_type();
-        let metrics: Bytes = Bytes::copy_from_slice(self.metrics());
+        let metrics: Bytes = src.bytes(self.metrics());
         PushTelemetryRequest {
             client_instance_id,
             subscription_id,
@@ -240,7 +249,7 @@ impl<'a> PushTelemetryRequestView<'a> {
             compression_type,
             metrics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -276,6 +285,10 @@ impl<'a> MessageView<'a> for PushTelemetryRequestView<'a> {
 
     fn to_message(&self) -> PushTelemetryRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> PushTelemetryRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

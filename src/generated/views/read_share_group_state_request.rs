@@ -177,15 +177,24 @@ impl<'a> ReadShareGroupStateRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ReadShareGroupStateRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ReadShareGroupStateRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ReadShareGroupStateRequest {
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
-        let topics: Vec<ReadStateData> = self.topics().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ReadShareGroupStateRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ReadShareGroupStateRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ReadShareGroupStateRequest {
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
+        let topics: Vec<ReadStateData> = self.topics().map_vec(|x| x.owned_with(src));
         ReadShareGroupStateRequest {
             group_id,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -336,14 +345,27 @@ impl<'a> PartitionDataView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "LeaderEpoch", "int32", 4)
     }
 
-    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionData {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionData {
         let partition: i32 = self.partition();
         let leader_epoch: i32 = self.leader_epoch();
         PartitionData {
             partition,
             leader_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -522,16 +544,24 @@ impl<'a> ReadStateDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ReadStateData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ReadStateData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ReadStateData {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ReadStateData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ReadStateData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ReadStateData {
         let topic_id: Uuid = self.topic_id();
-        let partitions: Vec<PartitionData> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        let partitions: Vec<PartitionData> = self.partitions().map_vec(|x| x.owned_with(src));
         ReadStateData {
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -564,6 +594,10 @@ impl<'a> MessageView<'a> for ReadShareGroupStateRequestView<'a> {
 
     fn to_message(&self) -> ReadShareGroupStateRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ReadShareGroupStateRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -149,13 +149,22 @@ impl<'a> ReadShareGroupStateResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ReadShareGroupStateResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ReadShareGroupStateResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ReadShareGroupStateResponse {
-        let results: Vec<ReadStateResult> = self.results().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ReadShareGroupStateResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ReadShareGroupStateResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ReadShareGroupStateResponse {
+        let results: Vec<ReadStateResult> = self.results().map_vec(|x| x.owned_with(src));
         ReadShareGroupStateResponse {
             results,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -424,15 +433,23 @@ impl<'a> PartitionResultView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`PartitionResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionResult {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionResult {
         let partition: i32 = self.partition();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         let state_epoch: i32 = self.state_epoch();
         let start_offset: i64 = self.start_offset();
-        let state_batches: Vec<StateBatch> =
-            self.state_batches().iter().map(|x| x.to_owned()).collect();
+        let state_batches: Vec<StateBatch> = self.state_batches().map_vec(|x| x.owned_with(src));
         PartitionResult {
             partition,
             error_code,
@@ -441,7 +458,7 @@ impl<'a> PartitionResultView<'a> {
             start_offset,
             state_batches,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -627,16 +644,24 @@ impl<'a> ReadStateResultView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ReadStateResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ReadStateResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ReadStateResult {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ReadStateResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ReadStateResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ReadStateResult {
         let topic_id: Uuid = self.topic_id();
-        let partitions: Vec<PartitionResult> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        let partitions: Vec<PartitionResult> = self.partitions().map_vec(|x| x.owned_with(src));
         ReadStateResult {
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -831,8 +856,17 @@ impl<'a> StateBatchView<'a> {
         span_fixed(self.buf, self.at[3] as usize, "DeliveryCount", "int16", 2)
     }
 
-    /// The owned [`StateBatch`]: what the owned decoder returns for the same bytes.
+    /// The owned [`StateBatch`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> StateBatch {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`StateBatch`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> StateBatch {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> StateBatch {
         let first_offset: i64 = self.first_offset();
         let last_offset: i64 = self.last_offset();
         let delivery_state: i8 = self.delivery_state();
@@ -842,7 +876,11 @@ impl<'a> StateBatchView<'a> {
             last_offset,
             delivery_state,
             delivery_count,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -874,6 +912,10 @@ impl<'a> MessageView<'a> for ReadShareGroupStateResponseView<'a> {
 
     fn to_message(&self) -> ReadShareGroupStateResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ReadShareGroupStateResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

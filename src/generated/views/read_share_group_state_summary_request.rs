@@ -178,16 +178,24 @@ impl<'a> ReadShareGroupStateSummaryRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ReadShareGroupStateSummaryRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ReadShareGroupStateSummaryRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ReadShareGroupStateSummaryRequest {
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
-        let topics: Vec<ReadStateSummaryData> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ReadShareGroupStateSummaryRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ReadShareGroupStateSummaryRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ReadShareGroupStateSummaryRequest {
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
+        let topics: Vec<ReadStateSummaryData> = self.topics().map_vec(|x| x.owned_with(src));
         ReadShareGroupStateSummaryRequest {
             group_id,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -338,14 +346,27 @@ impl<'a> PartitionDataView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "LeaderEpoch", "int32", 4)
     }
 
-    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionData {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionData {
         let partition: i32 = self.partition();
         let leader_epoch: i32 = self.leader_epoch();
         PartitionData {
             partition,
             leader_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -524,16 +545,24 @@ impl<'a> ReadStateSummaryDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ReadStateSummaryData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ReadStateSummaryData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ReadStateSummaryData {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ReadStateSummaryData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ReadStateSummaryData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ReadStateSummaryData {
         let topic_id: Uuid = self.topic_id();
-        let partitions: Vec<PartitionData> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        let partitions: Vec<PartitionData> = self.partitions().map_vec(|x| x.owned_with(src));
         ReadStateSummaryData {
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -566,6 +595,10 @@ impl<'a> MessageView<'a> for ReadShareGroupStateSummaryRequestView<'a> {
 
     fn to_message(&self) -> ReadShareGroupStateSummaryRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ReadShareGroupStateSummaryRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

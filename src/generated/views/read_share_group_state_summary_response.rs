@@ -150,14 +150,22 @@ impl<'a> ReadShareGroupStateSummaryResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ReadShareGroupStateSummaryResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ReadShareGroupStateSummaryResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ReadShareGroupStateSummaryResponse {
-        let results: Vec<ReadStateSummaryResult> =
-            self.results().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ReadShareGroupStateSummaryResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ReadShareGroupStateSummaryResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ReadShareGroupStateSummaryResponse {
+        let results: Vec<ReadStateSummaryResult> = self.results().map_vec(|x| x.owned_with(src));
         ReadShareGroupStateSummaryResponse {
             results,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -429,11 +437,20 @@ impl<'a> PartitionResultView<'a> {
         )
     }
 
-    /// The owned [`PartitionResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionResult {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionResult {
         let partition: i32 = self.partition();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         let state_epoch: i32 = self.state_epoch();
         let leader_epoch: i32 = self.leader_epoch();
         let start_offset: i64 = self.start_offset();
@@ -446,7 +463,11 @@ impl<'a> PartitionResultView<'a> {
             leader_epoch,
             start_offset,
             delivery_complete_count,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -630,16 +651,24 @@ impl<'a> ReadStateSummaryResultView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ReadStateSummaryResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ReadStateSummaryResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ReadStateSummaryResult {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ReadStateSummaryResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ReadStateSummaryResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ReadStateSummaryResult {
         let topic_id: Uuid = self.topic_id();
-        let partitions: Vec<PartitionResult> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        let partitions: Vec<PartitionResult> = self.partitions().map_vec(|x| x.owned_with(src));
         ReadStateSummaryResult {
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -672,6 +701,10 @@ impl<'a> MessageView<'a> for ReadShareGroupStateSummaryResponseView<'a> {
 
     fn to_message(&self) -> ReadShareGroupStateSummaryResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ReadShareGroupStateSummaryResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -171,16 +171,29 @@ impl<'a> RemoveRaftVoterRequestView<'a> {
         )
     }
 
-    /// The owned [`RemoveRaftVoterRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`RemoveRaftVoterRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> RemoveRaftVoterRequest {
-        let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| owned_str(v.as_bytes()));
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`RemoveRaftVoterRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> RemoveRaftVoterRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> RemoveRaftVoterRequest {
+        let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| src.str(v.as_bytes()));
         let voter_id: i32 = self.voter_id();
         let voter_directory_id: Uuid = self.voter_directory_id();
         RemoveRaftVoterRequest {
             cluster_id,
             voter_id,
             voter_directory_id,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -211,6 +224,10 @@ impl<'a> MessageView<'a> for RemoveRaftVoterRequestView<'a> {
 
     fn to_message(&self) -> RemoveRaftVoterRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> RemoveRaftVoterRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

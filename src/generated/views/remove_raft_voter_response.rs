@@ -165,16 +165,29 @@ impl<'a> RemoveRaftVoterResponseView<'a> {
         span_str(self.buf, self.at[2] as usize, "ErrorMessage", true, true, 0)
     }
 
-    /// The owned [`RemoveRaftVoterResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`RemoveRaftVoterResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> RemoveRaftVoterResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`RemoveRaftVoterResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> RemoveRaftVoterResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> RemoveRaftVoterResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         RemoveRaftVoterResponse {
             throttle_time_ms,
             error_code,
             error_message,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -205,6 +218,10 @@ impl<'a> MessageView<'a> for RemoveRaftVoterResponseView<'a> {
 
     fn to_message(&self) -> RemoveRaftVoterResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> RemoveRaftVoterResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -171,15 +171,24 @@ impl<'a> RenewDelegationTokenRequestView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "RenewPeriodMs", "int64", 8)
     }
 
-    /// The owned [`RenewDelegationTokenRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`RenewDelegationTokenRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> RenewDelegationTokenRequest {
-        let hmac: Bytes = Bytes::copy_from_slice(self.hmac());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`RenewDelegationTokenRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> RenewDelegationTokenRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> RenewDelegationTokenRequest {
+        let hmac: Bytes = src.bytes(self.hmac());
         let renew_period_ms: i64 = self.renew_period_ms();
         RenewDelegationTokenRequest {
             hmac,
             renew_period_ms,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -212,6 +221,10 @@ impl<'a> MessageView<'a> for RenewDelegationTokenRequestView<'a> {
 
     fn to_message(&self) -> RenewDelegationTokenRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> RenewDelegationTokenRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

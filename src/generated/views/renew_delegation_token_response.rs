@@ -174,8 +174,17 @@ impl<'a> RenewDelegationTokenResponseView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "ThrottleTimeMs", "int32", 4)
     }
 
-    /// The owned [`RenewDelegationTokenResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`RenewDelegationTokenResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> RenewDelegationTokenResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`RenewDelegationTokenResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> RenewDelegationTokenResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> RenewDelegationTokenResponse {
         let error_code: i16 = self.error_code();
         let expiry_timestamp_ms: i64 = self.expiry_timestamp_ms();
         let throttle_time_ms: i32 = self.throttle_time_ms();
@@ -183,7 +192,11 @@ impl<'a> RenewDelegationTokenResponseView<'a> {
             error_code,
             expiry_timestamp_ms,
             throttle_time_ms,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -214,6 +227,10 @@ impl<'a> MessageView<'a> for RenewDelegationTokenResponseView<'a> {
 
     fn to_message(&self) -> RenewDelegationTokenResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> RenewDelegationTokenResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -198,18 +198,31 @@ impl<'a> RequestHeaderView<'a> {
         span_str(self.buf, self.at[3] as usize, "ClientId", false, true, 0)
     }
 
-    /// The owned [`RequestHeader`]: what the owned decoder returns for the same bytes.
+    /// The owned [`RequestHeader`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> RequestHeader {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`RequestHeader`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> RequestHeader {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> RequestHeader {
         let request_api_key: ApiKey = self.request_api_key();
         let request_api_version: i16 = self.request_api_version();
         let correlation_id: i32 = self.correlation_id();
-        let client_id: Option<BytesStr> = self.client_id().map(|v| owned_str(v.as_bytes()));
+        let client_id: Option<BytesStr> = self.client_id().map(|v| src.str(v.as_bytes()));
         RequestHeader {
             request_api_key,
             request_api_version,
             correlation_id,
             client_id,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -241,6 +254,10 @@ impl<'a> MessageView<'a> for RequestHeaderView<'a> {
 
     fn to_message(&self) -> RequestHeader {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> RequestHeader {
+        Self::to_owned_from(self, src)
     }
 }
 

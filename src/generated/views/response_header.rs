@@ -125,12 +125,25 @@ impl<'a> ResponseHeaderView<'a> {
         span_fixed(self.buf, self.at[0] as usize, "CorrelationId", "int32", 4)
     }
 
-    /// The owned [`ResponseHeader`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ResponseHeader`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ResponseHeader {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ResponseHeader`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ResponseHeader {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ResponseHeader {
         let correlation_id: i32 = self.correlation_id();
         ResponseHeader {
             correlation_id,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -159,6 +172,10 @@ impl<'a> MessageView<'a> for ResponseHeaderView<'a> {
 
     fn to_message(&self) -> ResponseHeader {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ResponseHeader {
+        Self::to_owned_from(self, src)
     }
 }
 

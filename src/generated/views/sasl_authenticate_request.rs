@@ -151,13 +151,22 @@ impl<'a> SaslAuthenticateRequestView<'a> {
         )
     }
 
-    /// The owned [`SaslAuthenticateRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`SaslAuthenticateRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> SaslAuthenticateRequest {
-        let auth_bytes: Bytes = Bytes::copy_from_slice(self.auth_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`SaslAuthenticateRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> SaslAuthenticateRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> SaslAuthenticateRequest {
+        let auth_bytes: Bytes = src.bytes(self.auth_bytes());
         SaslAuthenticateRequest {
             auth_bytes,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -189,6 +198,10 @@ impl<'a> MessageView<'a> for SaslAuthenticateRequestView<'a> {
 
     fn to_message(&self) -> SaslAuthenticateRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> SaslAuthenticateRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

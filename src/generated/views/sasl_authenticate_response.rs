@@ -233,11 +233,20 @@ impl<'a> SaslAuthenticateResponseView<'a> {
         )
     }
 
-    /// The owned [`SaslAuthenticateResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`SaslAuthenticateResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> SaslAuthenticateResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`SaslAuthenticateResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> SaslAuthenticateResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> SaslAuthenticateResponse {
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
-        let auth_bytes: Bytes = Bytes::copy_from_slice(self.auth_bytes());
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
+        let auth_bytes: Bytes = src.bytes(self.auth_bytes());
         let session_lifetime_ms: i64 = self.session_lifetime_ms();
         SaslAuthenticateResponse {
             error_code,
@@ -245,7 +254,7 @@ impl<'a> SaslAuthenticateResponseView<'a> {
             auth_bytes,
             session_lifetime_ms,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -280,6 +289,10 @@ impl<'a> MessageView<'a> for SaslAuthenticateResponseView<'a> {
 
     fn to_message(&self) -> SaslAuthenticateResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> SaslAuthenticateResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -110,9 +110,18 @@ impl<'a> SaslHandshakeRequestView<'a> {
         span_str(self.buf, self.at[0] as usize, "Mechanism", false, false, 0)
     }
 
-    /// The owned [`SaslHandshakeRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`SaslHandshakeRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> SaslHandshakeRequest {
-        let mechanism: BytesStr = owned_str(self.mechanism().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`SaslHandshakeRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> SaslHandshakeRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> SaslHandshakeRequest {
+        let mechanism: BytesStr = src.str(self.mechanism().as_bytes());
         SaslHandshakeRequest {
             mechanism,
             wire: Wire::from_parts(Vec::new(), 0, self.nulls),
@@ -144,6 +153,10 @@ impl<'a> MessageView<'a> for SaslHandshakeRequestView<'a> {
 
     fn to_message(&self) -> SaslHandshakeRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> SaslHandshakeRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

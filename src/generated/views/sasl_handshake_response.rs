@@ -144,14 +144,19 @@ impl<'a> SaslHandshakeResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`SaslHandshakeResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`SaslHandshakeResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> SaslHandshakeResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`SaslHandshakeResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> SaslHandshakeResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> SaslHandshakeResponse {
         let error_code: i16 = self.error_code();
-        let mechanisms: Vec<BytesStr> = self
-            .mechanisms()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
+        let mechanisms: Vec<BytesStr> = self.mechanisms().map_vec(|x| src.str(x.as_bytes()));
         SaslHandshakeResponse {
             error_code,
             mechanisms,
@@ -185,6 +190,10 @@ impl<'a> MessageView<'a> for SaslHandshakeResponseView<'a> {
 
     fn to_message(&self) -> SaslHandshakeResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> SaslHandshakeResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -244,13 +244,22 @@ impl<'a> ShareAcknowledgeRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ShareAcknowledgeRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ShareAcknowledgeRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ShareAcknowledgeRequest {
-        let group_id: Option<BytesStr> = self.group_id().map(|v| owned_str(v.as_bytes()));
-        let member_id: Option<BytesStr> = self.member_id().map(|v| owned_str(v.as_bytes()));
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ShareAcknowledgeRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ShareAcknowledgeRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ShareAcknowledgeRequest {
+        let group_id: Option<BytesStr> = self.group_id().map(|v| src.str(v.as_bytes()));
+        let member_id: Option<BytesStr> = self.member_id().map(|v| src.str(v.as_bytes()));
         let share_session_epoch: i32 = self.share_session_epoch();
         let is_renew_ack: bool = self.is_renew_ack();
-        let topics: Vec<AcknowledgeTopic> = self.topics().iter().map(|x| x.to_owned()).collect();
+        let topics: Vec<AcknowledgeTopic> = self.topics().map_vec(|x| x.owned_with(src));
         ShareAcknowledgeRequest {
             group_id,
             member_id,
@@ -258,7 +267,7 @@ impl<'a> ShareAcknowledgeRequestView<'a> {
             is_renew_ack,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -446,19 +455,26 @@ impl<'a> AcknowledgePartitionView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AcknowledgePartition`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AcknowledgePartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AcknowledgePartition {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AcknowledgePartition`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AcknowledgePartition {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AcknowledgePartition {
         let partition_index: i32 = self.partition_index();
         let acknowledgement_batches: Vec<AcknowledgementBatch> = self
             .acknowledgement_batches()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+            .map_vec(|x| x.owned_with(src));
         AcknowledgePartition {
             partition_index,
             acknowledgement_batches,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -640,16 +656,25 @@ impl<'a> AcknowledgeTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AcknowledgeTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AcknowledgeTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AcknowledgeTopic {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AcknowledgeTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AcknowledgeTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AcknowledgeTopic {
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<AcknowledgePartition> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         AcknowledgeTopic {
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -848,17 +873,26 @@ impl<'a> AcknowledgementBatchView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AcknowledgementBatch`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AcknowledgementBatch`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AcknowledgementBatch {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AcknowledgementBatch`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AcknowledgementBatch {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AcknowledgementBatch {
         let first_offset: i64 = self.first_offset();
         let last_offset: i64 = self.last_offset();
-        let acknowledge_types: Vec<i8> = self.acknowledge_types().iter().collect();
+        let acknowledge_types: Vec<i8> = self.acknowledge_types().map_vec(|x| x);
         AcknowledgementBatch {
             first_offset,
             last_offset,
             acknowledge_types,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -892,6 +926,10 @@ impl<'a> MessageView<'a> for ShareAcknowledgeRequestView<'a> {
 
     fn to_message(&self) -> ShareAcknowledgeRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ShareAcknowledgeRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

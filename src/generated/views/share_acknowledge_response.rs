@@ -286,16 +286,25 @@ impl<'a> ShareAcknowledgeResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ShareAcknowledgeResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ShareAcknowledgeResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ShareAcknowledgeResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ShareAcknowledgeResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ShareAcknowledgeResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ShareAcknowledgeResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         let acquisition_lock_timeout_ms: i32 = self.acquisition_lock_timeout_ms();
         let responses: Vec<ShareAcknowledgeTopicResponse> =
-            self.responses().iter().map(|x| x.to_owned()).collect();
+            self.responses().map_vec(|x| x.owned_with(src));
         let node_endpoints: Vec<NodeEndpoint> =
-            self.node_endpoints().iter().map(|x| x.to_owned()).collect();
+            self.node_endpoints().map_vec(|x| x.owned_with(src));
         ShareAcknowledgeResponse {
             throttle_time_ms,
             error_code,
@@ -304,7 +313,7 @@ impl<'a> ShareAcknowledgeResponseView<'a> {
             responses,
             node_endpoints,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -480,14 +489,27 @@ impl<'a> LeaderIdAndEpochView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "LeaderEpoch", "int32", 4)
     }
 
-    /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes.
+    /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> LeaderIdAndEpoch {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`LeaderIdAndEpoch`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> LeaderIdAndEpoch {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> LeaderIdAndEpoch {
         let leader_id: i32 = self.leader_id();
         let leader_epoch: i32 = self.leader_epoch();
         LeaderIdAndEpoch {
             leader_id,
             leader_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -692,19 +714,28 @@ impl<'a> NodeEndpointView<'a> {
         span_str(self.buf, self.at[3] as usize, "Rack", true, true, 0)
     }
 
-    /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes.
+    /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> NodeEndpoint {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`NodeEndpoint`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> NodeEndpoint {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> NodeEndpoint {
         let node_id: i32 = self.node_id();
-        let host: BytesStr = owned_str(self.host().as_bytes());
+        let host: BytesStr = src.str(self.host().as_bytes());
         let port: i32 = self.port();
-        let rack: Option<BytesStr> = self.rack().map(|v| owned_str(v.as_bytes()));
+        let rack: Option<BytesStr> = self.rack().map(|v| src.str(v.as_bytes()));
         NodeEndpoint {
             node_id,
             host,
             port,
             rack,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -896,18 +927,31 @@ impl<'a> PartitionDataView<'a> {
         LeaderIdAndEpochView::at_pos(self.buf, at, self.version)
     }
 
-    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionData {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionData {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
-        let current_leader: LeaderIdAndEpoch = self.current_leader().to_owned();
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
+        let current_leader: LeaderIdAndEpoch = self.current_leader().owned_with(src);
         PartitionData {
             partition_index,
             error_code,
             error_message,
             current_leader,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -1088,16 +1132,24 @@ impl<'a> ShareAcknowledgeTopicResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ShareAcknowledgeTopicResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ShareAcknowledgeTopicResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ShareAcknowledgeTopicResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ShareAcknowledgeTopicResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ShareAcknowledgeTopicResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ShareAcknowledgeTopicResponse {
         let topic_id: Uuid = self.topic_id();
-        let partitions: Vec<PartitionData> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        let partitions: Vec<PartitionData> = self.partitions().map_vec(|x| x.owned_with(src));
         ShareAcknowledgeTopicResponse {
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1130,6 +1182,10 @@ impl<'a> MessageView<'a> for ShareAcknowledgeResponseView<'a> {
 
     fn to_message(&self) -> ShareAcknowledgeResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ShareAcknowledgeResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -424,10 +424,19 @@ impl<'a> ShareFetchRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ShareFetchRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ShareFetchRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ShareFetchRequest {
-        let group_id: Option<BytesStr> = self.group_id().map(|v| owned_str(v.as_bytes()));
-        let member_id: Option<BytesStr> = self.member_id().map(|v| owned_str(v.as_bytes()));
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ShareFetchRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ShareFetchRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ShareFetchRequest {
+        let group_id: Option<BytesStr> = self.group_id().map(|v| src.str(v.as_bytes()));
+        let member_id: Option<BytesStr> = self.member_id().map(|v| src.str(v.as_bytes()));
         let share_session_epoch: i32 = self.share_session_epoch();
         let max_wait_ms: i32 = self.max_wait_ms();
         let min_bytes: i32 = self.min_bytes();
@@ -436,12 +445,9 @@ impl<'a> ShareFetchRequestView<'a> {
         let batch_size: i32 = self.batch_size();
         let share_acquire_mode: i8 = self.share_acquire_mode();
         let is_renew_ack: bool = self.is_renew_ack();
-        let topics: Vec<FetchTopic> = self.topics().iter().map(|x| x.to_owned()).collect();
-        let forgotten_topics_data: Vec<ForgottenTopic> = self
-            .forgotten_topics_data()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        let topics: Vec<FetchTopic> = self.topics().map_vec(|x| x.owned_with(src));
+        let forgotten_topics_data: Vec<ForgottenTopic> =
+            self.forgotten_topics_data().map_vec(|x| x.owned_with(src));
         ShareFetchRequest {
             group_id,
             member_id,
@@ -456,7 +462,7 @@ impl<'a> ShareFetchRequestView<'a> {
             topics,
             forgotten_topics_data,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -665,17 +671,26 @@ impl<'a> AcknowledgementBatchView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`AcknowledgementBatch`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AcknowledgementBatch`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AcknowledgementBatch {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AcknowledgementBatch`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AcknowledgementBatch {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AcknowledgementBatch {
         let first_offset: i64 = self.first_offset();
         let last_offset: i64 = self.last_offset();
-        let acknowledge_types: Vec<i8> = self.acknowledge_types().iter().collect();
+        let acknowledge_types: Vec<i8> = self.acknowledge_types().map_vec(|x| x);
         AcknowledgementBatch {
             first_offset,
             last_offset,
             acknowledge_types,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -895,21 +910,28 @@ impl<'a> FetchPartitionView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`FetchPartition`]: what the owned decoder returns for the same bytes.
+    /// The owned [`FetchPartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> FetchPartition {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`FetchPartition`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> FetchPartition {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> FetchPartition {
         let partition_index: i32 = self.partition_index();
         let partition_max_bytes: i32 = self.partition_max_bytes();
         let acknowledgement_batches: Vec<AcknowledgementBatch> = self
             .acknowledgement_batches()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+            .map_vec(|x| x.owned_with(src));
         FetchPartition {
             partition_index,
             partition_max_bytes,
             acknowledgement_batches,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1092,16 +1114,24 @@ impl<'a> FetchTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`FetchTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`FetchTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> FetchTopic {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`FetchTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> FetchTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> FetchTopic {
         let topic_id: Uuid = self.topic_id();
-        let partitions: Vec<FetchPartition> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        let partitions: Vec<FetchPartition> = self.partitions().map_vec(|x| x.owned_with(src));
         FetchTopic {
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1277,15 +1307,24 @@ impl<'a> ForgottenTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ForgottenTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ForgottenTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ForgottenTopic {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ForgottenTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ForgottenTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ForgottenTopic {
         let topic_id: Uuid = self.topic_id();
-        let partitions: Vec<i32> = self.partitions().iter().collect();
+        let partitions: Vec<i32> = self.partitions().map_vec(|x| x);
         ForgottenTopic {
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1318,6 +1357,10 @@ impl<'a> MessageView<'a> for ShareFetchRequestView<'a> {
 
     fn to_message(&self) -> ShareFetchRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ShareFetchRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -286,16 +286,25 @@ impl<'a> ShareFetchResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ShareFetchResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ShareFetchResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ShareFetchResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ShareFetchResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ShareFetchResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ShareFetchResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         let acquisition_lock_timeout_ms: i32 = self.acquisition_lock_timeout_ms();
         let responses: Vec<ShareFetchableTopicResponse> =
-            self.responses().iter().map(|x| x.to_owned()).collect();
+            self.responses().map_vec(|x| x.owned_with(src));
         let node_endpoints: Vec<NodeEndpoint> =
-            self.node_endpoints().iter().map(|x| x.to_owned()).collect();
+            self.node_endpoints().map_vec(|x| x.owned_with(src));
         ShareFetchResponse {
             throttle_time_ms,
             error_code,
@@ -304,7 +313,7 @@ impl<'a> ShareFetchResponseView<'a> {
             responses,
             node_endpoints,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -484,8 +493,17 @@ impl<'a> AcquiredRecordsView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "DeliveryCount", "int16", 2)
     }
 
-    /// The owned [`AcquiredRecords`]: what the owned decoder returns for the same bytes.
+    /// The owned [`AcquiredRecords`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> AcquiredRecords {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`AcquiredRecords`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> AcquiredRecords {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> AcquiredRecords {
         let first_offset: i64 = self.first_offset();
         let last_offset: i64 = self.last_offset();
         let delivery_count: i16 = self.delivery_count();
@@ -493,7 +511,11 @@ impl<'a> AcquiredRecordsView<'a> {
             first_offset,
             last_offset,
             delivery_count,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -660,14 +682,27 @@ impl<'a> LeaderIdAndEpochView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "LeaderEpoch", "int32", 4)
     }
 
-    /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes.
+    /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> LeaderIdAndEpoch {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`LeaderIdAndEpoch`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> LeaderIdAndEpoch {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> LeaderIdAndEpoch {
         let leader_id: i32 = self.leader_id();
         let leader_epoch: i32 = self.leader_epoch();
         LeaderIdAndEpoch {
             leader_id,
             leader_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -872,19 +907,28 @@ impl<'a> NodeEndpointView<'a> {
         span_str(self.buf, self.at[3] as usize, "Rack", true, true, 0)
     }
 
-    /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes.
+    /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> NodeEndpoint {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`NodeEndpoint`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> NodeEndpoint {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> NodeEndpoint {
         let node_id: i32 = self.node_id();
-        let host: BytesStr = owned_str(self.host().as_bytes());
+        let host: BytesStr = src.str(self.host().as_bytes());
         let port: i32 = self.port();
-        let rack: Option<BytesStr> = self.rack().map(|v| owned_str(v.as_bytes()));
+        let rack: Option<BytesStr> = self.rack().map(|v| src.str(v.as_bytes()));
         NodeEndpoint {
             node_id,
             host,
             port,
             rack,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1210,22 +1254,28 @@ impl<'a> PartitionDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionData {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionData {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         let acknowledge_error_code: i16 = self.acknowledge_error_code();
         let acknowledge_error_message: Option<BytesStr> = self
             .acknowledge_error_message()
-            .map(|v| owned_str(v.as_bytes()));
-        let current_leader: LeaderIdAndEpoch = self.current_leader().to_owned();
-        let records: Option<Bytes> = self.records().map(Bytes::copy_from_slice);
-        let acquired_records: Vec<AcquiredRecords> = self
-            .acquired_records()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+            .map(|v| src.str(v.as_bytes()));
+        let current_leader: LeaderIdAndEpoch = self.current_leader().owned_with(src);
+        let records: Option<Bytes> = self.records().map(|v| src.bytes(v));
+        let acquired_records: Vec<AcquiredRecords> =
+            self.acquired_records().map_vec(|x| x.owned_with(src));
         PartitionData {
             partition_index,
             error_code,
@@ -1236,7 +1286,7 @@ impl<'a> PartitionDataView<'a> {
             records,
             acquired_records,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1427,16 +1477,24 @@ impl<'a> ShareFetchableTopicResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`ShareFetchableTopicResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ShareFetchableTopicResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ShareFetchableTopicResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ShareFetchableTopicResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ShareFetchableTopicResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ShareFetchableTopicResponse {
         let topic_id: Uuid = self.topic_id();
-        let partitions: Vec<PartitionData> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        let partitions: Vec<PartitionData> = self.partitions().map_vec(|x| x.owned_with(src));
         ShareFetchableTopicResponse {
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1469,6 +1527,10 @@ impl<'a> MessageView<'a> for ShareFetchResponseView<'a> {
 
     fn to_message(&self) -> ShareFetchResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ShareFetchResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -175,19 +175,24 @@ impl<'a> ShareGroupDescribeRequestView<'a> {
         )
     }
 
-    /// The owned [`ShareGroupDescribeRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ShareGroupDescribeRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ShareGroupDescribeRequest {
-        let group_ids: Vec<BytesStr> = self
-            .group_ids()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ShareGroupDescribeRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ShareGroupDescribeRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ShareGroupDescribeRequest {
+        let group_ids: Vec<BytesStr> = self.group_ids().map_vec(|x| src.str(x.as_bytes()));
         let include_authorized_operations: bool = self.include_authorized_operations();
         ShareGroupDescribeRequest {
             group_ids,
             include_authorized_operations,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -223,6 +228,10 @@ impl<'a> MessageView<'a> for ShareGroupDescribeRequestView<'a> {
 
     fn to_message(&self) -> ShareGroupDescribeRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ShareGroupDescribeRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

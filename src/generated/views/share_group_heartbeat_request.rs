@@ -238,15 +238,24 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
         get_array(self.buf, at, true, self.version)
     }
 
-    /// The owned [`ShareGroupHeartbeatRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ShareGroupHeartbeatRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ShareGroupHeartbeatRequest {
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
-        let member_id: BytesStr = owned_str(self.member_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ShareGroupHeartbeatRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ShareGroupHeartbeatRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ShareGroupHeartbeatRequest {
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
+        let member_id: BytesStr = src.str(self.member_id().as_bytes());
         let member_epoch: i32 = self.member_epoch();
-        let rack_id: Option<BytesStr> = self.rack_id().map(|v| owned_str(v.as_bytes()));
+        let rack_id: Option<BytesStr> = self.rack_id().map(|v| src.str(v.as_bytes()));
         let subscribed_topic_names: Option<Vec<BytesStr>> = self
             .subscribed_topic_names()
-            .map(|v| v.iter().map(|x| owned_str(x.as_bytes())).collect());
+            .map(|v| v.map_vec(|x| src.str(x.as_bytes())));
         ShareGroupHeartbeatRequest {
             group_id,
             member_id,
@@ -254,7 +263,7 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
             rack_id,
             subscribed_topic_names,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -290,6 +299,10 @@ impl<'a> MessageView<'a> for ShareGroupHeartbeatRequestView<'a> {
 
     fn to_message(&self) -> ShareGroupHeartbeatRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ShareGroupHeartbeatRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -259,15 +259,24 @@ impl<'a> ShareGroupHeartbeatResponseView<'a> {
         }
     }
 
-    /// The owned [`ShareGroupHeartbeatResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`ShareGroupHeartbeatResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> ShareGroupHeartbeatResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`ShareGroupHeartbeatResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> ShareGroupHeartbeatResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> ShareGroupHeartbeatResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
-        let member_id: Option<BytesStr> = self.member_id().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
+        let member_id: Option<BytesStr> = self.member_id().map(|v| src.str(v.as_bytes()));
         let member_epoch: i32 = self.member_epoch();
         let heartbeat_interval_ms: i32 = self.heartbeat_interval_ms();
-        let assignment: Option<Assignment> = self.assignment().map(|v| v.to_owned());
+        let assignment: Option<Assignment> = self.assignment().map(|v| v.owned_with(src));
         ShareGroupHeartbeatResponse {
             throttle_time_ms,
             error_code,
@@ -276,7 +285,11 @@ impl<'a> ShareGroupHeartbeatResponseView<'a> {
             member_epoch,
             heartbeat_interval_ms,
             assignment,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -444,17 +457,23 @@ impl<'a> AssignmentView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`Assignment`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Assignment`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Assignment {
-        let topic_partitions: Vec<TopicPartitions> = self
-            .topic_partitions()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Assignment`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Assignment {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Assignment {
+        let topic_partitions: Vec<TopicPartitions> =
+            self.topic_partitions().map_vec(|x| x.owned_with(src));
         Assignment {
             topic_partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -629,15 +648,24 @@ impl<'a> TopicPartitionsView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopicPartitions`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopicPartitions`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopicPartitions {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopicPartitions`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopicPartitions {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopicPartitions {
         let topic_id: Uuid = self.topic_id();
-        let partitions: Vec<i32> = self.partitions().iter().collect();
+        let partitions: Vec<i32> = self.partitions().map_vec(|x| x);
         TopicPartitions {
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -670,6 +698,10 @@ impl<'a> MessageView<'a> for ShareGroupHeartbeatResponseView<'a> {
 
     fn to_message(&self) -> ShareGroupHeartbeatResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> ShareGroupHeartbeatResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

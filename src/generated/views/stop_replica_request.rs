@@ -376,21 +376,27 @@ impl<'a> StopReplicaRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`StopReplicaRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`StopReplicaRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> StopReplicaRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`StopReplicaRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> StopReplicaRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> StopReplicaRequest {
         let controller_id: i32 = self.controller_id();
         let is_k_raft_controller: bool = self.is_k_raft_controller();
         let controller_epoch: i32 = self.controller_epoch();
         let broker_epoch: i64 = self.broker_epoch();
         let delete_partitions: bool = self.delete_partitions();
-        let ungrouped_partitions: Vec<StopReplicaPartitionV0> = self
-            .ungrouped_partitions()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
-        let topics: Vec<StopReplicaTopicV1> = self.topics().iter().map(|x| x.to_owned()).collect();
+        let ungrouped_partitions: Vec<StopReplicaPartitionV0> =
+            self.ungrouped_partitions().map_vec(|x| x.owned_with(src));
+        let topics: Vec<StopReplicaTopicV1> = self.topics().map_vec(|x| x.owned_with(src));
         let topic_states: Vec<StopReplicaTopicState> =
-            self.topic_states().iter().map(|x| x.to_owned()).collect();
+            self.topic_states().map_vec(|x| x.owned_with(src));
         StopReplicaRequest {
             controller_id,
             is_k_raft_controller,
@@ -401,7 +407,7 @@ impl<'a> StopReplicaRequestView<'a> {
             topics,
             topic_states,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -580,8 +586,17 @@ impl<'a> StopReplicaPartitionStateView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "DeletePartition", "bool", 1)
     }
 
-    /// The owned [`StopReplicaPartitionState`]: what the owned decoder returns for the same bytes.
+    /// The owned [`StopReplicaPartitionState`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> StopReplicaPartitionState {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`StopReplicaPartitionState`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> StopReplicaPartitionState {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> StopReplicaPartitionState {
         let partition_index: i32 = self.partition_index();
         let leader_epoch: i32 = self.leader_epoch();
         let delete_partition: bool = self.delete_partition();
@@ -589,7 +604,11 @@ impl<'a> StopReplicaPartitionStateView<'a> {
             partition_index,
             leader_epoch,
             delete_partition,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -721,9 +740,18 @@ impl<'a> StopReplicaPartitionV0View<'a> {
         span_fixed(self.buf, self.at[1] as usize, "PartitionIndex", "int32", 4)
     }
 
-    /// The owned [`StopReplicaPartitionV0`]: what the owned decoder returns for the same bytes.
+    /// The owned [`StopReplicaPartitionV0`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> StopReplicaPartitionV0 {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`StopReplicaPartitionV0`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> StopReplicaPartitionV0 {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> StopReplicaPartitionV0 {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
         let partition_index: i32 = self.partition_index();
         StopReplicaPartitionV0 {
             topic_name,
@@ -914,19 +942,25 @@ impl<'a> StopReplicaTopicStateView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`StopReplicaTopicState`]: what the owned decoder returns for the same bytes.
+    /// The owned [`StopReplicaTopicState`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> StopReplicaTopicState {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
-        let partition_states: Vec<StopReplicaPartitionState> = self
-            .partition_states()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`StopReplicaTopicState`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> StopReplicaTopicState {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> StopReplicaTopicState {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
+        let partition_states: Vec<StopReplicaPartitionState> =
+            self.partition_states().map_vec(|x| x.owned_with(src));
         StopReplicaTopicState {
             topic_name,
             partition_states,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1129,15 +1163,24 @@ impl<'a> StopReplicaTopicV1View<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`StopReplicaTopicV1`]: what the owned decoder returns for the same bytes.
+    /// The owned [`StopReplicaTopicV1`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> StopReplicaTopicV1 {
-        let name: BytesStr = owned_str(self.name().as_bytes());
-        let partition_indexes: Vec<i32> = self.partition_indexes().iter().collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`StopReplicaTopicV1`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> StopReplicaTopicV1 {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> StopReplicaTopicV1 {
+        let name: BytesStr = src.str(self.name().as_bytes());
+        let partition_indexes: Vec<i32> = self.partition_indexes().map_vec(|x| x);
         StopReplicaTopicV1 {
             name,
             partition_indexes,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1170,6 +1213,10 @@ impl<'a> MessageView<'a> for StopReplicaRequestView<'a> {
 
     fn to_message(&self) -> StopReplicaRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> StopReplicaRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -178,19 +178,25 @@ impl<'a> StopReplicaResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`StopReplicaResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`StopReplicaResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> StopReplicaResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`StopReplicaResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> StopReplicaResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> StopReplicaResponse {
         let error_code: i16 = self.error_code();
-        let partition_errors: Vec<StopReplicaPartitionError> = self
-            .partition_errors()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        let partition_errors: Vec<StopReplicaPartitionError> =
+            self.partition_errors().map_vec(|x| x.owned_with(src));
         StopReplicaResponse {
             error_code,
             partition_errors,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -394,9 +400,18 @@ impl<'a> StopReplicaPartitionErrorView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "ErrorCode", "int16", 2)
     }
 
-    /// The owned [`StopReplicaPartitionError`]: what the owned decoder returns for the same bytes.
+    /// The owned [`StopReplicaPartitionError`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> StopReplicaPartitionError {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`StopReplicaPartitionError`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> StopReplicaPartitionError {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> StopReplicaPartitionError {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
         StopReplicaPartitionError {
@@ -404,7 +419,7 @@ impl<'a> StopReplicaPartitionErrorView<'a> {
             partition_index,
             error_code,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -438,6 +453,10 @@ impl<'a> MessageView<'a> for StopReplicaResponseView<'a> {
 
     fn to_message(&self) -> StopReplicaResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> StopReplicaResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -206,13 +206,18 @@ impl<'a> StreamsGroupDescribeRequestView<'a> {
         )
     }
 
-    /// The owned [`StreamsGroupDescribeRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`StreamsGroupDescribeRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> StreamsGroupDescribeRequest {
-        let group_ids: Vec<BytesStr> = self
-            .group_ids()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`StreamsGroupDescribeRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> StreamsGroupDescribeRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> StreamsGroupDescribeRequest {
+        let group_ids: Vec<BytesStr> = self.group_ids().map_vec(|x| src.str(x.as_bytes()));
         let include_authorized_operations: bool = self.include_authorized_operations();
         let include_topology_description: bool = self.include_topology_description();
         StreamsGroupDescribeRequest {
@@ -220,7 +225,7 @@ impl<'a> StreamsGroupDescribeRequestView<'a> {
             include_authorized_operations,
             include_topology_description,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -260,6 +265,10 @@ impl<'a> MessageView<'a> for StreamsGroupDescribeRequestView<'a> {
 
     fn to_message(&self) -> StreamsGroupDescribeRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> StreamsGroupDescribeRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

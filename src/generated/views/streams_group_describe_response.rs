@@ -170,15 +170,24 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`StreamsGroupDescribeResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`StreamsGroupDescribeResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> StreamsGroupDescribeResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`StreamsGroupDescribeResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> StreamsGroupDescribeResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> StreamsGroupDescribeResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
-        let groups: Vec<DescribedGroup> = self.groups().iter().map(|x| x.to_owned()).collect();
+        let groups: Vec<DescribedGroup> = self.groups().map_vec(|x| x.owned_with(src));
         StreamsGroupDescribeResponse {
             throttle_time_ms,
             groups,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -451,18 +460,26 @@ impl<'a> AssignmentView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`Assignment`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Assignment`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Assignment {
-        let active_tasks: Vec<TaskIds> = self.active_tasks().iter().map(|x| x.to_owned()).collect();
-        let standby_tasks: Vec<TaskIds> =
-            self.standby_tasks().iter().map(|x| x.to_owned()).collect();
-        let warmup_tasks: Vec<TaskIds> = self.warmup_tasks().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Assignment`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Assignment {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Assignment {
+        let active_tasks: Vec<TaskIds> = self.active_tasks().map_vec(|x| x.owned_with(src));
+        let standby_tasks: Vec<TaskIds> = self.standby_tasks().map_vec(|x| x.owned_with(src));
+        let warmup_tasks: Vec<TaskIds> = self.warmup_tasks().map_vec(|x| x.owned_with(src));
         Assignment {
             active_tasks,
             standby_tasks,
             warmup_tasks,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -933,21 +950,30 @@ impl<'a> DescribedGroupView<'a> {
         )
     }
 
-    /// The owned [`DescribedGroup`]: what the owned decoder returns for the same bytes.
+    /// The owned [`DescribedGroup`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> DescribedGroup {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`DescribedGroup`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> DescribedGroup {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> DescribedGroup {
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
-        let group_state: BytesStr = owned_str(self.group_state().as_bytes());
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
+        let group_state: BytesStr = src.str(self.group_state().as_bytes());
         let group_epoch: i32 = self.group_epoch();
         let assignment_epoch: i32 = self.assignment_epoch();
-        let topology: Option<Topology> = self.topology().map(|v| v.to_owned());
-        let members: Vec<Member> = self.members().iter().map(|x| x.to_owned()).collect();
+        let topology: Option<Topology> = self.topology().map(|v| v.owned_with(src));
+        let members: Vec<Member> = self.members().map_vec(|x| x.owned_with(src));
         let authorized_operations: i32 = self.authorized_operations();
         let topology_description: Option<TopologyDescription> =
-            self.topology_description().map(|v| v.to_owned());
+            self.topology_description().map(|v| v.owned_with(src));
         let topology_description_status: i8 = self.topology_description_status();
-        let assignor_name: Option<BytesStr> = self.assignor_name().map(|v| owned_str(v.as_bytes()));
+        let assignor_name: Option<BytesStr> = self.assignor_name().map(|v| src.str(v.as_bytes()));
         DescribedGroup {
             error_code,
             error_message,
@@ -962,7 +988,7 @@ impl<'a> DescribedGroupView<'a> {
             topology_description_status,
             assignor_name,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1145,15 +1171,24 @@ impl<'a> EndpointView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "Port", "uint16", 2)
     }
 
-    /// The owned [`Endpoint`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Endpoint`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Endpoint {
-        let host: BytesStr = owned_str(self.host().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Endpoint`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Endpoint {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Endpoint {
+        let host: BytesStr = src.str(self.host().as_bytes());
         let port: u16 = self.port();
         Endpoint {
             host,
             port,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1324,15 +1359,24 @@ impl<'a> KeyValueView<'a> {
         span_str(self.buf, self.at[1] as usize, "Value", true, false, 0)
     }
 
-    /// The owned [`KeyValue`]: what the owned decoder returns for the same bytes.
+    /// The owned [`KeyValue`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> KeyValue {
-        let key: BytesStr = owned_str(self.key().as_bytes());
-        let value: BytesStr = owned_str(self.value().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`KeyValue`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> KeyValue {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> KeyValue {
+        let key: BytesStr = src.str(self.key().as_bytes());
+        let value: BytesStr = src.str(self.value().as_bytes());
         KeyValue {
             key,
             value,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1875,27 +1919,32 @@ impl<'a> MemberView<'a> {
         span_fixed(self.buf, self.at[14] as usize, "IsClassic", "bool", 1)
     }
 
-    /// The owned [`Member`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Member`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Member {
-        let member_id: BytesStr = owned_str(self.member_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Member`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Member {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Member {
+        let member_id: BytesStr = src.str(self.member_id().as_bytes());
         let member_epoch: i32 = self.member_epoch();
-        let instance_id: Option<BytesStr> = self.instance_id().map(|v| owned_str(v.as_bytes()));
-        let rack_id: Option<BytesStr> = self.rack_id().map(|v| owned_str(v.as_bytes()));
-        let client_id: BytesStr = owned_str(self.client_id().as_bytes());
-        let client_host: BytesStr = owned_str(self.client_host().as_bytes());
+        let instance_id: Option<BytesStr> = self.instance_id().map(|v| src.str(v.as_bytes()));
+        let rack_id: Option<BytesStr> = self.rack_id().map(|v| src.str(v.as_bytes()));
+        let client_id: BytesStr = src.str(self.client_id().as_bytes());
+        let client_host: BytesStr = src.str(self.client_host().as_bytes());
         let topology_epoch: i32 = self.topology_epoch();
-        let process_id: BytesStr = owned_str(self.process_id().as_bytes());
-        let user_endpoint: Option<Endpoint> = self.user_endpoint().map(|v| v.to_owned());
-        let client_tags: Vec<KeyValue> = self.client_tags().iter().map(|x| x.to_owned()).collect();
-        let task_offsets: Vec<TaskOffset> =
-            self.task_offsets().iter().map(|x| x.to_owned()).collect();
-        let task_end_offsets: Vec<TaskOffset> = self
-            .task_end_offsets()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
-        let assignment: Assignment = self.assignment().to_owned();
-        let target_assignment: Assignment = self.target_assignment().to_owned();
+        let process_id: BytesStr = src.str(self.process_id().as_bytes());
+        let user_endpoint: Option<Endpoint> = self.user_endpoint().map(|v| v.owned_with(src));
+        let client_tags: Vec<KeyValue> = self.client_tags().map_vec(|x| x.owned_with(src));
+        let task_offsets: Vec<TaskOffset> = self.task_offsets().map_vec(|x| x.owned_with(src));
+        let task_end_offsets: Vec<TaskOffset> =
+            self.task_end_offsets().map_vec(|x| x.owned_with(src));
+        let assignment: Assignment = self.assignment().owned_with(src);
+        let target_assignment: Assignment = self.target_assignment().owned_with(src);
         let is_classic: bool = self.is_classic();
         Member {
             member_id,
@@ -1914,7 +1963,7 @@ impl<'a> MemberView<'a> {
             target_assignment,
             is_classic,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -2268,29 +2317,27 @@ impl<'a> SubtopologyView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`Subtopology`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Subtopology`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Subtopology {
-        let subtopology_id: BytesStr = owned_str(self.subtopology_id().as_bytes());
-        let source_topics: Vec<BytesStr> = self
-            .source_topics()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Subtopology`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Subtopology {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Subtopology {
+        let subtopology_id: BytesStr = src.str(self.subtopology_id().as_bytes());
+        let source_topics: Vec<BytesStr> = self.source_topics().map_vec(|x| src.str(x.as_bytes()));
         let repartition_sink_topics: Vec<BytesStr> = self
             .repartition_sink_topics()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
-        let state_changelog_topics: Vec<TopicInfo> = self
-            .state_changelog_topics()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+            .map_vec(|x| src.str(x.as_bytes()));
+        let state_changelog_topics: Vec<TopicInfo> =
+            self.state_changelog_topics().map_vec(|x| x.owned_with(src));
         let repartition_source_topics: Vec<TopicInfo> = self
             .repartition_source_topics()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+            .map_vec(|x| x.owned_with(src));
         Subtopology {
             subtopology_id,
             source_topics,
@@ -2298,7 +2345,7 @@ impl<'a> SubtopologyView<'a> {
             state_changelog_topics,
             repartition_source_topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -2494,15 +2541,24 @@ impl<'a> TaskIdsView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TaskIds`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TaskIds`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TaskIds {
-        let subtopology_id: BytesStr = owned_str(self.subtopology_id().as_bytes());
-        let partitions: Vec<i32> = self.partitions().iter().collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TaskIds`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TaskIds {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TaskIds {
+        let subtopology_id: BytesStr = src.str(self.subtopology_id().as_bytes());
+        let partitions: Vec<i32> = self.partitions().map_vec(|x| x);
         TaskIds {
             subtopology_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -2695,9 +2751,18 @@ impl<'a> TaskOffsetView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "Offset", "int64", 8)
     }
 
-    /// The owned [`TaskOffset`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TaskOffset`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TaskOffset {
-        let subtopology_id: BytesStr = owned_str(self.subtopology_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TaskOffset`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TaskOffset {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TaskOffset {
+        let subtopology_id: BytesStr = src.str(self.subtopology_id().as_bytes());
         let partition: i32 = self.partition();
         let offset: i64 = self.offset();
         TaskOffset {
@@ -2705,7 +2770,7 @@ impl<'a> TaskOffsetView<'a> {
             partition,
             offset,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -2945,20 +3010,28 @@ impl<'a> TopicInfoView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopicInfo`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopicInfo`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopicInfo {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopicInfo`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopicInfo {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopicInfo {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let partitions: i32 = self.partitions();
         let replication_factor: i16 = self.replication_factor();
-        let topic_configs: Vec<KeyValue> =
-            self.topic_configs().iter().map(|x| x.to_owned()).collect();
+        let topic_configs: Vec<KeyValue> = self.topic_configs().map_vec(|x| x.owned_with(src));
         TopicInfo {
             name,
             partitions,
             replication_factor,
             topic_configs,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -3134,16 +3207,29 @@ impl<'a> TopologyView<'a> {
         get_array(self.buf, at, true, self.version)
     }
 
-    /// The owned [`Topology`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Topology`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Topology {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Topology`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Topology {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Topology {
         let epoch: i32 = self.epoch();
         let subtopologies: Option<Vec<Subtopology>> = self
             .subtopologies()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
+            .map(|v| v.map_vec(|x| x.owned_with(src)));
         Topology {
             epoch,
             subtopologies,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -3353,17 +3439,26 @@ impl<'a> TopologyDescriptionView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopologyDescription`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopologyDescription`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopologyDescription {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopologyDescription`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopologyDescription {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopologyDescription {
         let subtopologies: Vec<TopologyDescriptionSubtopology> =
-            self.subtopologies().iter().map(|x| x.to_owned()).collect();
+            self.subtopologies().map_vec(|x| x.owned_with(src));
         let global_stores: Vec<TopologyDescriptionGlobalStore> =
-            self.global_stores().iter().map(|x| x.to_owned()).collect();
+            self.global_stores().map_vec(|x| x.owned_with(src));
         TopologyDescription {
             subtopologies,
             global_stores,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -3504,14 +3599,27 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
         TopologyDescriptionNodeView::at_pos(self.buf, at, self.version)
     }
 
-    /// The owned [`TopologyDescriptionGlobalStore`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopologyDescriptionGlobalStore`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopologyDescriptionGlobalStore {
-        let source: TopologyDescriptionNode = self.source().to_owned();
-        let processor: TopologyDescriptionNode = self.processor().to_owned();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopologyDescriptionGlobalStore`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopologyDescriptionGlobalStore {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopologyDescriptionGlobalStore {
+        let source: TopologyDescriptionNode = self.source().owned_with(src);
+        let processor: TopologyDescriptionNode = self.processor().owned_with(src);
         TopologyDescriptionGlobalStore {
             source,
             processor,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -3851,26 +3959,23 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopologyDescriptionNode`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopologyDescriptionNode`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopologyDescriptionNode {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopologyDescriptionNode`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopologyDescriptionNode {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopologyDescriptionNode {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let node_type: i8 = self.node_type();
-        let source_topics: Vec<BytesStr> = self
-            .source_topics()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
-        let sink_topic: Option<BytesStr> = self.sink_topic().map(|v| owned_str(v.as_bytes()));
-        let stores: Vec<BytesStr> = self
-            .stores()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
-        let successors: Vec<BytesStr> = self
-            .successors()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
+        let source_topics: Vec<BytesStr> = self.source_topics().map_vec(|x| src.str(x.as_bytes()));
+        let sink_topic: Option<BytesStr> = self.sink_topic().map(|v| src.str(v.as_bytes()));
+        let stores: Vec<BytesStr> = self.stores().map_vec(|x| src.str(x.as_bytes()));
+        let successors: Vec<BytesStr> = self.successors().map_vec(|x| src.str(x.as_bytes()));
         TopologyDescriptionNode {
             name,
             node_type,
@@ -3879,7 +3984,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             stores,
             successors,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -4079,16 +4184,24 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopologyDescriptionSubtopology`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopologyDescriptionSubtopology`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopologyDescriptionSubtopology {
-        let subtopology_id: BytesStr = owned_str(self.subtopology_id().as_bytes());
-        let nodes: Vec<TopologyDescriptionNode> =
-            self.nodes().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopologyDescriptionSubtopology`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopologyDescriptionSubtopology {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopologyDescriptionSubtopology {
+        let subtopology_id: BytesStr = src.str(self.subtopology_id().as_bytes());
+        let nodes: Vec<TopologyDescriptionNode> = self.nodes().map_vec(|x| x.owned_with(src));
         TopologyDescriptionSubtopology {
             subtopology_id,
             nodes,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -4121,6 +4234,10 @@ impl<'a> MessageView<'a> for StreamsGroupDescribeResponseView<'a> {
 
     fn to_message(&self) -> StreamsGroupDescribeResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> StreamsGroupDescribeResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

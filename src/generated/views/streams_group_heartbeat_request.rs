@@ -584,36 +584,44 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
         )
     }
 
-    /// The owned [`StreamsGroupHeartbeatRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`StreamsGroupHeartbeatRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> StreamsGroupHeartbeatRequest {
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
-        let member_id: BytesStr = owned_str(self.member_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`StreamsGroupHeartbeatRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> StreamsGroupHeartbeatRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> StreamsGroupHeartbeatRequest {
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
+        let member_id: BytesStr = src.str(self.member_id().as_bytes());
         let member_epoch: i32 = self.member_epoch();
         let endpoint_information_epoch: i32 = self.endpoint_information_epoch();
-        let instance_id: Option<BytesStr> = self.instance_id().map(|v| owned_str(v.as_bytes()));
-        let rack_id: Option<BytesStr> = self.rack_id().map(|v| owned_str(v.as_bytes()));
+        let instance_id: Option<BytesStr> = self.instance_id().map(|v| src.str(v.as_bytes()));
+        let rack_id: Option<BytesStr> = self.rack_id().map(|v| src.str(v.as_bytes()));
         let rebalance_timeout_ms: i32 = self.rebalance_timeout_ms();
-        let topology: Option<Topology> = self.topology().map(|v| v.to_owned());
+        let topology: Option<Topology> = self.topology().map(|v| v.owned_with(src));
         let active_tasks: Option<Vec<TaskIds>> = self
             .active_tasks()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
+            .map(|v| v.map_vec(|x| x.owned_with(src)));
         let standby_tasks: Option<Vec<TaskIds>> = self
             .standby_tasks()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
+            .map(|v| v.map_vec(|x| x.owned_with(src)));
         let warmup_tasks: Option<Vec<TaskIds>> = self
             .warmup_tasks()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
-        let process_id: Option<BytesStr> = self.process_id().map(|v| owned_str(v.as_bytes()));
-        let user_endpoint: Option<Endpoint> = self.user_endpoint().map(|v| v.to_owned());
-        let client_tags: Option<Vec<KeyValue>> = self
-            .client_tags()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
+            .map(|v| v.map_vec(|x| x.owned_with(src)));
+        let process_id: Option<BytesStr> = self.process_id().map(|v| src.str(v.as_bytes()));
+        let user_endpoint: Option<Endpoint> = self.user_endpoint().map(|v| v.owned_with(src));
+        let client_tags: Option<Vec<KeyValue>> =
+            self.client_tags().map(|v| v.map_vec(|x| x.owned_with(src)));
         let task_offsets: Option<Vec<TaskOffset>> = self
             .task_offsets()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
+            .map(|v| v.map_vec(|x| x.owned_with(src)));
         let task_end_offsets: Option<Vec<TaskOffset>> = self
             .task_end_offsets()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
+            .map(|v| v.map_vec(|x| x.owned_with(src)));
         let shutdown_application: bool = self.shutdown_application();
         StreamsGroupHeartbeatRequest {
             group_id,
@@ -634,7 +642,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
             task_end_offsets,
             shutdown_application,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -893,17 +901,26 @@ impl<'a> CopartitionGroupView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`CopartitionGroup`]: what the owned decoder returns for the same bytes.
+    /// The owned [`CopartitionGroup`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> CopartitionGroup {
-        let source_topics: Vec<i16> = self.source_topics().iter().collect();
-        let source_topic_regex: Vec<i16> = self.source_topic_regex().iter().collect();
-        let repartition_source_topics: Vec<i16> = self.repartition_source_topics().iter().collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`CopartitionGroup`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> CopartitionGroup {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> CopartitionGroup {
+        let source_topics: Vec<i16> = self.source_topics().map_vec(|x| x);
+        let source_topic_regex: Vec<i16> = self.source_topic_regex().map_vec(|x| x);
+        let repartition_source_topics: Vec<i16> = self.repartition_source_topics().map_vec(|x| x);
         CopartitionGroup {
             source_topics,
             source_topic_regex,
             repartition_source_topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1077,15 +1094,24 @@ impl<'a> EndpointView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "Port", "uint16", 2)
     }
 
-    /// The owned [`Endpoint`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Endpoint`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Endpoint {
-        let host: BytesStr = owned_str(self.host().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Endpoint`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Endpoint {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Endpoint {
+        let host: BytesStr = src.str(self.host().as_bytes());
         let port: u16 = self.port();
         Endpoint {
             host,
             port,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1256,15 +1282,24 @@ impl<'a> KeyValueView<'a> {
         span_str(self.buf, self.at[1] as usize, "Value", true, false, 0)
     }
 
-    /// The owned [`KeyValue`]: what the owned decoder returns for the same bytes.
+    /// The owned [`KeyValue`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> KeyValue {
-        let key: BytesStr = owned_str(self.key().as_bytes());
-        let value: BytesStr = owned_str(self.value().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`KeyValue`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> KeyValue {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> KeyValue {
+        let key: BytesStr = src.str(self.key().as_bytes());
+        let value: BytesStr = src.str(self.value().as_bytes());
         KeyValue {
             key,
             value,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1698,39 +1733,31 @@ impl<'a> SubtopologyView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`Subtopology`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Subtopology`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Subtopology {
-        let subtopology_id: BytesStr = owned_str(self.subtopology_id().as_bytes());
-        let source_topics: Vec<BytesStr> = self
-            .source_topics()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
-        let source_topic_regex: Vec<BytesStr> = self
-            .source_topic_regex()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
-        let state_changelog_topics: Vec<TopicInfo> = self
-            .state_changelog_topics()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Subtopology`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Subtopology {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Subtopology {
+        let subtopology_id: BytesStr = src.str(self.subtopology_id().as_bytes());
+        let source_topics: Vec<BytesStr> = self.source_topics().map_vec(|x| src.str(x.as_bytes()));
+        let source_topic_regex: Vec<BytesStr> =
+            self.source_topic_regex().map_vec(|x| src.str(x.as_bytes()));
+        let state_changelog_topics: Vec<TopicInfo> =
+            self.state_changelog_topics().map_vec(|x| x.owned_with(src));
         let repartition_sink_topics: Vec<BytesStr> = self
             .repartition_sink_topics()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
+            .map_vec(|x| src.str(x.as_bytes()));
         let repartition_source_topics: Vec<TopicInfo> = self
             .repartition_source_topics()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
-        let copartition_groups: Vec<CopartitionGroup> = self
-            .copartition_groups()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+            .map_vec(|x| x.owned_with(src));
+        let copartition_groups: Vec<CopartitionGroup> =
+            self.copartition_groups().map_vec(|x| x.owned_with(src));
         Subtopology {
             subtopology_id,
             source_topics,
@@ -1740,7 +1767,7 @@ impl<'a> SubtopologyView<'a> {
             repartition_source_topics,
             copartition_groups,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1938,15 +1965,24 @@ impl<'a> TaskIdsView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TaskIds`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TaskIds`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TaskIds {
-        let subtopology_id: BytesStr = owned_str(self.subtopology_id().as_bytes());
-        let partitions: Vec<i32> = self.partitions().iter().collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TaskIds`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TaskIds {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TaskIds {
+        let subtopology_id: BytesStr = src.str(self.subtopology_id().as_bytes());
+        let partitions: Vec<i32> = self.partitions().map_vec(|x| x);
         TaskIds {
             subtopology_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -2139,9 +2175,18 @@ impl<'a> TaskOffsetView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "Offset", "int64", 8)
     }
 
-    /// The owned [`TaskOffset`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TaskOffset`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TaskOffset {
-        let subtopology_id: BytesStr = owned_str(self.subtopology_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TaskOffset`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TaskOffset {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TaskOffset {
+        let subtopology_id: BytesStr = src.str(self.subtopology_id().as_bytes());
         let partition: i32 = self.partition();
         let offset: i64 = self.offset();
         TaskOffset {
@@ -2149,7 +2194,7 @@ impl<'a> TaskOffsetView<'a> {
             partition,
             offset,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -2389,20 +2434,28 @@ impl<'a> TopicInfoView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopicInfo`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopicInfo`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopicInfo {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopicInfo`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopicInfo {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopicInfo {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let partitions: i32 = self.partitions();
         let replication_factor: i16 = self.replication_factor();
-        let topic_configs: Vec<KeyValue> =
-            self.topic_configs().iter().map(|x| x.to_owned()).collect();
+        let topic_configs: Vec<KeyValue> = self.topic_configs().map_vec(|x| x.owned_with(src));
         TopicInfo {
             name,
             partitions,
             replication_factor,
             topic_configs,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -2592,16 +2645,24 @@ impl<'a> TopologyView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`Topology`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Topology`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Topology {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Topology`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Topology {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Topology {
         let epoch: i32 = self.epoch();
-        let subtopologies: Vec<Subtopology> =
-            self.subtopologies().iter().map(|x| x.to_owned()).collect();
+        let subtopologies: Vec<Subtopology> = self.subtopologies().map_vec(|x| x.owned_with(src));
         Topology {
             epoch,
             subtopologies,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -2634,6 +2695,10 @@ impl<'a> MessageView<'a> for StreamsGroupHeartbeatRequestView<'a> {
 
     fn to_message(&self) -> StreamsGroupHeartbeatRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> StreamsGroupHeartbeatRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -568,34 +568,41 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         get_array(self.buf, at, true, self.version)
     }
 
-    /// The owned [`StreamsGroupHeartbeatResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`StreamsGroupHeartbeatResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> StreamsGroupHeartbeatResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`StreamsGroupHeartbeatResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> StreamsGroupHeartbeatResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> StreamsGroupHeartbeatResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
-        let member_id: BytesStr = owned_str(self.member_id().as_bytes());
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
+        let member_id: BytesStr = src.str(self.member_id().as_bytes());
         let member_epoch: i32 = self.member_epoch();
         let heartbeat_interval_ms: i32 = self.heartbeat_interval_ms();
         let acceptable_recovery_lag_legacy: i32 = self.acceptable_recovery_lag_legacy();
         let task_offset_interval_ms: i32 = self.task_offset_interval_ms();
         let acceptable_recovery_lag: i64 = self.acceptable_recovery_lag();
-        let status: Option<Vec<Status>> = self
-            .status()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
+        let status: Option<Vec<Status>> = self.status().map(|v| v.map_vec(|x| x.owned_with(src)));
         let active_tasks: Option<Vec<TaskIds>> = self
             .active_tasks()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
+            .map(|v| v.map_vec(|x| x.owned_with(src)));
         let standby_tasks: Option<Vec<TaskIds>> = self
             .standby_tasks()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
+            .map(|v| v.map_vec(|x| x.owned_with(src)));
         let warmup_tasks: Option<Vec<TaskIds>> = self
             .warmup_tasks()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
+            .map(|v| v.map_vec(|x| x.owned_with(src)));
         let topology_description_required: bool = self.topology_description_required();
         let endpoint_information_epoch: i32 = self.endpoint_information_epoch();
         let partitions_by_user_endpoint: Option<Vec<EndpointToPartitions>> = self
             .partitions_by_user_endpoint()
-            .map(|v| v.iter().map(|x| x.to_owned()).collect());
+            .map(|v| v.map_vec(|x| x.owned_with(src)));
         StreamsGroupHeartbeatResponse {
             throttle_time_ms,
             error_code,
@@ -614,7 +621,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             endpoint_information_epoch,
             partitions_by_user_endpoint,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -823,15 +830,24 @@ impl<'a> EndpointView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "Port", "uint16", 2)
     }
 
-    /// The owned [`Endpoint`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Endpoint`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Endpoint {
-        let host: BytesStr = owned_str(self.host().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Endpoint`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Endpoint {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Endpoint {
+        let host: BytesStr = src.str(self.host().as_bytes());
         let port: u16 = self.port();
         Endpoint {
             host,
             port,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1055,25 +1071,28 @@ impl<'a> EndpointToPartitionsView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`EndpointToPartitions`]: what the owned decoder returns for the same bytes.
+    /// The owned [`EndpointToPartitions`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> EndpointToPartitions {
-        let user_endpoint: Endpoint = self.user_endpoint().to_owned();
-        let active_partitions: Vec<TopicPartition> = self
-            .active_partitions()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
-        let standby_partitions: Vec<TopicPartition> = self
-            .standby_partitions()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`EndpointToPartitions`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> EndpointToPartitions {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> EndpointToPartitions {
+        let user_endpoint: Endpoint = self.user_endpoint().owned_with(src);
+        let active_partitions: Vec<TopicPartition> =
+            self.active_partitions().map_vec(|x| x.owned_with(src));
+        let standby_partitions: Vec<TopicPartition> =
+            self.standby_partitions().map_vec(|x| x.owned_with(src));
         EndpointToPartitions {
             user_endpoint,
             active_partitions,
             standby_partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1245,15 +1264,24 @@ impl<'a> StatusView<'a> {
         )
     }
 
-    /// The owned [`Status`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Status`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Status {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Status`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Status {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Status {
         let status_code: i8 = self.status_code();
-        let status_detail: BytesStr = owned_str(self.status_detail().as_bytes());
+        let status_detail: BytesStr = src.str(self.status_detail().as_bytes());
         Status {
             status_code,
             status_detail,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1443,15 +1471,24 @@ impl<'a> TaskIdsView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TaskIds`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TaskIds`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TaskIds {
-        let subtopology_id: BytesStr = owned_str(self.subtopology_id().as_bytes());
-        let partitions: Vec<i32> = self.partitions().iter().collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TaskIds`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TaskIds {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TaskIds {
+        let subtopology_id: BytesStr = src.str(self.subtopology_id().as_bytes());
+        let partitions: Vec<i32> = self.partitions().map_vec(|x| x);
         TaskIds {
             subtopology_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1634,15 +1671,24 @@ impl<'a> TopicPartitionView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopicPartition`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopicPartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopicPartition {
-        let topic: BytesStr = owned_str(self.topic().as_bytes());
-        let partitions: Vec<i32> = self.partitions().iter().collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopicPartition`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopicPartition {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopicPartition {
+        let topic: BytesStr = src.str(self.topic().as_bytes());
+        let partitions: Vec<i32> = self.partitions().map_vec(|x| x);
         TopicPartition {
             topic,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1675,6 +1721,10 @@ impl<'a> MessageView<'a> for StreamsGroupHeartbeatResponseView<'a> {
 
     fn to_message(&self) -> StreamsGroupHeartbeatResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> StreamsGroupHeartbeatResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

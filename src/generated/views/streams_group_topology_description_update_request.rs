@@ -202,19 +202,28 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
         TopologyDescriptionView::at_pos(self.buf, at, self.version)
     }
 
-    /// The owned [`StreamsGroupTopologyDescriptionUpdateRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`StreamsGroupTopologyDescriptionUpdateRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> StreamsGroupTopologyDescriptionUpdateRequest {
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
-        let member_id: BytesStr = owned_str(self.member_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`StreamsGroupTopologyDescriptionUpdateRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> StreamsGroupTopologyDescriptionUpdateRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> StreamsGroupTopologyDescriptionUpdateRequest {
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
+        let member_id: BytesStr = src.str(self.member_id().as_bytes());
         let topology_epoch: i32 = self.topology_epoch();
-        let topology_description: TopologyDescription = self.topology_description().to_owned();
+        let topology_description: TopologyDescription = self.topology_description().owned_with(src);
         StreamsGroupTopologyDescriptionUpdateRequest {
             group_id,
             member_id,
             topology_epoch,
             topology_description,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -442,17 +451,26 @@ impl<'a> TopologyDescriptionView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopologyDescription`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopologyDescription`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopologyDescription {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopologyDescription`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopologyDescription {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopologyDescription {
         let subtopologies: Vec<TopologyDescriptionSubtopology> =
-            self.subtopologies().iter().map(|x| x.to_owned()).collect();
+            self.subtopologies().map_vec(|x| x.owned_with(src));
         let global_stores: Vec<TopologyDescriptionGlobalStore> =
-            self.global_stores().iter().map(|x| x.to_owned()).collect();
+            self.global_stores().map_vec(|x| x.owned_with(src));
         TopologyDescription {
             subtopologies,
             global_stores,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -593,14 +611,27 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
         TopologyDescriptionNodeView::at_pos(self.buf, at, self.version)
     }
 
-    /// The owned [`TopologyDescriptionGlobalStore`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopologyDescriptionGlobalStore`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopologyDescriptionGlobalStore {
-        let source: TopologyDescriptionNode = self.source().to_owned();
-        let processor: TopologyDescriptionNode = self.processor().to_owned();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopologyDescriptionGlobalStore`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopologyDescriptionGlobalStore {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopologyDescriptionGlobalStore {
+        let source: TopologyDescriptionNode = self.source().owned_with(src);
+        let processor: TopologyDescriptionNode = self.processor().owned_with(src);
         TopologyDescriptionGlobalStore {
             source,
             processor,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -940,26 +971,23 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopologyDescriptionNode`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopologyDescriptionNode`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopologyDescriptionNode {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopologyDescriptionNode`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopologyDescriptionNode {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopologyDescriptionNode {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let node_type: i8 = self.node_type();
-        let source_topics: Vec<BytesStr> = self
-            .source_topics()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
-        let sink_topic: Option<BytesStr> = self.sink_topic().map(|v| owned_str(v.as_bytes()));
-        let stores: Vec<BytesStr> = self
-            .stores()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
-        let successors: Vec<BytesStr> = self
-            .successors()
-            .iter()
-            .map(|x| owned_str(x.as_bytes()))
-            .collect();
+        let source_topics: Vec<BytesStr> = self.source_topics().map_vec(|x| src.str(x.as_bytes()));
+        let sink_topic: Option<BytesStr> = self.sink_topic().map(|v| src.str(v.as_bytes()));
+        let stores: Vec<BytesStr> = self.stores().map_vec(|x| src.str(x.as_bytes()));
+        let successors: Vec<BytesStr> = self.successors().map_vec(|x| src.str(x.as_bytes()));
         TopologyDescriptionNode {
             name,
             node_type,
@@ -968,7 +996,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             stores,
             successors,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1168,16 +1196,24 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopologyDescriptionSubtopology`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopologyDescriptionSubtopology`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopologyDescriptionSubtopology {
-        let subtopology_id: BytesStr = owned_str(self.subtopology_id().as_bytes());
-        let nodes: Vec<TopologyDescriptionNode> =
-            self.nodes().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopologyDescriptionSubtopology`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopologyDescriptionSubtopology {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopologyDescriptionSubtopology {
+        let subtopology_id: BytesStr = src.str(self.subtopology_id().as_bytes());
+        let nodes: Vec<TopologyDescriptionNode> = self.nodes().map_vec(|x| x.owned_with(src));
         TopologyDescriptionSubtopology {
             subtopology_id,
             nodes,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1210,6 +1246,10 @@ impl<'a> MessageView<'a> for StreamsGroupTopologyDescriptionUpdateRequestView<'a
 
     fn to_message(&self) -> StreamsGroupTopologyDescriptionUpdateRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> StreamsGroupTopologyDescriptionUpdateRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -334,17 +334,26 @@ impl<'a> SyncGroupRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`SyncGroupRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`SyncGroupRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> SyncGroupRequest {
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`SyncGroupRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> SyncGroupRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> SyncGroupRequest {
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
         let generation_id: i32 = self.generation_id();
-        let member_id: BytesStr = owned_str(self.member_id().as_bytes());
+        let member_id: BytesStr = src.str(self.member_id().as_bytes());
         let group_instance_id: Option<BytesStr> =
-            self.group_instance_id().map(|v| owned_str(v.as_bytes()));
-        let protocol_type: Option<BytesStr> = self.protocol_type().map(|v| owned_str(v.as_bytes()));
-        let protocol_name: Option<BytesStr> = self.protocol_name().map(|v| owned_str(v.as_bytes()));
+            self.group_instance_id().map(|v| src.str(v.as_bytes()));
+        let protocol_type: Option<BytesStr> = self.protocol_type().map(|v| src.str(v.as_bytes()));
+        let protocol_name: Option<BytesStr> = self.protocol_name().map(|v| src.str(v.as_bytes()));
         let assignments: Vec<SyncGroupRequestAssignment> =
-            self.assignments().iter().map(|x| x.to_owned()).collect();
+            self.assignments().map_vec(|x| x.owned_with(src));
         SyncGroupRequest {
             group_id,
             generation_id,
@@ -354,7 +363,7 @@ impl<'a> SyncGroupRequestView<'a> {
             protocol_name,
             assignments,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -557,15 +566,24 @@ impl<'a> SyncGroupRequestAssignmentView<'a> {
         )
     }
 
-    /// The owned [`SyncGroupRequestAssignment`]: what the owned decoder returns for the same bytes.
+    /// The owned [`SyncGroupRequestAssignment`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> SyncGroupRequestAssignment {
-        let member_id: BytesStr = owned_str(self.member_id().as_bytes());
-        let assignment: Bytes = Bytes::copy_from_slice(self.assignment());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`SyncGroupRequestAssignment`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> SyncGroupRequestAssignment {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> SyncGroupRequestAssignment {
+        let member_id: BytesStr = src.str(self.member_id().as_bytes());
+        let assignment: Bytes = src.bytes(self.assignment());
         SyncGroupRequestAssignment {
             member_id,
             assignment,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -598,6 +616,10 @@ impl<'a> MessageView<'a> for SyncGroupRequestView<'a> {
 
     fn to_message(&self) -> SyncGroupRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> SyncGroupRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -247,13 +247,22 @@ impl<'a> SyncGroupResponseView<'a> {
         )
     }
 
-    /// The owned [`SyncGroupResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`SyncGroupResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> SyncGroupResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`SyncGroupResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> SyncGroupResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> SyncGroupResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
-        let protocol_type: Option<BytesStr> = self.protocol_type().map(|v| owned_str(v.as_bytes()));
-        let protocol_name: Option<BytesStr> = self.protocol_name().map(|v| owned_str(v.as_bytes()));
-        let assignment: Bytes = Bytes::copy_from_slice(self.assignment());
+        let protocol_type: Option<BytesStr> = self.protocol_type().map(|v| src.str(v.as_bytes()));
+        let protocol_name: Option<BytesStr> = self.protocol_name().map(|v| src.str(v.as_bytes()));
+        let assignment: Bytes = src.bytes(self.assignment());
         SyncGroupResponse {
             throttle_time_ms,
             error_code,
@@ -261,7 +270,7 @@ impl<'a> SyncGroupResponseView<'a> {
             protocol_name,
             assignment,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -297,6 +306,10 @@ impl<'a> MessageView<'a> for SyncGroupResponseView<'a> {
 
     fn to_message(&self) -> SyncGroupResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> SyncGroupResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

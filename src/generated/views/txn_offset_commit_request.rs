@@ -368,18 +368,26 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TxnOffsetCommitRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TxnOffsetCommitRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TxnOffsetCommitRequest {
-        let transactional_id: BytesStr = owned_str(self.transactional_id().as_bytes());
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TxnOffsetCommitRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TxnOffsetCommitRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TxnOffsetCommitRequest {
+        let transactional_id: BytesStr = src.str(self.transactional_id().as_bytes());
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
         let producer_id: i64 = self.producer_id();
         let producer_epoch: i16 = self.producer_epoch();
         let generation_id_or_member_epoch: i32 = self.generation_id_or_member_epoch();
-        let member_id: BytesStr = owned_str(self.member_id().as_bytes());
+        let member_id: BytesStr = src.str(self.member_id().as_bytes());
         let group_instance_id: Option<BytesStr> =
-            self.group_instance_id().map(|v| owned_str(v.as_bytes()));
-        let topics: Vec<TxnOffsetCommitRequestTopic> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+            self.group_instance_id().map(|v| src.str(v.as_bytes()));
+        let topics: Vec<TxnOffsetCommitRequestTopic> = self.topics().map_vec(|x| x.owned_with(src));
         TxnOffsetCommitRequest {
             transactional_id,
             group_id,
@@ -390,7 +398,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
             group_instance_id,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -624,19 +632,32 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
         )
     }
 
-    /// The owned [`TxnOffsetCommitRequestPartition`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TxnOffsetCommitRequestPartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TxnOffsetCommitRequestPartition {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TxnOffsetCommitRequestPartition`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TxnOffsetCommitRequestPartition {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TxnOffsetCommitRequestPartition {
         let partition_index: i32 = self.partition_index();
         let committed_offset: i64 = self.committed_offset();
         let committed_leader_epoch: i32 = self.committed_leader_epoch();
         let committed_metadata: Option<BytesStr> =
-            self.committed_metadata().map(|v| owned_str(v.as_bytes()));
+            self.committed_metadata().map(|v| src.str(v.as_bytes()));
         TxnOffsetCommitRequestPartition {
             partition_index,
             committed_offset,
             committed_leader_epoch,
             committed_metadata,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -877,18 +898,27 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TxnOffsetCommitRequestTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TxnOffsetCommitRequestTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TxnOffsetCommitRequestTopic {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TxnOffsetCommitRequestTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TxnOffsetCommitRequestTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TxnOffsetCommitRequestTopic {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<TxnOffsetCommitRequestPartition> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         TxnOffsetCommitRequestTopic {
             name,
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -922,6 +952,10 @@ impl<'a> MessageView<'a> for TxnOffsetCommitRequestView<'a> {
 
     fn to_message(&self) -> TxnOffsetCommitRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> TxnOffsetCommitRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

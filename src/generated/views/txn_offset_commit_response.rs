@@ -178,16 +178,25 @@ impl<'a> TxnOffsetCommitResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TxnOffsetCommitResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TxnOffsetCommitResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TxnOffsetCommitResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TxnOffsetCommitResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TxnOffsetCommitResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TxnOffsetCommitResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let topics: Vec<TxnOffsetCommitResponseTopic> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+            self.topics().map_vec(|x| x.owned_with(src));
         TxnOffsetCommitResponse {
             throttle_time_ms,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -344,14 +353,27 @@ impl<'a> TxnOffsetCommitResponsePartitionView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
     }
 
-    /// The owned [`TxnOffsetCommitResponsePartition`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TxnOffsetCommitResponsePartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TxnOffsetCommitResponsePartition {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TxnOffsetCommitResponsePartition`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TxnOffsetCommitResponsePartition {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TxnOffsetCommitResponsePartition {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
         TxnOffsetCommitResponsePartition {
             partition_index,
             error_code,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -590,18 +612,27 @@ impl<'a> TxnOffsetCommitResponseTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TxnOffsetCommitResponseTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TxnOffsetCommitResponseTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TxnOffsetCommitResponseTopic {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TxnOffsetCommitResponseTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TxnOffsetCommitResponseTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TxnOffsetCommitResponseTopic {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<TxnOffsetCommitResponsePartition> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         TxnOffsetCommitResponseTopic {
             name,
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -635,6 +666,10 @@ impl<'a> MessageView<'a> for TxnOffsetCommitResponseView<'a> {
 
     fn to_message(&self) -> TxnOffsetCommitResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> TxnOffsetCommitResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -123,12 +123,25 @@ impl<'a> UnregisterBrokerRequestView<'a> {
         span_fixed(self.buf, self.at[0] as usize, "BrokerId", "int32", 4)
     }
 
-    /// The owned [`UnregisterBrokerRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`UnregisterBrokerRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> UnregisterBrokerRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`UnregisterBrokerRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> UnregisterBrokerRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> UnregisterBrokerRequest {
         let broker_id: i32 = self.broker_id();
         UnregisterBrokerRequest {
             broker_id,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -157,6 +170,10 @@ impl<'a> MessageView<'a> for UnregisterBrokerRequestView<'a> {
 
     fn to_message(&self) -> UnregisterBrokerRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> UnregisterBrokerRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -122,12 +122,25 @@ impl<'a> UnregisterControllerRequestView<'a> {
         span_fixed(self.buf, self.at[0] as usize, "ControllerId", "int32", 4)
     }
 
-    /// The owned [`UnregisterControllerRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`UnregisterControllerRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> UnregisterControllerRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`UnregisterControllerRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> UnregisterControllerRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> UnregisterControllerRequest {
         let controller_id: i32 = self.controller_id();
         UnregisterControllerRequest {
             controller_id,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -156,6 +169,10 @@ impl<'a> MessageView<'a> for UnregisterControllerRequestView<'a> {
 
     fn to_message(&self) -> UnregisterControllerRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> UnregisterControllerRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

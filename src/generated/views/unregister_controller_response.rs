@@ -164,16 +164,29 @@ impl<'a> UnregisterControllerResponseView<'a> {
         span_str(self.buf, self.at[2] as usize, "ErrorMessage", true, true, 0)
     }
 
-    /// The owned [`UnregisterControllerResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`UnregisterControllerResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> UnregisterControllerResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`UnregisterControllerResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> UnregisterControllerResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> UnregisterControllerResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         UnregisterControllerResponse {
             throttle_time_ms,
             error_code,
             error_message,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -204,6 +217,10 @@ impl<'a> MessageView<'a> for UnregisterControllerResponseView<'a> {
 
     fn to_message(&self) -> UnregisterControllerResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> UnregisterControllerResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -196,21 +196,27 @@ impl<'a> UpdateFeaturesRequestView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "ValidateOnly", "bool", 1)
     }
 
-    /// The owned [`UpdateFeaturesRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`UpdateFeaturesRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> UpdateFeaturesRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`UpdateFeaturesRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> UpdateFeaturesRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> UpdateFeaturesRequest {
         let timeout_ms: i32 = self.timeout_ms();
-        let feature_updates: Vec<FeatureUpdateKey> = self
-            .feature_updates()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        let feature_updates: Vec<FeatureUpdateKey> =
+            self.feature_updates().map_vec(|x| x.owned_with(src));
         let validate_only: bool = self.validate_only();
         UpdateFeaturesRequest {
             timeout_ms,
             feature_updates,
             validate_only,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -431,9 +437,18 @@ impl<'a> FeatureUpdateKeyView<'a> {
         span_fixed(self.buf, self.at[3] as usize, "UpgradeType", "int8", 1)
     }
 
-    /// The owned [`FeatureUpdateKey`]: what the owned decoder returns for the same bytes.
+    /// The owned [`FeatureUpdateKey`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> FeatureUpdateKey {
-        let feature: BytesStr = owned_str(self.feature().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`FeatureUpdateKey`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> FeatureUpdateKey {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> FeatureUpdateKey {
+        let feature: BytesStr = src.str(self.feature().as_bytes());
         let max_version_level: i16 = self.max_version_level();
         let allow_downgrade: bool = self.allow_downgrade();
         let upgrade_type: i8 = self.upgrade_type();
@@ -443,7 +458,7 @@ impl<'a> FeatureUpdateKeyView<'a> {
             allow_downgrade,
             upgrade_type,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -478,6 +493,10 @@ impl<'a> MessageView<'a> for UpdateFeaturesRequestView<'a> {
 
     fn to_message(&self) -> UpdateFeaturesRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> UpdateFeaturesRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -217,20 +217,28 @@ impl<'a> UpdateFeaturesResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`UpdateFeaturesResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`UpdateFeaturesResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> UpdateFeaturesResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`UpdateFeaturesResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> UpdateFeaturesResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> UpdateFeaturesResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
-        let results: Vec<UpdatableFeatureResult> =
-            self.results().iter().map(|x| x.to_owned()).collect();
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
+        let results: Vec<UpdatableFeatureResult> = self.results().map_vec(|x| x.owned_with(src));
         UpdateFeaturesResponse {
             throttle_time_ms,
             error_code,
             error_message,
             results,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -418,17 +426,26 @@ impl<'a> UpdatableFeatureResultView<'a> {
         span_str(self.buf, self.at[2] as usize, "ErrorMessage", true, true, 0)
     }
 
-    /// The owned [`UpdatableFeatureResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`UpdatableFeatureResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> UpdatableFeatureResult {
-        let feature: BytesStr = owned_str(self.feature().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`UpdatableFeatureResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> UpdatableFeatureResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> UpdatableFeatureResult {
+        let feature: BytesStr = src.str(self.feature().as_bytes());
         let error_code: i16 = self.error_code();
-        let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
+        let error_message: Option<BytesStr> = self.error_message().map(|v| src.str(v.as_bytes()));
         UpdatableFeatureResult {
             feature,
             error_code,
             error_message,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -462,6 +479,10 @@ impl<'a> MessageView<'a> for UpdateFeaturesResponseView<'a> {
 
     fn to_message(&self) -> UpdateFeaturesResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> UpdateFeaturesResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

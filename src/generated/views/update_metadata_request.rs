@@ -381,8 +381,17 @@ impl<'a> UpdateMetadataRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`UpdateMetadataRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`UpdateMetadataRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> UpdateMetadataRequest {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`UpdateMetadataRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> UpdateMetadataRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> UpdateMetadataRequest {
         let version = self.version;
         let controller_id: i32 = self.controller_id();
         let is_k_raft_controller: bool = self.is_k_raft_controller();
@@ -391,13 +400,11 @@ impl<'a> UpdateMetadataRequestView<'a> {
         let broker_epoch: i64 = self.broker_epoch();
         let ungrouped_partition_states: Vec<UpdateMetadataPartitionState> = self
             .ungrouped_partition_states()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+            .map_vec(|x| x.owned_with(src));
         let topic_states: Vec<UpdateMetadataTopicState> =
-            self.topic_states().iter().map(|x| x.to_owned()).collect();
+            self.topic_states().map_vec(|x| x.owned_with(src));
         let live_brokers: Vec<UpdateMetadataBroker> =
-            self.live_brokers().iter().map(|x| x.to_owned()).collect();
+            self.live_brokers().map_vec(|x| x.owned_with(src));
         let mut tags_present = 0u64;
         if version >= 8 && self.at[2] != NONE && r#type == 0 {
             tags_present |= 1 << 0;
@@ -412,7 +419,9 @@ impl<'a> UpdateMetadataRequestView<'a> {
             topic_states,
             live_brokers,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |tag| tag == 0 && version >= 8),
+                unknown_tags(src, self.buf, self.tags as usize, |tag| {
+                    tag == 0 && version >= 8
+                }),
                 tags_present,
                 self.nulls,
             ),
@@ -712,14 +721,23 @@ impl<'a> UpdateMetadataBrokerView<'a> {
         span_str(self.buf, self.at[4] as usize, "Rack", version >= 6, true, 0)
     }
 
-    /// The owned [`UpdateMetadataBroker`]: what the owned decoder returns for the same bytes.
+    /// The owned [`UpdateMetadataBroker`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> UpdateMetadataBroker {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`UpdateMetadataBroker`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> UpdateMetadataBroker {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> UpdateMetadataBroker {
         let id: i32 = self.id();
-        let v0_host: BytesStr = owned_str(self.v0_host().as_bytes());
+        let v0_host: BytesStr = src.str(self.v0_host().as_bytes());
         let v0_port: i32 = self.v0_port();
         let endpoints: Vec<UpdateMetadataEndpoint> =
-            self.endpoints().iter().map(|x| x.to_owned()).collect();
-        let rack: Option<BytesStr> = self.rack().map(|v| owned_str(v.as_bytes()));
+            self.endpoints().map_vec(|x| x.owned_with(src));
+        let rack: Option<BytesStr> = self.rack().map(|v| src.str(v.as_bytes()));
         UpdateMetadataBroker {
             id,
             v0_host,
@@ -727,7 +745,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
             endpoints,
             rack,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -984,11 +1002,20 @@ impl<'a> UpdateMetadataEndpointView<'a> {
         )
     }
 
-    /// The owned [`UpdateMetadataEndpoint`]: what the owned decoder returns for the same bytes.
+    /// The owned [`UpdateMetadataEndpoint`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> UpdateMetadataEndpoint {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`UpdateMetadataEndpoint`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> UpdateMetadataEndpoint {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> UpdateMetadataEndpoint {
         let port: i32 = self.port();
-        let host: BytesStr = owned_str(self.host().as_bytes());
-        let listener: BytesStr = owned_str(self.listener().as_bytes());
+        let host: BytesStr = src.str(self.host().as_bytes());
+        let listener: BytesStr = src.str(self.listener().as_bytes());
         let security_protocol: i16 = self.security_protocol();
         UpdateMetadataEndpoint {
             port,
@@ -996,7 +1023,7 @@ impl<'a> UpdateMetadataEndpointView<'a> {
             listener,
             security_protocol,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1397,17 +1424,26 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`UpdateMetadataPartitionState`]: what the owned decoder returns for the same bytes.
+    /// The owned [`UpdateMetadataPartitionState`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> UpdateMetadataPartitionState {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`UpdateMetadataPartitionState`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> UpdateMetadataPartitionState {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> UpdateMetadataPartitionState {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
         let partition_index: i32 = self.partition_index();
         let controller_epoch: i32 = self.controller_epoch();
         let leader: i32 = self.leader();
         let leader_epoch: i32 = self.leader_epoch();
-        let isr: Vec<i32> = self.isr().iter().collect();
+        let isr: Vec<i32> = self.isr().map_vec(|x| x);
         let zk_version: i32 = self.zk_version();
-        let replicas: Vec<i32> = self.replicas().iter().collect();
-        let offline_replicas: Vec<i32> = self.offline_replicas().iter().collect();
+        let replicas: Vec<i32> = self.replicas().map_vec(|x| x);
+        let offline_replicas: Vec<i32> = self.offline_replicas().map_vec(|x| x);
         UpdateMetadataPartitionState {
             topic_name,
             partition_index,
@@ -1419,7 +1455,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             replicas,
             offline_replicas,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1662,21 +1698,27 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`UpdateMetadataTopicState`]: what the owned decoder returns for the same bytes.
+    /// The owned [`UpdateMetadataTopicState`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> UpdateMetadataTopicState {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`UpdateMetadataTopicState`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> UpdateMetadataTopicState {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> UpdateMetadataTopicState {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
         let topic_id: Uuid = self.topic_id();
-        let partition_states: Vec<UpdateMetadataPartitionState> = self
-            .partition_states()
-            .iter()
-            .map(|x| x.to_owned())
-            .collect();
+        let partition_states: Vec<UpdateMetadataPartitionState> =
+            self.partition_states().map_vec(|x| x.owned_with(src));
         UpdateMetadataTopicState {
             topic_name,
             topic_id,
             partition_states,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -1710,6 +1752,10 @@ impl<'a> MessageView<'a> for UpdateMetadataRequestView<'a> {
 
     fn to_message(&self) -> UpdateMetadataRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> UpdateMetadataRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -127,12 +127,25 @@ impl<'a> UpdateMetadataResponseView<'a> {
         span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
     }
 
-    /// The owned [`UpdateMetadataResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`UpdateMetadataResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> UpdateMetadataResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`UpdateMetadataResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> UpdateMetadataResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> UpdateMetadataResponse {
         let error_code: i16 = self.error_code();
         UpdateMetadataResponse {
             error_code,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -161,6 +174,10 @@ impl<'a> MessageView<'a> for UpdateMetadataResponseView<'a> {
 
     fn to_message(&self) -> UpdateMetadataResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> UpdateMetadataResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

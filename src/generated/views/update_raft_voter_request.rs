@@ -262,14 +262,24 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
         KRaftVersionFeatureView::at_pos(self.buf, at, self.version)
     }
 
-    /// The owned [`UpdateRaftVoterRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`UpdateRaftVoterRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> UpdateRaftVoterRequest {
-        let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| owned_str(v.as_bytes()));
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`UpdateRaftVoterRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> UpdateRaftVoterRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> UpdateRaftVoterRequest {
+        let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| src.str(v.as_bytes()));
         let current_leader_epoch: i32 = self.current_leader_epoch();
         let voter_id: i32 = self.voter_id();
         let voter_directory_id: Uuid = self.voter_directory_id();
-        let listeners: Vec<Listener> = self.listeners().iter().map(|x| x.to_owned()).collect();
-        let k_raft_version_feature: KRaftVersionFeature = self.k_raft_version_feature().to_owned();
+        let listeners: Vec<Listener> = self.listeners().map_vec(|x| x.owned_with(src));
+        let k_raft_version_feature: KRaftVersionFeature =
+            self.k_raft_version_feature().owned_with(src);
         UpdateRaftVoterRequest {
             cluster_id,
             current_leader_epoch,
@@ -278,7 +288,7 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
             listeners,
             k_raft_version_feature,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -463,14 +473,27 @@ impl<'a> KRaftVersionFeatureView<'a> {
         )
     }
 
-    /// The owned [`KRaftVersionFeature`]: what the owned decoder returns for the same bytes.
+    /// The owned [`KRaftVersionFeature`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> KRaftVersionFeature {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`KRaftVersionFeature`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> KRaftVersionFeature {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> KRaftVersionFeature {
         let min_supported_version: i16 = self.min_supported_version();
         let max_supported_version: i16 = self.max_supported_version();
         KRaftVersionFeature {
             min_supported_version,
             max_supported_version,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -660,17 +683,26 @@ impl<'a> ListenerView<'a> {
         span_fixed(self.buf, self.at[2] as usize, "Port", "uint16", 2)
     }
 
-    /// The owned [`Listener`]: what the owned decoder returns for the same bytes.
+    /// The owned [`Listener`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> Listener {
-        let name: BytesStr = owned_str(self.name().as_bytes());
-        let host: BytesStr = owned_str(self.host().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`Listener`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> Listener {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> Listener {
+        let name: BytesStr = src.str(self.name().as_bytes());
+        let host: BytesStr = src.str(self.host().as_bytes());
         let port: u16 = self.port();
         Listener {
             name,
             host,
             port,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -704,6 +736,10 @@ impl<'a> MessageView<'a> for UpdateRaftVoterRequestView<'a> {
 
     fn to_message(&self) -> UpdateRaftVoterRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> UpdateRaftVoterRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

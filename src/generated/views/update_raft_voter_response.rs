@@ -168,11 +168,20 @@ impl<'a> UpdateRaftVoterResponseView<'a> {
         CurrentLeaderView::at_pos(self.buf, at, self.version)
     }
 
-    /// The owned [`UpdateRaftVoterResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`UpdateRaftVoterResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> UpdateRaftVoterResponse {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`UpdateRaftVoterResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> UpdateRaftVoterResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> UpdateRaftVoterResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
-        let current_leader: CurrentLeader = self.current_leader().to_owned();
+        let current_leader: CurrentLeader = self.current_leader().owned_with(src);
         let mut tags_present = 0u64;
         if self.at[2] != NONE && current_leader == CurrentLeader::default() {
             tags_present |= 1 << 0;
@@ -182,7 +191,7 @@ impl<'a> UpdateRaftVoterResponseView<'a> {
             error_code,
             current_leader,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |tag| tag == 0),
+                unknown_tags(src, self.buf, self.tags as usize, |tag| tag == 0),
                 tags_present,
                 0,
             ),
@@ -410,11 +419,20 @@ impl<'a> CurrentLeaderView<'a> {
         span_fixed(self.buf, self.at[3] as usize, "Port", "int32", 4)
     }
 
-    /// The owned [`CurrentLeader`]: what the owned decoder returns for the same bytes.
+    /// The owned [`CurrentLeader`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> CurrentLeader {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`CurrentLeader`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> CurrentLeader {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> CurrentLeader {
         let leader_id: i32 = self.leader_id();
         let leader_epoch: i32 = self.leader_epoch();
-        let host: BytesStr = owned_str(self.host().as_bytes());
+        let host: BytesStr = src.str(self.host().as_bytes());
         let port: i32 = self.port();
         CurrentLeader {
             leader_id,
@@ -422,7 +440,7 @@ impl<'a> CurrentLeaderView<'a> {
             host,
             port,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -457,6 +475,10 @@ impl<'a> MessageView<'a> for UpdateRaftVoterResponseView<'a> {
 
     fn to_message(&self) -> UpdateRaftVoterResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> UpdateRaftVoterResponse {
+        Self::to_owned_from(self, src)
     }
 }
 

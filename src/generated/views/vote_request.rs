@@ -194,17 +194,26 @@ impl<'a> VoteRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`VoteRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`VoteRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> VoteRequest {
-        let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| owned_str(v.as_bytes()));
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`VoteRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> VoteRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> VoteRequest {
+        let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| src.str(v.as_bytes()));
         let voter_id: i32 = self.voter_id();
-        let topics: Vec<TopicData> = self.topics().iter().map(|x| x.to_owned()).collect();
+        let topics: Vec<TopicData> = self.topics().map_vec(|x| x.owned_with(src));
         VoteRequest {
             cluster_id,
             voter_id,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -518,8 +527,17 @@ impl<'a> PartitionDataView<'a> {
         span_fixed(self.buf, self.at[7] as usize, "PreVote", "bool", 1)
     }
 
-    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionData {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionData {
         let partition_index: i32 = self.partition_index();
         let replica_epoch: i32 = self.replica_epoch();
         let replica_id: i32 = self.replica_id();
@@ -537,7 +555,11 @@ impl<'a> PartitionDataView<'a> {
             last_offset_epoch,
             last_offset,
             pre_vote,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -729,16 +751,24 @@ impl<'a> TopicDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`TopicData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`TopicData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> TopicData {
-        let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
-        let partitions: Vec<PartitionData> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`TopicData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> TopicData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> TopicData {
+        let topic_name: BytesStr = src.str(self.topic_name().as_bytes());
+        let partitions: Vec<PartitionData> = self.partitions().map_vec(|x| x.owned_with(src));
         TopicData {
             topic_name,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -771,6 +801,10 @@ impl<'a> MessageView<'a> for VoteRequestView<'a> {
 
     fn to_message(&self) -> VoteRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> VoteRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

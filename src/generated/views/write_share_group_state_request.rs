@@ -177,15 +177,24 @@ impl<'a> WriteShareGroupStateRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`WriteShareGroupStateRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`WriteShareGroupStateRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> WriteShareGroupStateRequest {
-        let group_id: BytesStr = owned_str(self.group_id().as_bytes());
-        let topics: Vec<WriteStateData> = self.topics().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`WriteShareGroupStateRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> WriteShareGroupStateRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> WriteShareGroupStateRequest {
+        let group_id: BytesStr = src.str(self.group_id().as_bytes());
+        let topics: Vec<WriteStateData> = self.topics().map_vec(|x| x.owned_with(src));
         WriteShareGroupStateRequest {
             group_id,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -467,15 +476,23 @@ impl<'a> PartitionDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> PartitionData {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`PartitionData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> PartitionData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> PartitionData {
         let partition: i32 = self.partition();
         let state_epoch: i32 = self.state_epoch();
         let leader_epoch: i32 = self.leader_epoch();
         let start_offset: i64 = self.start_offset();
         let delivery_complete_count: i32 = self.delivery_complete_count();
-        let state_batches: Vec<StateBatch> =
-            self.state_batches().iter().map(|x| x.to_owned()).collect();
+        let state_batches: Vec<StateBatch> = self.state_batches().map_vec(|x| x.owned_with(src));
         PartitionData {
             partition,
             state_epoch,
@@ -484,7 +501,7 @@ impl<'a> PartitionDataView<'a> {
             delivery_complete_count,
             state_batches,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -683,8 +700,17 @@ impl<'a> StateBatchView<'a> {
         span_fixed(self.buf, self.at[3] as usize, "DeliveryCount", "int16", 2)
     }
 
-    /// The owned [`StateBatch`]: what the owned decoder returns for the same bytes.
+    /// The owned [`StateBatch`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> StateBatch {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`StateBatch`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> StateBatch {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> StateBatch {
         let first_offset: i64 = self.first_offset();
         let last_offset: i64 = self.last_offset();
         let delivery_state: i8 = self.delivery_state();
@@ -694,7 +720,11 @@ impl<'a> StateBatchView<'a> {
             last_offset,
             delivery_state,
             delivery_count,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -875,16 +905,24 @@ impl<'a> WriteStateDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`WriteStateData`]: what the owned decoder returns for the same bytes.
+    /// The owned [`WriteStateData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> WriteStateData {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`WriteStateData`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> WriteStateData {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> WriteStateData {
         let topic_id: Uuid = self.topic_id();
-        let partitions: Vec<PartitionData> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+        let partitions: Vec<PartitionData> = self.partitions().map_vec(|x| x.owned_with(src));
         WriteStateData {
             topic_id,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -917,6 +955,10 @@ impl<'a> MessageView<'a> for WriteShareGroupStateRequestView<'a> {
 
     fn to_message(&self) -> WriteShareGroupStateRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> WriteShareGroupStateRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

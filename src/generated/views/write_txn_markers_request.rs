@@ -157,13 +157,22 @@ impl<'a> WriteTxnMarkersRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`WriteTxnMarkersRequest`]: what the owned decoder returns for the same bytes.
+    /// The owned [`WriteTxnMarkersRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> WriteTxnMarkersRequest {
-        let markers: Vec<WritableTxnMarker> = self.markers().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`WriteTxnMarkersRequest`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> WriteTxnMarkersRequest {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> WriteTxnMarkersRequest {
+        let markers: Vec<WritableTxnMarker> = self.markers().map_vec(|x| x.owned_with(src));
         WriteTxnMarkersRequest {
             markers,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -466,13 +475,21 @@ impl<'a> WritableTxnMarkerView<'a> {
         )
     }
 
-    /// The owned [`WritableTxnMarker`]: what the owned decoder returns for the same bytes.
+    /// The owned [`WritableTxnMarker`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> WritableTxnMarker {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`WritableTxnMarker`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> WritableTxnMarker {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> WritableTxnMarker {
         let producer_id: i64 = self.producer_id();
         let producer_epoch: i16 = self.producer_epoch();
         let transaction_result: bool = self.transaction_result();
-        let topics: Vec<WritableTxnMarkerTopic> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+        let topics: Vec<WritableTxnMarkerTopic> = self.topics().map_vec(|x| x.owned_with(src));
         let coordinator_epoch: i32 = self.coordinator_epoch();
         let transaction_version: i8 = self.transaction_version();
         WritableTxnMarker {
@@ -483,7 +500,7 @@ impl<'a> WritableTxnMarkerView<'a> {
             coordinator_epoch,
             transaction_version,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -690,15 +707,24 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`WritableTxnMarkerTopic`]: what the owned decoder returns for the same bytes.
+    /// The owned [`WritableTxnMarkerTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> WritableTxnMarkerTopic {
-        let name: BytesStr = owned_str(self.name().as_bytes());
-        let partition_indexes: Vec<i32> = self.partition_indexes().iter().collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`WritableTxnMarkerTopic`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> WritableTxnMarkerTopic {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> WritableTxnMarkerTopic {
+        let name: BytesStr = src.str(self.name().as_bytes());
+        let partition_indexes: Vec<i32> = self.partition_indexes().map_vec(|x| x);
         WritableTxnMarkerTopic {
             name,
             partition_indexes,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -731,6 +757,10 @@ impl<'a> MessageView<'a> for WriteTxnMarkersRequestView<'a> {
 
     fn to_message(&self) -> WriteTxnMarkersRequest {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> WriteTxnMarkersRequest {
+        Self::to_owned_from(self, src)
     }
 }
 

@@ -157,14 +157,22 @@ impl<'a> WriteTxnMarkersResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`WriteTxnMarkersResponse`]: what the owned decoder returns for the same bytes.
+    /// The owned [`WriteTxnMarkersResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> WriteTxnMarkersResponse {
-        let markers: Vec<WritableTxnMarkerResult> =
-            self.markers().iter().map(|x| x.to_owned()).collect();
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`WriteTxnMarkersResponse`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> WriteTxnMarkersResponse {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> WriteTxnMarkersResponse {
+        let markers: Vec<WritableTxnMarkerResult> = self.markers().map_vec(|x| x.owned_with(src));
         WriteTxnMarkersResponse {
             markers,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -320,14 +328,27 @@ impl<'a> WritableTxnMarkerPartitionResultView<'a> {
         span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
     }
 
-    /// The owned [`WritableTxnMarkerPartitionResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`WritableTxnMarkerPartitionResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> WritableTxnMarkerPartitionResult {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`WritableTxnMarkerPartitionResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> WritableTxnMarkerPartitionResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> WritableTxnMarkerPartitionResult {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
         WritableTxnMarkerPartitionResult {
             partition_index,
             error_code,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
+            wire: Wire::from_parts(
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
+                0,
+                0,
+            ),
         }
     }
 }
@@ -516,16 +537,25 @@ impl<'a> WritableTxnMarkerResultView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`WritableTxnMarkerResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`WritableTxnMarkerResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> WritableTxnMarkerResult {
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`WritableTxnMarkerResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> WritableTxnMarkerResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> WritableTxnMarkerResult {
         let producer_id: i64 = self.producer_id();
         let topics: Vec<WritableTxnMarkerTopicResult> =
-            self.topics().iter().map(|x| x.to_owned()).collect();
+            self.topics().map_vec(|x| x.owned_with(src));
         WritableTxnMarkerResult {
             producer_id,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -733,16 +763,25 @@ impl<'a> WritableTxnMarkerTopicResultView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
-    /// The owned [`WritableTxnMarkerTopicResult`]: what the owned decoder returns for the same bytes.
+    /// The owned [`WritableTxnMarkerTopicResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
     pub fn to_owned(&self) -> WritableTxnMarkerTopicResult {
-        let name: BytesStr = owned_str(self.name().as_bytes());
+        self.owned_with(Src::COPY)
+    }
+
+    /// The owned [`WritableTxnMarkerTopicResult`], strings and bytes sliced out of `src` (the `Bytes` parsed) without copying.
+    pub fn to_owned_from(&self, src: &Bytes) -> WritableTxnMarkerTopicResult {
+        self.owned_with(Src::from(src))
+    }
+
+    pub(crate) fn owned_with(&self, src: Src<'_>) -> WritableTxnMarkerTopicResult {
+        let name: BytesStr = src.str(self.name().as_bytes());
         let partitions: Vec<WritableTxnMarkerPartitionResult> =
-            self.partitions().iter().map(|x| x.to_owned()).collect();
+            self.partitions().map_vec(|x| x.owned_with(src));
         WritableTxnMarkerTopicResult {
             name,
             partitions,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags as usize, |_| false),
+                unknown_tags(src, self.buf, self.tags as usize, |_| false),
                 0,
                 self.nulls,
             ),
@@ -775,6 +814,10 @@ impl<'a> MessageView<'a> for WriteTxnMarkersResponseView<'a> {
 
     fn to_message(&self) -> WriteTxnMarkersResponse {
         Self::to_owned(self)
+    }
+
+    fn to_message_from(&self, src: &Bytes) -> WriteTxnMarkersResponse {
+        Self::to_owned_from(self, src)
     }
 }
 
