@@ -15,17 +15,18 @@ use crate::targets::response_apis;
 /// picks (as in `decode_response`). The payload is validated as a borrowed view and decoded
 /// by the owned decoder: both accept it or both refuse it; when both accept, the view's
 /// `to_owned()` equals the owned frame and every field read through the view (its `Debug`
-/// walks all accessors) gives the same value. A successful validation allocates nothing.
+/// walks all accessors) gives the same value, and so does `to_owned_from` over the `Bytes` the
+/// owned decoder read (slices of it, not copies). A successful validation allocates nothing.
 /// Broker hosts and ports of Metadata, FindCoordinator and Produce responses rewritten by a
 /// `Splice` give the bytes of the owned frame edited and encoded again.
 pub fn view(data: &[u8]) {
     let [kind, sel, v, payload @ ..] = data else {
         return;
     };
-    let owned_payload = Bytes::copy_from_slice(payload);
+    let src = Bytes::copy_from_slice(payload);
     if kind % 2 == 0 {
         let (res, usage) = measure(|| RequestView::parse(payload));
-        let owned = decode_request_payload(owned_payload);
+        let owned = decode_request_payload(src.clone());
         match (res, owned) {
             (Ok(view), Ok(frame)) => {
                 assert_eq!(usage.total, 0, "request view validation allocated");
@@ -33,6 +34,11 @@ pub fn view(data: &[u8]) {
                 assert!(
                     crate::message::same_value(&view.to_owned(), &frame),
                     "request view differs from the owned decode"
+                );
+                let from_src = RequestView::parse(&src).map(|v| v.to_owned_from(&src));
+                assert!(
+                    matches!(&from_src, Ok(f) if crate::message::same_value(f, &frame)),
+                    "request view over Bytes: to_owned_from differs from the owned decode"
                 );
             }
             (Err(e), Err(_)) => assert!(e.offset() <= payload.len(), "error offset: {e}"),
@@ -46,7 +52,7 @@ pub fn view(data: &[u8]) {
             None => (ApiKey(1000 + *sel as i16), *v as i16),
         };
         let (res, usage) = measure(|| ResponseView::parse(payload, key, version));
-        let owned = decode_response_payload(key, version, owned_payload);
+        let owned = decode_response_payload(key, version, src.clone());
         match (res, owned) {
             (Ok(view), Ok(frame)) => {
                 // Only an ApiVersions answer of UNSUPPORTED_VERSION may allocate: it is read
@@ -60,6 +66,12 @@ pub fn view(data: &[u8]) {
                 assert!(
                     crate::message::same_value(&view.to_owned(), &frame),
                     "response view differs from the owned decode"
+                );
+                let from_src =
+                    ResponseView::parse(&src, key, version).map(|v| v.to_owned_from(&src));
+                assert!(
+                    matches!(&from_src, Ok(f) if crate::message::same_value(f, &frame)),
+                    "response view over Bytes: to_owned_from differs from the owned decode"
                 );
                 splice_hosts(payload, &view, frame);
             }
