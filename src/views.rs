@@ -126,7 +126,7 @@ use crate::types::{BytesStr, RawTaggedField, Uuid};
 pub use crate::generated_views::*;
 
 mod splice;
-pub(crate) use splice::{span_bytes, span_fixed, span_str};
+pub(crate) use splice::{span_bytes, span_fixed, span_str, FixedType};
 pub use splice::{FieldSpan, Splice, SpliceError, SpliceValue, TagSpan};
 
 /// A request payload (a frame without its size prefix) read in place: the header, and the body

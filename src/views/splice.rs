@@ -7,15 +7,72 @@ use crate::types::Uuid;
 
 use super::{get_uvarint, read_len, ABSENT};
 
+/// The fixed-width wire types: what [`Splice::set`] writes in place. The generated spans name
+/// the field's type; a [`SpliceValue`] names the value's.
+///
+/// Public only as the hidden [`SpliceValue::TYPE`]; the module is private, so the type cannot be
+/// named (nor the trait implemented) outside this crate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FixedType {
+    Bool,
+    Int8,
+    Int16,
+    Uint16,
+    Int32,
+    Uint32,
+    Int64,
+    Float64,
+    Uuid,
+}
+
+impl FixedType {
+    /// The schema's name of the type (`"int32"`), as [`SpliceError::WrongType`] gives it.
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            FixedType::Bool => "bool",
+            FixedType::Int8 => "int8",
+            FixedType::Int16 => "int16",
+            FixedType::Uint16 => "uint16",
+            FixedType::Int32 => "int32",
+            FixedType::Uint32 => "uint32",
+            FixedType::Int64 => "int64",
+            FixedType::Float64 => "float64",
+            FixedType::Uuid => "uuid",
+        }
+    }
+
+    /// Bytes on the wire.
+    pub(crate) const fn width(self) -> usize {
+        match self {
+            FixedType::Bool | FixedType::Int8 => 1,
+            FixedType::Int16 | FixedType::Uint16 => 2,
+            FixedType::Int32 | FixedType::Uint32 => 4,
+            FixedType::Int64 | FixedType::Float64 => 8,
+            FixedType::Uuid => 16,
+        }
+    }
+}
+
 /// What a [`FieldSpan`] holds: how its old extent is read and a new value encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum SpanKind {
-    /// A fixed-width value of the schema type named (`"int32"`, `"uuid"`, ...).
-    Fixed { ty: &'static str, width: u8 },
+    /// A fixed-width value.
+    Fixed(FixedType),
     /// A string: compact (varint length + 1) or `int16` length prefix.
     Str { compact: bool, nullable: bool },
     /// Bytes: compact or `int32` length prefix.
     Bytes { compact: bool, nullable: bool },
+}
+
+impl SpanKind {
+    /// The type's name in a [`SpliceError::WrongType`].
+    fn name(self) -> &'static str {
+        match self {
+            SpanKind::Fixed(ty) => ty.name(),
+            SpanKind::Str { .. } => "string",
+            SpanKind::Bytes { .. } => "bytes",
+        }
+    }
 }
 
 /// Where one field of a validated view lies in the bytes the view was parsed from (length
@@ -65,7 +122,7 @@ impl<'a> FieldSpan<'a> {
     fn end(&self) -> usize {
         let mut pos = self.at;
         match self.kind {
-            SpanKind::Fixed { width, .. } => self.at.saturating_add(usize::from(width)),
+            SpanKind::Fixed(ty) => self.at.saturating_add(ty.width()),
             SpanKind::Str { compact, .. } => match read_len(self.buf, &mut pos, compact, false) {
                 Some(n) => pos.saturating_add(n),
                 None => pos,
@@ -78,20 +135,20 @@ impl<'a> FieldSpan<'a> {
     }
 }
 
-/// The span of a fixed-width field at `at` (`None` when absent).
+/// The span of a fixed-width field at `at` (`None` when absent). Its tag depth is 0: a
+/// fixed-width edit never changes a length, so no tagged field around it needs resizing.
 #[inline]
 pub(crate) fn span_fixed<'a>(
     buf: &'a [u8],
     at: usize,
     name: &'static str,
-    ty: &'static str,
-    width: u8,
+    ty: FixedType,
 ) -> Option<FieldSpan<'a>> {
     (at != ABSENT).then_some(FieldSpan {
         buf,
         at,
         name,
-        kind: SpanKind::Fixed { ty, width },
+        kind: SpanKind::Fixed(ty),
         tag_depth: 0,
     })
 }
@@ -173,10 +230,6 @@ impl<'a> TagSpan<'a> {
     /// The payload, as a range of the bytes the view was parsed from.
     pub fn payload(&self) -> std::ops::Range<usize> {
         self.payload..self.payload + self.size
-    }
-
-    fn contains(&self, r: &std::ops::Range<usize>) -> bool {
-        r.start >= self.payload && r.end <= self.payload + self.size
     }
 }
 
@@ -280,19 +333,22 @@ impl fmt::Display for SpliceError {
 impl std::error::Error for SpliceError {}
 
 /// A fixed-width value a [`Splice`] can write over a field of the same schema type.
+///
+/// Implemented for the integer types, `f64`, `bool`, [`Uuid`] and [`ApiKey`](crate::ApiKey)
+/// (an `int16`); not implementable outside this crate.
 pub trait SpliceValue: Copy {
-    /// The schema type (`"int32"`).
+    /// The wire type.
     #[doc(hidden)]
-    const TYPE: &'static str;
+    const TYPE: FixedType;
     /// The value's big-endian bytes in `out`; returns how many.
     #[doc(hidden)]
     fn put(self, out: &mut [u8; 16]) -> usize;
 }
 
 macro_rules! splice_values {
-    ($($t:ty, $name:literal;)*) => {$(
+    ($($t:ty, $ty:ident;)*) => {$(
         impl SpliceValue for $t {
-            const TYPE: &'static str = $name;
+            const TYPE: FixedType = FixedType::$ty;
             fn put(self, out: &mut [u8; 16]) -> usize {
                 let b = self.to_be_bytes();
                 out[..b.len()].copy_from_slice(&b);
@@ -303,17 +359,17 @@ macro_rules! splice_values {
 }
 
 splice_values! {
-    i8, "int8";
-    i16, "int16";
-    u16, "uint16";
-    i32, "int32";
-    u32, "uint32";
-    i64, "int64";
-    f64, "float64";
+    i8, Int8;
+    i16, Int16;
+    u16, Uint16;
+    i32, Int32;
+    u32, Uint32;
+    i64, Int64;
+    f64, Float64;
 }
 
 impl SpliceValue for bool {
-    const TYPE: &'static str = "bool";
+    const TYPE: FixedType = FixedType::Bool;
     fn put(self, out: &mut [u8; 16]) -> usize {
         out[0] = u8::from(self);
         1
@@ -321,7 +377,7 @@ impl SpliceValue for bool {
 }
 
 impl SpliceValue for Uuid {
-    const TYPE: &'static str = "uuid";
+    const TYPE: FixedType = FixedType::Uuid;
     fn put(self, out: &mut [u8; 16]) -> usize {
         *out = self.0;
         16
@@ -329,75 +385,70 @@ impl SpliceValue for Uuid {
 }
 
 impl SpliceValue for crate::ApiKey {
-    const TYPE: &'static str = "int16";
+    const TYPE: FixedType = FixedType::Int16;
     fn put(self, out: &mut [u8; 16]) -> usize {
         self.0.put(out)
     }
 }
 
-/// A list that keeps its first `N` items inline and moves to the heap past that.
-#[derive(Clone)]
-struct SmallList<T: Copy, const N: usize> {
-    inline: [Option<T>; N],
+/// A list kept in an array while it holds at most `N` items, in a `Vec` past that.
+///
+/// A splice borrows the bytes it rewrites, so every frame needs a splice of its own; this is
+/// what lets one that makes a few edits (a proxy's hosts and ports) allocate nothing but its
+/// output, and nothing at all with [`Splice::write_to`].
+struct InlineVec<T, const N: usize> {
     len: usize,
-    heap: Vec<T>,
+    array: [T; N],
+    /// Every item once there are more than `N` (`clear` keeps its memory).
+    vec: Vec<T>,
 }
 
-impl<T: Copy, const N: usize> SmallList<T, N> {
+impl<T: Copy + Default, const N: usize> InlineVec<T, N> {
     fn new() -> Self {
-        SmallList {
-            inline: [None; N],
+        InlineVec {
             len: 0,
-            heap: Vec::new(),
+            array: [T::default(); N],
+            vec: Vec::new(),
         }
     }
 
-    fn len(&self) -> usize {
-        if self.heap.is_empty() {
-            self.len
+    fn as_slice(&self) -> &[T] {
+        if self.len <= N {
+            &self.array[..self.len]
         } else {
-            self.heap.len()
+            &self.vec
         }
     }
 
-    fn get(&self, i: usize) -> Option<&T> {
-        if self.heap.is_empty() {
-            self.inline
-                .get(i)
-                .and_then(Option::as_ref)
-                .filter(|_| i < self.len)
+    fn as_mut_slice(&mut self) -> &mut [T] {
+        if self.len <= N {
+            &mut self.array[..self.len]
         } else {
-            self.heap.get(i)
+            &mut self.vec
         }
     }
 
-    fn iter(&self) -> impl Iterator<Item = &T> + '_ {
-        (0..self.len()).filter_map(move |i| self.get(i))
-    }
-
-    fn insert(&mut self, i: usize, v: T) {
-        if self.heap.is_empty() && self.len < N {
-            self.inline[i..=self.len].rotate_right(1);
-            self.inline[i] = Some(v);
-            self.len += 1;
+    fn insert(&mut self, i: usize, item: T) {
+        if self.len < N {
+            self.array.copy_within(i..self.len, i + 1);
+            self.array[i] = item;
         } else {
-            if self.heap.is_empty() {
-                self.heap
-                    .extend(self.inline[..self.len].iter().flatten().copied());
+            if self.len == N {
+                self.vec.extend_from_slice(&self.array);
             }
-            self.heap.insert(i, v);
+            self.vec.insert(i, item);
         }
+        self.len += 1;
     }
 
     fn clear(&mut self) {
-        self.inline = [None; N];
         self.len = 0;
-        self.heap.clear();
+        self.vec.clear();
     }
 }
 
 /// One replacement: `input[start..end]` becomes `head` followed by `data`.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 struct Edit<'b> {
     start: usize,
     end: usize,
@@ -419,6 +470,37 @@ impl Edit<'_> {
     }
 }
 
+/// A tagged field given to [`Splice::resize_tag`], with the size its payload will have.
+#[derive(Clone, Copy, Default)]
+struct Tag {
+    /// Where its size varint starts.
+    size_at: usize,
+    /// Where its payload starts (just after the size varint) and ends.
+    payload: usize,
+    end: usize,
+    /// The payload's size with the edits inside it applied and the size varints of the
+    /// resized tags inside it rewritten; kept up to date as edits and tags are added.
+    new_size: usize,
+}
+
+impl Tag {
+    /// Whether `start..end` lies inside the payload.
+    fn encloses(&self, start: usize, end: usize) -> bool {
+        start >= self.payload && end <= self.end
+    }
+
+    /// Whether `start..end` shares a byte with the tagged field (size varint or payload).
+    fn touches(&self, start: usize, end: usize) -> bool {
+        start < self.end && self.size_at < end
+    }
+
+    /// How much the size varint grows (or shrinks) when `new_size` is written.
+    fn varint_growth(&self) -> isize {
+        crate::varint::len_u64(self.new_size as u64) as isize
+            - (self.payload - self.size_at) as isize
+    }
+}
+
 /// Rewrites fields of received bytes without building the owned message: collects edits
 /// (each a field's [`FieldSpan`] and its new value), then writes the bytes with every edit
 /// applied, each string or bytes value under the length prefix its version uses, and
@@ -434,20 +516,25 @@ impl Edit<'_> {
 /// [`to_frame`](Self::to_frame)), or none with [`write_to`](Self::write_to) into a reused
 /// `Vec`. The splice itself keeps up to 16 edits and 4 tagged fields inline and allocates a
 /// list only past that.
+///
+/// Cost: each edit and each tagged field is placed once (a tagged field's new size is
+/// updated as edits inside it arrive, inner ones first), and the output is written in one
+/// pass over the input.
 pub struct Splice<'a, 'b> {
     input: &'a [u8],
     /// Sorted by `start`, not overlapping.
-    edits: SmallList<Edit<'b>, 16>,
-    /// Tagged fields to resize, in the order given.
-    tags: SmallList<TagSpan<'a>, 4>,
+    edits: InlineVec<Edit<'b>, 16>,
+    /// Tagged fields to resize, sorted by `size_at`; two are nested or apart, and an edit is
+    /// inside a tag's payload or apart from the tag.
+    tags: InlineVec<Tag, 4>,
 }
 
 impl fmt::Debug for Splice<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Splice")
             .field("input_len", &self.input.len())
-            .field("edits", &self.edits.len())
-            .field("tags", &self.tags.len())
+            .field("edits", &self.edits.as_slice().len())
+            .field("tags", &self.tags.as_slice().len())
             .finish()
     }
 }
@@ -458,8 +545,8 @@ impl<'a, 'b> Splice<'a, 'b> {
     pub fn new(input: &'a [u8]) -> Self {
         Splice {
             input,
-            edits: SmallList::new(),
-            tags: SmallList::new(),
+            edits: InlineVec::new(),
+            tags: InlineVec::new(),
         }
     }
 
@@ -483,19 +570,14 @@ impl<'a, 'b> Splice<'a, 'b> {
     }
 
     fn insert(&mut self, e: Edit<'b>) -> Result<(), SpliceError> {
-        let i = self.edits.iter().take_while(|x| x.start < e.start).count();
+        let edits = self.edits.as_slice();
+        let i = edits.partition_point(|x| x.start < e.start);
         let clash = |x: &Edit<'_>| x.start < e.end && e.start < x.end;
-        let before = i.checked_sub(1).and_then(|j| self.edits.get(j));
-        if before.is_some_and(clash) || self.edits.get(i).is_some_and(clash) {
-            return Err(SpliceError::Overlap {
-                field: e.name,
-                at: e.start,
-            });
-        }
-        if self
-            .tags
-            .iter()
-            .any(|t| e.start < t.payload && t.size_at < e.end)
+        let before = i.checked_sub(1).map(|j| &edits[j]);
+        let crosses_tag = |t: &Tag| t.touches(e.start, e.end) && !t.encloses(e.start, e.end);
+        if before.is_some_and(clash)
+            || edits.get(i).is_some_and(clash)
+            || self.tags.as_slice().iter().any(crosses_tag)
         {
             return Err(SpliceError::Overlap {
                 field: e.name,
@@ -503,7 +585,24 @@ impl<'a, 'b> Splice<'a, 'b> {
             });
         }
         self.edits.insert(i, e);
+        self.grow_tags(e.start, e.end, e.delta());
         Ok(())
+    }
+
+    /// Adds `delta` bytes, made at `start..end`, to the new sizes of the tags around it, inner
+    /// ones first, each passing on its size varint's growth to the tags around it.
+    fn grow_tags(&mut self, start: usize, end: usize, mut delta: isize) {
+        // Sorted by where they start, so the inner of two nested tags comes later.
+        for t in self.tags.as_mut_slice().iter_mut().rev() {
+            if delta == 0 {
+                break;
+            }
+            if t.encloses(start, end) {
+                let before = t.varint_growth();
+                t.new_size = (t.new_size as isize + delta) as usize;
+                delta += t.varint_growth() - before;
+            }
+        }
     }
 
     /// Writes `value` over a fixed-width field (an integer, `bool`, `float64`, `uuid`) of the
@@ -514,26 +613,19 @@ impl<'a, 'b> Splice<'a, 'b> {
         value: T,
     ) -> Result<(), SpliceError> {
         self.own(span.buf, span.name)?;
-        let SpanKind::Fixed { ty, width } = span.kind else {
+        if span.kind != SpanKind::Fixed(T::TYPE) {
             return Err(SpliceError::WrongType {
                 field: span.name,
-                expected: kind_name(span.kind),
-                given: T::TYPE,
-            });
-        };
-        if ty != T::TYPE {
-            return Err(SpliceError::WrongType {
-                field: span.name,
-                expected: ty,
-                given: T::TYPE,
+                expected: span.kind.name(),
+                given: T::TYPE.name(),
             });
         }
         let mut head = [0u8; 16];
         let n = value.put(&mut head);
-        debug_assert_eq!(n, usize::from(width));
+        debug_assert_eq!(n, T::TYPE.width());
         self.insert(Edit {
             start: span.at,
-            end: span.at + usize::from(width),
+            end: span.at + n,
             name: span.name,
             tag_depth: span.tag_depth,
             head,
@@ -557,7 +649,7 @@ impl<'a, 'b> Splice<'a, 'b> {
             self.own(span.buf, span.name)?;
             return Err(SpliceError::WrongType {
                 field: span.name,
-                expected: kind_name(span.kind),
+                expected: span.kind.name(),
                 given: "string",
             });
         };
@@ -580,7 +672,7 @@ impl<'a, 'b> Splice<'a, 'b> {
             self.own(span.buf, span.name)?;
             return Err(SpliceError::WrongType {
                 field: span.name,
-                expected: kind_name(span.kind),
+                expected: span.kind.name(),
                 given: "bytes",
             });
         };
@@ -641,61 +733,67 @@ impl<'a, 'b> Splice<'a, 'b> {
     /// Declares a tagged field that encloses fields being resized: its size is rewritten to
     /// fit what the edits inside it make of its payload. Give every tagged field around a
     /// resized field (its [`tag_depth`](FieldSpan::tag_depth) says how many); one that ends
-    /// up unchanged is written as it was.
+    /// up unchanged is written as it was. Tags and edits may come in any order.
     pub fn resize_tag(&mut self, tag: TagSpan<'a>) -> Result<(), SpliceError> {
         self.own(tag.buf, "tagged field")?;
-        let size = tag.size_at..tag.payload;
-        if let Some(e) = self
-            .edits
+        let mut t = Tag {
+            size_at: tag.size_at,
+            payload: tag.payload,
+            end: tag.payload + tag.size,
+            new_size: tag.size,
+        };
+        let tags = self.tags.as_slice();
+        let i = tags.partition_point(|u| u.size_at < t.size_at);
+        if tags
+            .get(i)
+            .is_some_and(|u| u.size_at == t.size_at && u.end == t.end)
+        {
+            return Ok(()); // given before
+        }
+        let edits = self.edits.as_slice();
+        if let Some(e) = edits
             .iter()
-            .find(|e| e.start < size.end && size.start < e.end)
+            .find(|e| t.touches(e.start, e.end) && !t.encloses(e.start, e.end))
         {
             return Err(SpliceError::Overlap {
                 field: e.name,
                 at: e.start,
             });
         }
-        if self.tags.iter().any(|t| t.size_at == tag.size_at) {
-            return Ok(());
+        let nested = |u: &Tag| u.encloses(t.size_at, t.end) || t.encloses(u.size_at, u.end);
+        if tags
+            .iter()
+            .any(|u| u.touches(t.size_at, t.end) && !nested(u))
+        {
+            return Err(SpliceError::Overlap {
+                field: "tagged field",
+                at: t.size_at,
+            });
         }
-        self.tags.insert(self.tags.len(), tag);
-        Ok(())
-    }
-
-    /// The change in length the edits and resized tags make inside `range` of the input: each
-    /// edit counts once, and each resized tag inside the range adds the change of its size
-    /// varint's width (its payload's change is already counted by the edits in it).
-    fn delta_within(&self, range: std::ops::Range<usize>) -> isize {
-        let edits: isize = self
-            .edits
+        let inside: isize = edits
             .iter()
-            .filter(|e| e.start >= range.start && e.end <= range.end)
+            .filter(|e| t.encloses(e.start, e.end))
             .map(Edit::delta)
+            .chain(
+                tags.iter()
+                    .filter(|u| t.encloses(u.size_at, u.end))
+                    .map(Tag::varint_growth),
+            )
             .sum();
-        let tags: isize = self
-            .tags
-            .iter()
-            .filter(|t| t.size_at >= range.start && t.payload + t.size <= range.end)
-            .map(|t| self.new_tag_size(t).1)
-            .sum();
-        edits + tags
-    }
-
-    /// A resized tag's new payload size, and how much its size varint grows (or shrinks).
-    fn new_tag_size(&self, t: &TagSpan<'_>) -> (u64, isize) {
-        let new = (t.size as isize + self.delta_within(t.payload())) as u64;
-        let varint = crate::varint::len_u64(new) as isize - (t.payload - t.size_at) as isize;
-        (new, varint)
+        t.new_size = (t.new_size as isize + inside) as usize;
+        self.tags.insert(i, t);
+        self.grow_tags(t.size_at, t.end, t.varint_growth());
+        Ok(())
     }
 
     /// Checks every length-changing edit has its enclosing tags declared.
     fn check(&self) -> Result<(), SpliceError> {
-        for e in self.edits.iter() {
-            if e.delta() == 0 || e.tag_depth == 0 && self.tags.len() == 0 {
+        let tags = self.tags.as_slice();
+        for e in self.edits.as_slice() {
+            if e.delta() == 0 || e.tag_depth == 0 && tags.is_empty() {
                 continue;
             }
-            let r = e.start..e.end;
-            let given = self.tags.iter().filter(|t| t.contains(&r)).count();
+            let given = tags.iter().filter(|t| t.encloses(e.start, e.end)).count();
             if given != usize::from(e.tag_depth) {
                 return Err(SpliceError::InsideTaggedField {
                     field: e.name,
@@ -710,7 +808,9 @@ impl<'a, 'b> Splice<'a, 'b> {
 
     /// The length of the output (without a frame's size prefix).
     pub fn output_len(&self) -> usize {
-        (self.input.len() as isize + self.delta_within(0..self.input.len())) as usize
+        let edits: isize = self.edits.as_slice().iter().map(Edit::delta).sum();
+        let tags: isize = self.tags.as_slice().iter().map(Tag::varint_growth).sum();
+        (self.input.len() as isize + edits + tags) as usize
     }
 
     /// Appends the input with every edit applied to `out`.
@@ -722,30 +822,26 @@ impl<'a, 'b> Splice<'a, 'b> {
     }
 
     fn write_unchecked(&self, out: &mut Vec<u8>) {
-        // The edits (sorted) merged with the resized tags' size varints, in input order; the
-        // two never overlap.
+        // The edits merged with the resized tags' size varints, both in input order; the two
+        // never overlap.
+        let (mut edits, mut tags) = (self.edits.as_slice(), self.tags.as_slice());
         let mut pos = 0;
-        let mut edits = self.edits.iter().peekable();
         loop {
-            let tag = self
-                .tags
-                .iter()
-                .filter(|t| t.size_at >= pos)
-                .min_by_key(|t| t.size_at);
-            match (edits.peek().copied(), tag) {
-                (Some(e), t) if t.is_none_or(|t| e.start < t.size_at) => {
+            match (edits.split_first(), tags.split_first()) {
+                (Some((e, rest)), t) if t.is_none_or(|(t, _)| e.start < t.size_at) => {
                     out.extend_from_slice(&self.input[pos..e.start]);
                     out.extend_from_slice(&e.head[..usize::from(e.head_len)]);
                     out.extend_from_slice(e.data);
                     pos = e.end;
-                    edits.next();
+                    edits = rest;
                 }
-                (_, Some(t)) => {
+                (_, Some((t, rest))) => {
                     out.extend_from_slice(&self.input[pos..t.size_at]);
-                    crate::varint::put_u64(out, self.new_tag_size(t).0);
+                    crate::varint::put_u64(out, t.new_size as u64);
                     pos = t.payload;
+                    tags = rest;
                 }
-                (_, None) => break,
+                (_, None) => break, // no edit left either (the first arm takes it)
             }
         }
         out.extend_from_slice(&self.input[pos..]);
@@ -772,14 +868,6 @@ impl<'a, 'b> Splice<'a, 'b> {
     }
 }
 
-fn kind_name(k: SpanKind) -> &'static str {
-    match k {
-        SpanKind::Fixed { ty, .. } => ty,
-        SpanKind::Str { .. } => "string",
-        SpanKind::Bytes { .. } => "bytes",
-    }
-}
-
 impl<'a> super::TaggedFields<'a> {
     /// The tagged field `tag` of this section as a [`TagSpan`], to give to
     /// [`Splice::resize_tag`] before resizing a field inside it; `None` when it was not sent.
@@ -802,18 +890,34 @@ impl<'a> super::TaggedFields<'a> {
 mod tests {
     use super::*;
 
+    /// Outer section: 1 field, tag 0, size 7, holding an inner section: 1 field, tag 3, size
+    /// 4, holding the compact string "abc" (length + 1 = 4); then a byte 0x77.
+    const NESTED: [u8; 11] = [1, 0, 7, 1, 3, 4, 4, b'a', b'b', b'c', 0x77];
+
+    fn nested_spans(input: &[u8]) -> (TagSpan<'_>, TagSpan<'_>, FieldSpan<'_>) {
+        let outer = TagSpan::new(input, 0, 2, 3, 7);
+        let inner = TagSpan::new(input, 3, 5, 6, 4);
+        let host = span_str(input, 6, "Host", true, false, 2).unwrap();
+        (outer, inner, host)
+    }
+
+    /// What the nested input becomes with the string set to `long`: inner payload varint 131
+    /// (2 bytes) + 130 = 132 bytes (varint 2 bytes); outer payload 1 (count) + 1 (tag) + 2
+    /// (size) + 132 = 136 (varint 2 bytes).
+    fn nested_want(long: &str) -> Vec<u8> {
+        let mut want = vec![1u8, 0, 0x88, 0x01, 1, 3, 0x84, 0x01, 0x83, 0x01];
+        want.extend_from_slice(long.as_bytes());
+        want.push(0x77);
+        want
+    }
+
     /// Two tagged fields, one inside the other, around a compact string: a length change is
     /// refused until both are given, then both sizes are rewritten (the outer one's varint
     /// growing a byte).
     #[test]
     fn nested_tags_are_resized_inside_out() {
-        // Outer section: 1 field, tag 0, size 7, holding an inner section: 1 field, tag 3,
-        // size 4, holding the compact string "abc" (length + 1 = 4); then a byte 0x77.
-        let input = [1u8, 0, 7, 1, 3, 4, 4, b'a', b'b', b'c', 0x77];
-        assert_eq!(input.len(), 11);
-        let outer = TagSpan::new(&input, 0, 2, 3, 7);
-        let inner = TagSpan::new(&input, 3, 5, 6, 4);
-        let host = span_str(&input, 6, "Host", true, false, 2).unwrap();
+        let input = NESTED;
+        let (outer, inner, host) = nested_spans(&input);
         assert_eq!(host.range(), 6..10);
         let long = "x".repeat(130);
         let mut s = Splice::new(&input);
@@ -833,21 +937,131 @@ mod tests {
             Err(SpliceError::InsideTaggedField { given: 1, .. })
         ));
         s.resize_tag(outer).unwrap();
+        // Given again: nothing changes.
+        s.resize_tag(inner).unwrap();
         let out = s.to_vec().unwrap();
         assert_eq!(out.len(), s.output_len());
         assert_eq!(out.capacity(), out.len());
-        // Inner payload: varint 131 (2 bytes) + 130 = 132 bytes (varint 2 bytes). Outer
-        // payload: 1 (count) + 1 (tag) + 2 (size) + 132 = 136 (varint 2 bytes).
-        let mut want = vec![1u8, 0, 0x88, 0x01, 1, 3, 0x84, 0x01, 0x83, 0x01];
-        want.extend_from_slice(long.as_bytes());
-        want.push(0x77);
-        assert_eq!(out, want);
+        assert_eq!(out, nested_want(&long));
         // Overlaps: the same field again, an edit over a tag's size.
         assert!(matches!(
             s.set_str(host, "y"),
             Err(SpliceError::Overlap { at: 6, .. })
         ));
-        let size = span_fixed(&input, 5, "Size", "int8", 1).unwrap();
+        let size = span_fixed(&input, 5, "Size", FixedType::Int8).unwrap();
         assert!(matches!(s.set(size, 1i8), Err(SpliceError::Overlap { .. })));
+    }
+
+    /// The edit and the two tags in each of the six orders give the same bytes.
+    #[test]
+    fn edits_and_tags_in_any_order() {
+        let input = NESTED;
+        let (outer, inner, host) = nested_spans(&input);
+        let long = "x".repeat(130);
+        let orders = [
+            [0, 1, 2],
+            [0, 2, 1],
+            [1, 0, 2],
+            [1, 2, 0],
+            [2, 0, 1],
+            [2, 1, 0],
+        ];
+        for order in orders {
+            let mut s = Splice::new(&input);
+            for step in order {
+                match step {
+                    0 => s.set_str(host, &long).unwrap(),
+                    1 => s.resize_tag(inner).unwrap(),
+                    _ => s.resize_tag(outer).unwrap(),
+                }
+            }
+            assert_eq!(s.to_vec().unwrap(), nested_want(&long), "{order:?}");
+            assert_eq!(s.output_len(), nested_want(&long).len());
+            // Cleared and reused with a value of the same length: the sizes are written as
+            // they were.
+            s.clear();
+            s.resize_tag(outer).unwrap();
+            s.set_str(host, "xyz").unwrap();
+            s.resize_tag(inner).unwrap();
+            let mut same = input;
+            same[7..10].copy_from_slice(b"xyz");
+            assert_eq!(s.to_vec().unwrap(), same, "{order:?}");
+        }
+    }
+
+    /// An edit that crosses a tag's end, or a tag that crosses another, is refused (views of
+    /// one slice read at different versions could give such spans).
+    #[test]
+    fn crossing_spans_are_refused() {
+        let input = NESTED;
+        let (outer, _, host) = nested_spans(&input);
+        // A tag whose payload ends inside the string.
+        let short = TagSpan::new(&input, 3, 5, 6, 2);
+        let mut s = Splice::new(&input);
+        s.resize_tag(short).unwrap();
+        assert!(matches!(
+            s.set_str(host, "q"),
+            Err(SpliceError::Overlap { field: "Host", .. })
+        ));
+        let mut s = Splice::new(&input);
+        s.set_str(host, "q").unwrap();
+        assert!(matches!(
+            s.resize_tag(short),
+            Err(SpliceError::Overlap { field: "Host", .. })
+        ));
+        // Tags: one that starts inside the outer payload and ends past it.
+        let crossing = TagSpan::new(&input, 9, 9, 10, 1);
+        let mut s = Splice::new(&input);
+        s.resize_tag(outer).unwrap();
+        assert!(matches!(
+            s.resize_tag(crossing),
+            Err(SpliceError::Overlap {
+                field: "tagged field",
+                at: 9
+            })
+        ));
+    }
+
+    /// Past 16 edits the list moves to a `Vec`, in order wherever the items are inserted;
+    /// `clear` goes back to the array.
+    #[test]
+    fn inline_vec_spills_and_comes_back() {
+        let mut v: InlineVec<u32, 4> = InlineVec::new();
+        for round in 0..2 {
+            for x in [5, 1, 9, 3, 7, 0, 8] {
+                let i = v.as_slice().partition_point(|&y| y < x);
+                v.insert(i, x);
+            }
+            assert_eq!(v.as_slice(), [0, 1, 3, 5, 7, 8, 9], "round {round}");
+            v.as_mut_slice()[0] = 2;
+            assert_eq!(v.as_slice()[0], 2);
+            v.clear();
+            assert!(v.as_slice().is_empty());
+            v.insert(0, 4);
+            v.insert(0, 3);
+            assert_eq!(v.as_slice(), [3, 4]);
+            v.clear();
+        }
+    }
+
+    #[test]
+    fn fixed_types_name_their_schema_type_and_width() {
+        for (ty, name, width) in [
+            (FixedType::Bool, "bool", 1),
+            (FixedType::Int8, "int8", 1),
+            (FixedType::Int16, "int16", 2),
+            (FixedType::Uint16, "uint16", 2),
+            (FixedType::Int32, "int32", 4),
+            (FixedType::Uint32, "uint32", 4),
+            (FixedType::Int64, "int64", 8),
+            (FixedType::Float64, "float64", 8),
+            (FixedType::Uuid, "uuid", 16),
+        ] {
+            assert_eq!((ty.name(), ty.width()), (name, width));
+        }
+        let mut out = [0u8; 16];
+        assert_eq!(crate::ApiKey(3).put(&mut out), FixedType::Int16.width());
+        assert_eq!(Uuid([7; 16]).put(&mut out), 16);
+        assert_eq!(true.put(&mut out), 1);
     }
 }

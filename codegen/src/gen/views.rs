@@ -782,6 +782,22 @@ fn depth_expr(s: &StructModel, depths: &Depths) -> String {
     expr
 }
 
+/// The `FixedType` variant (in `src/views/splice.rs`) of a fixed-width type.
+fn fixed_type(ty: &Ty) -> Option<&'static str> {
+    Some(match ty {
+        Ty::Bool => "Bool",
+        Ty::I8 => "Int8",
+        Ty::I16 | Ty::ApiKey => "Int16",
+        Ty::U16 => "Uint16",
+        Ty::I32 => "Int32",
+        Ty::U32 => "Uint32",
+        Ty::I64 => "Int64",
+        Ty::F64 => "Float64",
+        Ty::Uuid => "Uuid",
+        Ty::Str | Ty::Bytes | Ty::Records | Ty::Struct(_) | Ty::Array(_) => return None,
+    })
+}
+
 /// `<field>_span`: where a scalar field lies, for `Splice` (strings, bytes, fixed-width).
 fn emit_span(c: &mut Code, i: usize, f: &FieldModel, depth: &str) {
     let name = &f.name;
@@ -807,19 +823,8 @@ fn emit_span(c: &mut Code, i: usize, f: &FieldModel, depth: &str) {
             )
         }
         ty => {
-            let Some(width) = ty.fixed_size() else { return };
-            let schema_ty = match ty {
-                Ty::Bool => "bool",
-                Ty::I8 => "int8",
-                Ty::I16 | Ty::ApiKey => "int16",
-                Ty::U16 => "uint16",
-                Ty::I32 => "int32",
-                Ty::U32 => "uint32",
-                Ty::I64 => "int64",
-                Ty::F64 => "float64",
-                _ => "uuid",
-            };
-            format!("span_fixed(self.buf, self.at[{i}] as usize, {name:?}, {schema_ty:?}, {width})")
+            let Some(fixed) = fixed_type(ty) else { return };
+            format!("span_fixed(self.buf, self.at[{i}] as usize, {name:?}, FixedType::{fixed})")
         }
     };
     c.line(format!(
@@ -1361,6 +1366,8 @@ mod golden {
             "pub fn hint(&self) -> Option<ViewStr<'a>>",
             // A tagged string's span counts its tag (a splice must resize it).
             r#"span_str(self.buf, self.at[5] as usize, "Hint", true, true, 1)"#,
+            // A fixed-width span names its wire type.
+            r#"span_fixed(self.buf, self.at[1] as usize, "Epoch", FixedType::Int32)"#,
             "fn to_owned(&self) -> TinyRequest",
             // One body for both: `to_owned` copies, `to_owned_from` slices the source.
             "self.owned_with(Src::COPY)",

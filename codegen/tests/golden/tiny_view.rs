@@ -234,7 +234,7 @@ impl<'a> TinyRequestView<'a> {
 
     /// Where `Epoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "Epoch", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "Epoch", FixedType::Int32)
     }
 
     /// `Legacy`: int16, versions 0-1, ignorable.
@@ -249,7 +249,7 @@ impl<'a> TinyRequestView<'a> {
 
     /// Where `Legacy` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn legacy_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Legacy", "int16", 2)
+        span_fixed(self.buf, self.at[2] as usize, "Legacy", FixedType::Int16)
     }
 
     /// `Strict`: int64, versions 0-1.
@@ -264,7 +264,7 @@ impl<'a> TinyRequestView<'a> {
 
     /// Where `Strict` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn strict_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "Strict", "int64", 8)
+        span_fixed(self.buf, self.at[3] as usize, "Strict", FixedType::Int64)
     }
 
     /// `Owner`: string, versions 0+, nullable in 1+, default `null`.
@@ -496,7 +496,7 @@ impl<'a> ItemView<'a> {
 
     /// Where `Id` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "Id", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "Id", FixedType::Int32)
     }
 
     /// `Flag`: bool, versions 3+.
@@ -511,7 +511,7 @@ impl<'a> ItemView<'a> {
 
     /// Where `Flag` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn flag_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "Flag", "bool", 1)
+        span_fixed(self.buf, self.at[1] as usize, "Flag", FixedType::Bool)
     }
 
     /// The owned [`Item`]: what the owned decoder returns for the same bytes (strings and bytes copied).

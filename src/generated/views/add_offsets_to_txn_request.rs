@@ -184,7 +184,12 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
 
     /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ProducerId", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "ProducerId",
+            FixedType::Int64,
+        )
     }
 
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
@@ -201,7 +206,12 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
 
     /// Where `ProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ProducerEpoch", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ProducerEpoch",
+            FixedType::Int16,
+        )
     }
 
     /// The group's id.

@@ -269,8 +269,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             self.buf,
             self.at[2] as usize,
             "V3AndBelowProducerId",
-            "int64",
-            8,
+            FixedType::Int64,
         )
     }
 
@@ -292,8 +291,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             self.buf,
             self.at[3] as usize,
             "V3AndBelowProducerEpoch",
-            "int16",
-            2,
+            FixedType::Int16,
         )
     }
 
@@ -777,7 +775,12 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
 
     /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ProducerId", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "ProducerId",
+            FixedType::Int64,
+        )
     }
 
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
@@ -794,7 +797,12 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
 
     /// Where `ProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ProducerEpoch", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ProducerEpoch",
+            FixedType::Int16,
+        )
     }
 
     /// When true, only check that the partitions are already in the transaction, without adding them.
@@ -811,7 +819,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
 
     /// Where `VerifyOnly` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn verify_only_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "VerifyOnly", "bool", 1)
+        span_fixed(self.buf, self.at[3] as usize, "VerifyOnly", FixedType::Bool)
     }
 
     /// The partitions to add, by topic.

@@ -208,7 +208,12 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -225,7 +230,7 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// Results by transaction (v4+).
@@ -423,7 +428,12 @@ impl<'a> AddPartitionsToTxnPartitionResultView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome for this partition: 0 on success, otherwise a Kafka error code.
@@ -444,8 +454,7 @@ impl<'a> AddPartitionsToTxnPartitionResultView<'a> {
             self.buf,
             self.at[1] as usize,
             "PartitionErrorCode",
-            "int16",
-            2,
+            FixedType::Int16,
         )
     }
 

@@ -192,7 +192,7 @@ impl<'a> AddRaftVoterRequestView<'a> {
 
     /// Where `TimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "TimeoutMs", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "TimeoutMs", FixedType::Int32)
     }
 
     /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
@@ -209,7 +209,7 @@ impl<'a> AddRaftVoterRequestView<'a> {
 
     /// Where `VoterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn voter_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "VoterId", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "VoterId", FixedType::Int32)
     }
 
     /// The directory id of that voter.
@@ -230,8 +230,7 @@ impl<'a> AddRaftVoterRequestView<'a> {
             self.buf,
             self.at[3] as usize,
             "VoterDirectoryId",
-            "uuid",
-            16,
+            FixedType::Uuid,
         )
     }
 
@@ -262,7 +261,12 @@ impl<'a> AddRaftVoterRequestView<'a> {
 
     /// Where `AckWhenCommitted` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn ack_when_committed_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5] as usize, "AckWhenCommitted", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "AckWhenCommitted",
+            FixedType::Bool,
+        )
     }
 
     /// The owned [`AddRaftVoterRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -484,7 +488,7 @@ impl<'a> ListenerView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Port", "uint16", 2)
+        span_fixed(self.buf, self.at[2] as usize, "Port", FixedType::Uint16)
     }
 
     /// The owned [`Listener`]: what the owned decoder returns for the same bytes (strings and bytes copied).

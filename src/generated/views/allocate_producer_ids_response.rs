@@ -131,7 +131,12 @@ impl<'a> AllocateProducerIdsResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -148,7 +153,7 @@ impl<'a> AllocateProducerIdsResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The first producer id of the block.
@@ -165,7 +170,12 @@ impl<'a> AllocateProducerIdsResponseView<'a> {
 
     /// Where `ProducerIdStart` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn producer_id_start_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ProducerIdStart", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ProducerIdStart",
+            FixedType::Int64,
+        )
     }
 
     /// How many producer ids the block holds.
@@ -182,7 +192,12 @@ impl<'a> AllocateProducerIdsResponseView<'a> {
 
     /// Where `ProducerIdLen` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn producer_id_len_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "ProducerIdLen", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "ProducerIdLen",
+            FixedType::Int32,
+        )
     }
 
     /// The owned [`AllocateProducerIdsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).

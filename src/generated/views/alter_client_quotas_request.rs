@@ -175,7 +175,12 @@ impl<'a> AlterClientQuotasRequestView<'a> {
 
     /// Where `ValidateOnly` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn validate_only_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ValidateOnly", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "ValidateOnly",
+            FixedType::Bool,
+        )
     }
 
     /// The owned [`AlterClientQuotasRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -815,7 +820,7 @@ impl<'a> OpDataView<'a> {
 
     /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn value_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "Value", "float64", 8)
+        span_fixed(self.buf, self.at[1] as usize, "Value", FixedType::Float64)
     }
 
     /// When true, remove the quota instead of setting it.
@@ -832,7 +837,7 @@ impl<'a> OpDataView<'a> {
 
     /// Where `Remove` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn remove_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Remove", "bool", 1)
+        span_fixed(self.buf, self.at[2] as usize, "Remove", FixedType::Bool)
     }
 
     /// The owned [`OpData`]: what the owned decoder returns for the same bytes (strings and bytes copied).

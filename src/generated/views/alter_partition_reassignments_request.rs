@@ -163,7 +163,7 @@ impl<'a> AlterPartitionReassignmentsRequestView<'a> {
 
     /// Where `TimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "TimeoutMs", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "TimeoutMs", FixedType::Int32)
     }
 
     /// Whether a reassignment may change the partition's number of replicas.
@@ -184,8 +184,7 @@ impl<'a> AlterPartitionReassignmentsRequestView<'a> {
             self.buf,
             self.at[1] as usize,
             "AllowReplicationFactorChange",
-            "bool",
-            1,
+            FixedType::Bool,
         )
     }
 
@@ -372,7 +371,12 @@ impl<'a> ReassignablePartitionView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The new replicas, preferred leader first, or null to cancel the reassignment in progress.

@@ -159,7 +159,7 @@ impl<'a> AlterPartitionRequestView<'a> {
 
     /// Where `BrokerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn broker_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "BrokerId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "BrokerId", FixedType::Int32)
     }
 
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
@@ -176,7 +176,12 @@ impl<'a> AlterPartitionRequestView<'a> {
 
     /// Where `BrokerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn broker_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "BrokerEpoch", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "BrokerEpoch",
+            FixedType::Int64,
+        )
     }
 
     /// Results or changes by topic.
@@ -343,7 +348,7 @@ impl<'a> BrokerStateView<'a> {
 
     /// Where `BrokerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn broker_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "BrokerId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "BrokerId", FixedType::Int32)
     }
 
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
@@ -360,7 +365,12 @@ impl<'a> BrokerStateView<'a> {
 
     /// Where `BrokerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn broker_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "BrokerEpoch", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "BrokerEpoch",
+            FixedType::Int64,
+        )
     }
 
     /// The owned [`BrokerState`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -607,7 +617,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The leader's epoch for the partition.
@@ -624,7 +639,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "LeaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "LeaderEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The proposed in-sync replica ids (versions 0-2).
@@ -671,8 +691,7 @@ impl<'a> PartitionDataView<'a> {
             self.buf,
             self.at[4] as usize,
             "LeaderRecoveryState",
-            "int8",
-            1,
+            FixedType::Int8,
         )
     }
 
@@ -690,7 +709,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `PartitionEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5] as usize, "PartitionEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "PartitionEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -930,7 +954,7 @@ impl<'a> TopicDataView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// Results or changes by partition.

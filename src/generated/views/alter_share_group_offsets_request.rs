@@ -326,7 +326,12 @@ impl<'a> AlterShareGroupOffsetsRequestPartitionView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The share-partition's start offset: records before it are no longer delivered to the group.
@@ -343,7 +348,12 @@ impl<'a> AlterShareGroupOffsetsRequestPartitionView<'a> {
 
     /// Where `StartOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn start_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "StartOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "StartOffset",
+            FixedType::Int64,
+        )
     }
 
     /// The owned [`AlterShareGroupOffsetsRequestPartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).

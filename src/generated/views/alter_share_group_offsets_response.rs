@@ -162,7 +162,12 @@ impl<'a> AlterShareGroupOffsetsResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -179,7 +184,7 @@ impl<'a> AlterShareGroupOffsetsResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -372,7 +377,12 @@ impl<'a> AlterShareGroupOffsetsResponsePartitionView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -389,7 +399,7 @@ impl<'a> AlterShareGroupOffsetsResponsePartitionView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -624,7 +634,7 @@ impl<'a> AlterShareGroupOffsetsResponseTopicView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// Results by partition.

@@ -372,7 +372,7 @@ impl<'a> ScramCredentialDeletionView<'a> {
 
     /// Where `Mechanism` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn mechanism_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "Mechanism", "int8", 1)
+        span_fixed(self.buf, self.at[1] as usize, "Mechanism", FixedType::Int8)
     }
 
     /// The owned [`ScramCredentialDeletion`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -582,7 +582,7 @@ impl<'a> ScramCredentialUpsertionView<'a> {
 
     /// Where `Mechanism` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn mechanism_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "Mechanism", "int8", 1)
+        span_fixed(self.buf, self.at[1] as usize, "Mechanism", FixedType::Int8)
     }
 
     /// The number of SCRAM iterations.
@@ -599,7 +599,12 @@ impl<'a> ScramCredentialUpsertionView<'a> {
 
     /// Where `Iterations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn iterations_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Iterations", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "Iterations",
+            FixedType::Int32,
+        )
     }
 
     /// The random salt the password was salted with.

@@ -237,7 +237,7 @@ impl<'a> ApiVersionsRequestView<'a> {
 
     /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "NodeId", "int32", 4)
+        span_fixed(self.buf, self.at[3] as usize, "NodeId", FixedType::Int32)
     }
 
     /// The owned [`ApiVersionsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).

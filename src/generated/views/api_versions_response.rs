@@ -273,7 +273,7 @@ impl<'a> ApiVersionsResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The APIs the broker supports, with their version ranges.
@@ -304,7 +304,12 @@ impl<'a> ApiVersionsResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The features the broker supports, with their version ranges.
@@ -338,8 +343,7 @@ impl<'a> ApiVersionsResponseView<'a> {
             self.buf,
             self.at[4] as usize,
             "FinalizedFeaturesEpoch",
-            "int64",
-            8,
+            FixedType::Int64,
         )
     }
 
@@ -370,7 +374,12 @@ impl<'a> ApiVersionsResponseView<'a> {
 
     /// Where `ZkMigrationReady` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn zk_migration_ready_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[6] as usize, "ZkMigrationReady", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[6] as usize,
+            "ZkMigrationReady",
+            FixedType::Bool,
+        )
     }
 
     /// The owned [`ApiVersionsResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -565,7 +574,7 @@ impl<'a> ApiVersionView<'a> {
 
     /// Where `ApiKey` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn api_key_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ApiKey", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ApiKey", FixedType::Int16)
     }
 
     /// The lowest supported version.
@@ -582,7 +591,12 @@ impl<'a> ApiVersionView<'a> {
 
     /// Where `MinVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn min_version_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "MinVersion", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "MinVersion",
+            FixedType::Int16,
+        )
     }
 
     /// The highest supported version.
@@ -599,7 +613,12 @@ impl<'a> ApiVersionView<'a> {
 
     /// Where `MaxVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn max_version_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "MaxVersion", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "MaxVersion",
+            FixedType::Int16,
+        )
     }
 
     /// The owned [`ApiVersion`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -788,7 +807,12 @@ impl<'a> FinalizedFeatureKeyView<'a> {
 
     /// Where `MaxVersionLevel` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn max_version_level_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "MaxVersionLevel", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "MaxVersionLevel",
+            FixedType::Int16,
+        )
     }
 
     /// The lowest finalized version level of the feature.
@@ -805,7 +829,12 @@ impl<'a> FinalizedFeatureKeyView<'a> {
 
     /// Where `MinVersionLevel` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn min_version_level_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "MinVersionLevel", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "MinVersionLevel",
+            FixedType::Int16,
+        )
     }
 
     /// The owned [`FinalizedFeatureKey`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -994,7 +1023,12 @@ impl<'a> SupportedFeatureKeyView<'a> {
 
     /// Where `MinVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn min_version_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "MinVersion", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "MinVersion",
+            FixedType::Int16,
+        )
     }
 
     /// The highest supported version.
@@ -1011,7 +1045,12 @@ impl<'a> SupportedFeatureKeyView<'a> {
 
     /// Where `MaxVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn max_version_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "MaxVersion", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "MaxVersion",
+            FixedType::Int16,
+        )
     }
 
     /// The owned [`SupportedFeatureKey`]: what the owned decoder returns for the same bytes (strings and bytes copied).

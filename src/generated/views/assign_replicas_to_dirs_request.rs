@@ -158,7 +158,7 @@ impl<'a> AssignReplicasToDirsRequestView<'a> {
 
     /// Where `BrokerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn broker_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "BrokerId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "BrokerId", FixedType::Int32)
     }
 
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
@@ -175,7 +175,12 @@ impl<'a> AssignReplicasToDirsRequestView<'a> {
 
     /// Where `BrokerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn broker_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "BrokerEpoch", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "BrokerEpoch",
+            FixedType::Int64,
+        )
     }
 
     /// Assignments by log directory.
@@ -377,7 +382,7 @@ impl<'a> DirectoryDataView<'a> {
 
     /// Where `Id` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "Id", "uuid", 16)
+        span_fixed(self.buf, self.at[0] as usize, "Id", FixedType::Uuid)
     }
 
     /// The replicas in the directory, by topic.
@@ -536,7 +541,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -719,7 +729,7 @@ impl<'a> TopicDataView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[0] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// The replicas in the directory, by partition.

@@ -228,7 +228,7 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
 
     /// Where `VoterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn voter_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "VoterId", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "VoterId", FixedType::Int32)
     }
 
     /// The quorum's partitions, by topic (the metadata log is one partition).
@@ -472,7 +472,7 @@ impl<'a> LeaderEndpointView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Port", "uint16", 2)
+        span_fixed(self.buf, self.at[2] as usize, "Port", FixedType::Uint16)
     }
 
     /// The owned [`LeaderEndpoint`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -648,7 +648,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The directory id of that voter.
@@ -669,8 +674,7 @@ impl<'a> PartitionDataView<'a> {
             self.buf,
             self.at[1] as usize,
             "VoterDirectoryId",
-            "uuid",
-            16,
+            FixedType::Uuid,
         )
     }
 
@@ -688,7 +692,7 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "LeaderId", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "LeaderId", FixedType::Int32)
     }
 
     /// The new leader's epoch.
@@ -705,7 +709,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "LeaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "LeaderEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).

@@ -208,7 +208,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
 
     /// Where `BrokerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn broker_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "BrokerId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "BrokerId", FixedType::Int32)
     }
 
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
@@ -225,7 +225,12 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
 
     /// Where `BrokerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn broker_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "BrokerEpoch", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "BrokerEpoch",
+            FixedType::Int64,
+        )
     }
 
     /// The highest metadata log offset the broker has applied.
@@ -246,8 +251,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
             self.buf,
             self.at[2] as usize,
             "CurrentMetadataOffset",
-            "int64",
-            8,
+            FixedType::Int64,
         )
     }
 
@@ -265,7 +269,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
 
     /// Where `WantFence` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn want_fence_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "WantFence", "bool", 1)
+        span_fixed(self.buf, self.at[3] as usize, "WantFence", FixedType::Bool)
     }
 
     /// True if the broker wants to shut down.
@@ -282,7 +286,12 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
 
     /// Where `WantShutDown` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn want_shut_down_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "WantShutDown", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "WantShutDown",
+            FixedType::Bool,
+        )
     }
 
     /// The ids of log directories that failed.

@@ -136,7 +136,12 @@ impl<'a> BrokerHeartbeatResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -153,7 +158,7 @@ impl<'a> BrokerHeartbeatResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// True if the broker has roughly caught up with the metadata log.
@@ -170,7 +175,7 @@ impl<'a> BrokerHeartbeatResponseView<'a> {
 
     /// Where `IsCaughtUp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn is_caught_up_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "IsCaughtUp", "bool", 1)
+        span_fixed(self.buf, self.at[2] as usize, "IsCaughtUp", FixedType::Bool)
     }
 
     /// Whether the broker is fenced (registered but not allowed to serve).
@@ -187,7 +192,7 @@ impl<'a> BrokerHeartbeatResponseView<'a> {
 
     /// Where `IsFenced` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn is_fenced_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "IsFenced", "bool", 1)
+        span_fixed(self.buf, self.at[3] as usize, "IsFenced", FixedType::Bool)
     }
 
     /// True if the broker may go on with its shutdown.
@@ -204,7 +209,12 @@ impl<'a> BrokerHeartbeatResponseView<'a> {
 
     /// Where `ShouldShutDown` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn should_shut_down_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "ShouldShutDown", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "ShouldShutDown",
+            FixedType::Bool,
+        )
     }
 
     /// The owned [`BrokerHeartbeatResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).

@@ -247,7 +247,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
 
     /// Where `BrokerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn broker_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "BrokerId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "BrokerId", FixedType::Int32)
     }
 
     /// The cluster's unique id, or null if unknown.
@@ -281,7 +281,12 @@ impl<'a> BrokerRegistrationRequestView<'a> {
 
     /// Where `IncarnationId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn incarnation_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "IncarnationId", "uuid", 16)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "IncarnationId",
+            FixedType::Uuid,
+        )
     }
 
     /// The endpoints the node listens on.
@@ -345,8 +350,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
             self.buf,
             self.at[6] as usize,
             "IsMigratingZkBroker",
-            "bool",
-            1,
+            FixedType::Bool,
         )
     }
 
@@ -381,8 +385,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
             self.buf,
             self.at[8] as usize,
             "PreviousBrokerEpoch",
-            "int64",
-            8,
+            FixedType::Int64,
         )
     }
 
@@ -594,8 +597,7 @@ impl<'a> FeatureView<'a> {
             self.buf,
             self.at[1] as usize,
             "MinSupportedVersion",
-            "int16",
-            2,
+            FixedType::Int16,
         )
     }
 
@@ -617,8 +619,7 @@ impl<'a> FeatureView<'a> {
             self.buf,
             self.at[2] as usize,
             "MaxSupportedVersion",
-            "int16",
-            2,
+            FixedType::Int16,
         )
     }
 
@@ -837,7 +838,7 @@ impl<'a> ListenerView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Port", "uint16", 2)
+        span_fixed(self.buf, self.at[2] as usize, "Port", FixedType::Uint16)
     }
 
     /// The listener's security protocol: 0 PLAINTEXT, 1 SSL, 2 SASL_PLAINTEXT, 3 SASL_SSL.
@@ -858,8 +859,7 @@ impl<'a> ListenerView<'a> {
             self.buf,
             self.at[3] as usize,
             "SecurityProtocol",
-            "int16",
-            2,
+            FixedType::Int16,
         )
     }
 

@@ -170,8 +170,7 @@ impl<'a> ConsumerGroupDescribeRequestView<'a> {
             self.buf,
             self.at[1] as usize,
             "IncludeAuthorizedOperations",
-            "bool",
-            1,
+            FixedType::Bool,
         )
     }
 

@@ -154,7 +154,12 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The described groups.
@@ -603,7 +608,7 @@ impl<'a> DescribedGroupView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -671,7 +676,12 @@ impl<'a> DescribedGroupView<'a> {
 
     /// Where `GroupEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "GroupEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "GroupEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The epoch of the group's target assignment.
@@ -688,7 +698,12 @@ impl<'a> DescribedGroupView<'a> {
 
     /// Where `AssignmentEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn assignment_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5] as usize, "AssignmentEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "AssignmentEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The server-side assignor the group uses.
@@ -746,8 +761,7 @@ impl<'a> DescribedGroupView<'a> {
             self.buf,
             self.at[8] as usize,
             "AuthorizedOperations",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -1077,7 +1091,12 @@ impl<'a> MemberView<'a> {
 
     /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "MemberEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "MemberEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The client id the member connected with.
@@ -1189,7 +1208,12 @@ impl<'a> MemberView<'a> {
 
     /// Where `MemberType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[10] as usize, "MemberType", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[10] as usize,
+            "MemberType",
+            FixedType::Int8,
+        )
     }
 
     /// The owned [`Member`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -1411,7 +1435,7 @@ impl<'a> TopicPartitionsView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[0] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// The topic's name.

@@ -248,7 +248,12 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
 
     /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "MemberEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "MemberEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
@@ -303,8 +308,7 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
             self.buf,
             self.at[5] as usize,
             "RebalanceTimeoutMs",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -587,7 +591,7 @@ impl<'a> TopicPartitionsView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[0] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// The partition numbers.

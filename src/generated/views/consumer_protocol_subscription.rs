@@ -219,7 +219,12 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
 
     /// Where `GenerationId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn generation_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "GenerationId", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "GenerationId",
+            FixedType::Int32,
+        )
     }
 
     /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.

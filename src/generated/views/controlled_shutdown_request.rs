@@ -131,7 +131,7 @@ impl<'a> ControlledShutdownRequestView<'a> {
 
     /// Where `BrokerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn broker_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "BrokerId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "BrokerId", FixedType::Int32)
     }
 
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
@@ -148,7 +148,12 @@ impl<'a> ControlledShutdownRequestView<'a> {
 
     /// Where `BrokerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn broker_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "BrokerEpoch", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "BrokerEpoch",
+            FixedType::Int64,
+        )
     }
 
     /// The owned [`ControlledShutdownRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).

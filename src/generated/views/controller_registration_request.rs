@@ -191,7 +191,12 @@ impl<'a> ControllerRegistrationRequestView<'a> {
 
     /// Where `ControllerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn controller_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ControllerId", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ControllerId",
+            FixedType::Int32,
+        )
     }
 
     /// A random id unique to this run of the process.
@@ -208,7 +213,12 @@ impl<'a> ControllerRegistrationRequestView<'a> {
 
     /// Where `IncarnationId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn incarnation_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "IncarnationId", "uuid", 16)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "IncarnationId",
+            FixedType::Uuid,
+        )
     }
 
     /// Set when the controller's configuration allows migrating from ZooKeeper.
@@ -225,7 +235,12 @@ impl<'a> ControllerRegistrationRequestView<'a> {
 
     /// Where `ZkMigrationReady` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn zk_migration_ready_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ZkMigrationReady", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ZkMigrationReady",
+            FixedType::Bool,
+        )
     }
 
     /// The endpoints the node listens on.
@@ -450,8 +465,7 @@ impl<'a> FeatureView<'a> {
             self.buf,
             self.at[1] as usize,
             "MinSupportedVersion",
-            "int16",
-            2,
+            FixedType::Int16,
         )
     }
 
@@ -473,8 +487,7 @@ impl<'a> FeatureView<'a> {
             self.buf,
             self.at[2] as usize,
             "MaxSupportedVersion",
-            "int16",
-            2,
+            FixedType::Int16,
         )
     }
 
@@ -693,7 +706,7 @@ impl<'a> ListenerView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Port", "uint16", 2)
+        span_fixed(self.buf, self.at[2] as usize, "Port", FixedType::Uint16)
     }
 
     /// The listener's security protocol: 0 PLAINTEXT, 1 SSL, 2 SASL_PLAINTEXT, 3 SASL_SSL.
@@ -714,8 +727,7 @@ impl<'a> ListenerView<'a> {
             self.buf,
             self.at[3] as usize,
             "SecurityProtocol",
-            "int16",
-            2,
+            FixedType::Int16,
         )
     }
 

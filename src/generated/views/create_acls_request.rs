@@ -369,7 +369,12 @@ impl<'a> AclCreationView<'a> {
 
     /// Where `ResourceType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn resource_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ResourceType", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ResourceType",
+            FixedType::Int8,
+        )
     }
 
     /// The name of the resource.
@@ -416,8 +421,7 @@ impl<'a> AclCreationView<'a> {
             self.buf,
             self.at[2] as usize,
             "ResourcePatternType",
-            "int8",
-            1,
+            FixedType::Int8,
         )
     }
 
@@ -487,7 +491,7 @@ impl<'a> AclCreationView<'a> {
 
     /// Where `Operation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn operation_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5] as usize, "Operation", "int8", 1)
+        span_fixed(self.buf, self.at[5] as usize, "Operation", FixedType::Int8)
     }
 
     /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
@@ -504,7 +508,12 @@ impl<'a> AclCreationView<'a> {
 
     /// Where `PermissionType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn permission_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[6] as usize, "PermissionType", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[6] as usize,
+            "PermissionType",
+            FixedType::Int8,
+        )
     }
 
     /// The owned [`AclCreation`]: what the owned decoder returns for the same bytes (strings and bytes copied).

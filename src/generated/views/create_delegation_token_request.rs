@@ -238,7 +238,12 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
 
     /// Where `MaxLifetimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn max_lifetime_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "MaxLifetimeMs", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "MaxLifetimeMs",
+            FixedType::Int64,
+        )
     }
 
     /// The owned [`CreateDelegationTokenRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).

@@ -225,7 +225,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The type of the token's owner.
@@ -346,8 +346,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
             self.buf,
             self.at[5] as usize,
             "IssueTimestampMs",
-            "int64",
-            8,
+            FixedType::Int64,
         )
     }
 
@@ -369,8 +368,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
             self.buf,
             self.at[6] as usize,
             "ExpiryTimestampMs",
-            "int64",
-            8,
+            FixedType::Int64,
         )
     }
 
@@ -388,7 +386,12 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
 
     /// Where `MaxTimestampMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn max_timestamp_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[7] as usize, "MaxTimestampMs", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[7] as usize,
+            "MaxTimestampMs",
+            FixedType::Int64,
+        )
     }
 
     /// The delegation token's id.
@@ -457,7 +460,12 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[10] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[10] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The owned [`CreateDelegationTokenResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).

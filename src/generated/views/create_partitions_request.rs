@@ -179,7 +179,7 @@ impl<'a> CreatePartitionsRequestView<'a> {
 
     /// Where `TimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "TimeoutMs", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "TimeoutMs", FixedType::Int32)
     }
 
     /// When true, the broker only checks that the change would succeed and does not apply it.
@@ -196,7 +196,12 @@ impl<'a> CreatePartitionsRequestView<'a> {
 
     /// Where `ValidateOnly` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn validate_only_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ValidateOnly", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ValidateOnly",
+            FixedType::Bool,
+        )
     }
 
     /// The owned [`CreatePartitionsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -603,7 +608,7 @@ impl<'a> CreatePartitionsTopicView<'a> {
 
     /// Where `Count` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn count_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "Count", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "Count", FixedType::Int32)
     }
 
     /// The replica brokers of each new partition, or null to let the controller choose.

@@ -183,7 +183,7 @@ impl<'a> CreateTopicsRequestView<'a> {
 
     /// Where `timeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "timeoutMs", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "timeoutMs", FixedType::Int32)
     }
 
     /// When true, the broker only checks that the change would succeed and does not apply it.
@@ -200,7 +200,12 @@ impl<'a> CreateTopicsRequestView<'a> {
 
     /// Where `validateOnly` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn validate_only_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "validateOnly", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "validateOnly",
+            FixedType::Bool,
+        )
     }
 
     /// The owned [`CreateTopicsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -392,7 +397,12 @@ impl<'a> CreatableReplicaAssignmentView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The ids of the brokers that hold the replicas of one partition, preferred leader first.
@@ -678,7 +688,12 @@ impl<'a> CreatableTopicView<'a> {
 
     /// Where `NumPartitions` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn num_partitions_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "NumPartitions", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "NumPartitions",
+            FixedType::Int32,
+        )
     }
 
     /// How many replicas each partition has, or -1 to use the broker's default.
@@ -699,8 +714,7 @@ impl<'a> CreatableTopicView<'a> {
             self.buf,
             self.at[2] as usize,
             "ReplicationFactor",
-            "int16",
-            2,
+            FixedType::Int16,
         )
     }
 

@@ -165,7 +165,12 @@ impl<'a> CreateTopicsResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome for each topic.
@@ -392,7 +397,7 @@ impl<'a> CreatableTopicConfigsView<'a> {
 
     /// Where `ReadOnly` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn read_only_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ReadOnly", "bool", 1)
+        span_fixed(self.buf, self.at[2] as usize, "ReadOnly", FixedType::Bool)
     }
 
     /// Where the value comes from: 1 topic, 2 dynamic broker, 3 dynamic default broker, 4 static broker, 5 default, 6 dynamic broker logger, 7 client metrics, 8 group; 0 unknown, -1 not given.
@@ -409,7 +414,12 @@ impl<'a> CreatableTopicConfigsView<'a> {
 
     /// Where `ConfigSource` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn config_source_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "ConfigSource", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "ConfigSource",
+            FixedType::Int8,
+        )
     }
 
     /// Whether the config is sensitive (its value is then null in responses).
@@ -426,7 +436,12 @@ impl<'a> CreatableTopicConfigsView<'a> {
 
     /// Where `IsSensitive` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn is_sensitive_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "IsSensitive", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "IsSensitive",
+            FixedType::Bool,
+        )
     }
 
     /// The owned [`CreatableTopicConfigs`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -723,7 +738,7 @@ impl<'a> CreatableTopicResultView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -740,7 +755,7 @@ impl<'a> CreatableTopicResultView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[2] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -787,8 +802,7 @@ impl<'a> CreatableTopicResultView<'a> {
             self.buf,
             self.at[4] as usize,
             "TopicConfigErrorCode",
-            "int16",
-            2,
+            FixedType::Int16,
         )
     }
 
@@ -806,7 +820,12 @@ impl<'a> CreatableTopicResultView<'a> {
 
     /// Where `NumPartitions` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn num_partitions_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5] as usize, "NumPartitions", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "NumPartitions",
+            FixedType::Int32,
+        )
     }
 
     /// The topic's replication factor, or -1 if not returned.
@@ -827,8 +846,7 @@ impl<'a> CreatableTopicResultView<'a> {
             self.buf,
             self.at[6] as usize,
             "ReplicationFactor",
-            "int16",
-            2,
+            FixedType::Int16,
         )
     }
 

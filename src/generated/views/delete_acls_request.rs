@@ -346,8 +346,7 @@ impl<'a> DeleteAclsFilterView<'a> {
             self.buf,
             self.at[0] as usize,
             "ResourceTypeFilter",
-            "int8",
-            1,
+            FixedType::Int8,
         )
     }
 
@@ -395,8 +394,7 @@ impl<'a> DeleteAclsFilterView<'a> {
             self.buf,
             self.at[2] as usize,
             "PatternTypeFilter",
-            "int8",
-            1,
+            FixedType::Int8,
         )
     }
 
@@ -466,7 +464,7 @@ impl<'a> DeleteAclsFilterView<'a> {
 
     /// Where `Operation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn operation_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5] as usize, "Operation", "int8", 1)
+        span_fixed(self.buf, self.at[5] as usize, "Operation", FixedType::Int8)
     }
 
     /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
@@ -483,7 +481,12 @@ impl<'a> DeleteAclsFilterView<'a> {
 
     /// Where `PermissionType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn permission_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[6] as usize, "PermissionType", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[6] as usize,
+            "PermissionType",
+            FixedType::Int8,
+        )
     }
 
     /// The owned [`DeleteAclsFilter`]: what the owned decoder returns for the same bytes (strings and bytes copied).

@@ -161,7 +161,12 @@ impl<'a> DeleteAclsResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The result of each filter, in request order.
@@ -376,7 +381,7 @@ impl<'a> DeleteAclsFilterResultView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -648,7 +653,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -691,7 +696,12 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
 
     /// Where `ResourceType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn resource_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ResourceType", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ResourceType",
+            FixedType::Int8,
+        )
     }
 
     /// The name of the resource.
@@ -734,7 +744,12 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
 
     /// Where `PatternType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn pattern_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "PatternType", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "PatternType",
+            FixedType::Int8,
+        )
     }
 
     /// The principal the ACL applies to, such as `User:alice`.
@@ -803,7 +818,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
 
     /// Where `Operation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn operation_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[7] as usize, "Operation", "int8", 1)
+        span_fixed(self.buf, self.at[7] as usize, "Operation", FixedType::Int8)
     }
 
     /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
@@ -820,7 +835,12 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
 
     /// Where `PermissionType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn permission_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[8] as usize, "PermissionType", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[8] as usize,
+            "PermissionType",
+            FixedType::Int8,
+        )
     }
 
     /// The owned [`DeleteAclsMatchingAcl`]: what the owned decoder returns for the same bytes (strings and bytes copied).

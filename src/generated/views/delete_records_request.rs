@@ -175,7 +175,7 @@ impl<'a> DeleteRecordsRequestView<'a> {
 
     /// Where `TimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "TimeoutMs", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "TimeoutMs", FixedType::Int32)
     }
 
     /// The owned [`DeleteRecordsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -332,7 +332,12 @@ impl<'a> DeleteRecordsPartitionView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// Records before this offset are deleted; -1 means up to the high watermark.
@@ -349,7 +354,7 @@ impl<'a> DeleteRecordsPartitionView<'a> {
 
     /// Where `Offset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "Offset", "int64", 8)
+        span_fixed(self.buf, self.at[1] as usize, "Offset", FixedType::Int64)
     }
 
     /// The owned [`DeleteRecordsPartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).

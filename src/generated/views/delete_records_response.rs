@@ -161,7 +161,12 @@ impl<'a> DeleteRecordsResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// Results by topic.
@@ -337,7 +342,12 @@ impl<'a> DeleteRecordsPartitionResultView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The partition's new log start offset.
@@ -354,7 +364,12 @@ impl<'a> DeleteRecordsPartitionResultView<'a> {
 
     /// Where `LowWatermark` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn low_watermark_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "LowWatermark", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "LowWatermark",
+            FixedType::Int64,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -371,7 +386,7 @@ impl<'a> DeleteRecordsPartitionResultView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[2] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The owned [`DeleteRecordsPartitionResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).

@@ -360,7 +360,7 @@ impl<'a> DeleteStateDataView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[0] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// The share-partitions of this topic.
@@ -519,7 +519,7 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "Partition", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "Partition", FixedType::Int32)
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).

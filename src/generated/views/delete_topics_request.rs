@@ -224,7 +224,7 @@ impl<'a> DeleteTopicsRequestView<'a> {
 
     /// Where `TimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "TimeoutMs", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "TimeoutMs", FixedType::Int32)
     }
 
     /// The owned [`DeleteTopicsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -395,7 +395,7 @@ impl<'a> DeleteTopicStateView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// The owned [`DeleteTopicState`]: what the owned decoder returns for the same bytes (strings and bytes copied).

@@ -158,8 +158,7 @@ impl<'a> DescribeAclsRequestView<'a> {
             self.buf,
             self.at[0] as usize,
             "ResourceTypeFilter",
-            "int8",
-            1,
+            FixedType::Int8,
         )
     }
 
@@ -207,8 +206,7 @@ impl<'a> DescribeAclsRequestView<'a> {
             self.buf,
             self.at[2] as usize,
             "PatternTypeFilter",
-            "int8",
-            1,
+            FixedType::Int8,
         )
     }
 
@@ -278,7 +276,7 @@ impl<'a> DescribeAclsRequestView<'a> {
 
     /// Where `Operation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn operation_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5] as usize, "Operation", "int8", 1)
+        span_fixed(self.buf, self.at[5] as usize, "Operation", FixedType::Int8)
     }
 
     /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
@@ -295,7 +293,12 @@ impl<'a> DescribeAclsRequestView<'a> {
 
     /// Where `PermissionType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn permission_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[6] as usize, "PermissionType", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[6] as usize,
+            "PermissionType",
+            FixedType::Int8,
+        )
     }
 
     /// The owned [`DescribeAclsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).

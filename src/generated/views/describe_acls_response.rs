@@ -169,7 +169,12 @@ impl<'a> DescribeAclsResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -186,7 +191,7 @@ impl<'a> DescribeAclsResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -474,7 +479,7 @@ impl<'a> AclDescriptionView<'a> {
 
     /// Where `Operation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn operation_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Operation", "int8", 1)
+        span_fixed(self.buf, self.at[2] as usize, "Operation", FixedType::Int8)
     }
 
     /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
@@ -491,7 +496,12 @@ impl<'a> AclDescriptionView<'a> {
 
     /// Where `PermissionType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn permission_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "PermissionType", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "PermissionType",
+            FixedType::Int8,
+        )
     }
 
     /// The owned [`AclDescription`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -715,7 +725,12 @@ impl<'a> DescribeAclsResourceView<'a> {
 
     /// Where `ResourceType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn resource_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ResourceType", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ResourceType",
+            FixedType::Int8,
+        )
     }
 
     /// The name of the resource.
@@ -758,7 +773,12 @@ impl<'a> DescribeAclsResourceView<'a> {
 
     /// Where `PatternType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn pattern_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "PatternType", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "PatternType",
+            FixedType::Int8,
+        )
     }
 
     /// The resource's matching ACL entries.

@@ -174,7 +174,7 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
 
     /// Where `Strict` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn strict_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "Strict", "bool", 1)
+        span_fixed(self.buf, self.at[1] as usize, "Strict", FixedType::Bool)
     }
 
     /// The owned [`DescribeClientQuotasRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -378,7 +378,7 @@ impl<'a> ComponentDataView<'a> {
 
     /// Where `MatchType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn match_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "MatchType", "int8", 1)
+        span_fixed(self.buf, self.at[1] as usize, "MatchType", FixedType::Int8)
     }
 
     /// The entity name to match, when `MatchType` is 0.

@@ -155,7 +155,12 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -172,7 +177,7 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -853,7 +858,7 @@ impl<'a> ValueDataView<'a> {
 
     /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn value_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "Value", "float64", 8)
+        span_fixed(self.buf, self.at[1] as usize, "Value", FixedType::Float64)
     }
 
     /// The owned [`ValueData`]: what the owned decoder returns for the same bytes (strings and bytes copied).

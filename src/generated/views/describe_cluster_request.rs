@@ -141,8 +141,7 @@ impl<'a> DescribeClusterRequestView<'a> {
             self.buf,
             self.at[0] as usize,
             "IncludeClusterAuthorizedOperations",
-            "bool",
-            1,
+            FixedType::Bool,
         )
     }
 
@@ -160,7 +159,12 @@ impl<'a> DescribeClusterRequestView<'a> {
 
     /// Where `EndpointType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn endpoint_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "EndpointType", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "EndpointType",
+            FixedType::Int8,
+        )
     }
 
     /// Whether fenced brokers should be listed too.
@@ -181,8 +185,7 @@ impl<'a> DescribeClusterRequestView<'a> {
             self.buf,
             self.at[2] as usize,
             "IncludeFencedBrokers",
-            "bool",
-            1,
+            FixedType::Bool,
         )
     }
 

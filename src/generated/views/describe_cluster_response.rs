@@ -190,7 +190,12 @@ impl<'a> DescribeClusterResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -207,7 +212,7 @@ impl<'a> DescribeClusterResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -241,7 +246,12 @@ impl<'a> DescribeClusterResponseView<'a> {
 
     /// Where `EndpointType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn endpoint_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "EndpointType", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "EndpointType",
+            FixedType::Int8,
+        )
     }
 
     /// The cluster's unique id, or null if unknown.
@@ -275,7 +285,12 @@ impl<'a> DescribeClusterResponseView<'a> {
 
     /// Where `ControllerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn controller_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5] as usize, "ControllerId", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "ControllerId",
+            FixedType::Int32,
+        )
     }
 
     /// The brokers of the cluster this response knows about.
@@ -309,8 +324,7 @@ impl<'a> DescribeClusterResponseView<'a> {
             self.buf,
             self.at[7] as usize,
             "ClusterAuthorizedOperations",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -517,7 +531,7 @@ impl<'a> DescribeClusterBrokerView<'a> {
 
     /// Where `BrokerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn broker_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "BrokerId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "BrokerId", FixedType::Int32)
     }
 
     /// The broker's host name.
@@ -551,7 +565,7 @@ impl<'a> DescribeClusterBrokerView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Port", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "Port", FixedType::Int32)
     }
 
     /// The broker's rack, or null if it has none.
@@ -585,7 +599,7 @@ impl<'a> DescribeClusterBrokerView<'a> {
 
     /// Where `IsFenced` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn is_fenced_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "IsFenced", "bool", 1)
+        span_fixed(self.buf, self.at[4] as usize, "IsFenced", FixedType::Bool)
     }
 
     /// The owned [`DescribeClusterBroker`]: what the owned decoder returns for the same bytes (strings and bytes copied).

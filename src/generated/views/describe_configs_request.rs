@@ -187,7 +187,12 @@ impl<'a> DescribeConfigsRequestView<'a> {
 
     /// Where `IncludeSynonyms` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn include_synonyms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "IncludeSynonyms", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "IncludeSynonyms",
+            FixedType::Bool,
+        )
     }
 
     /// Whether each config should come with its documentation.
@@ -208,8 +213,7 @@ impl<'a> DescribeConfigsRequestView<'a> {
             self.buf,
             self.at[2] as usize,
             "IncludeDocumentation",
-            "bool",
-            1,
+            FixedType::Bool,
         )
     }
 
@@ -416,7 +420,12 @@ impl<'a> DescribeConfigsResourceView<'a> {
 
     /// Where `ResourceType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn resource_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ResourceType", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ResourceType",
+            FixedType::Int8,
+        )
     }
 
     /// The name of the resource.

@@ -161,7 +161,12 @@ impl<'a> DescribeConfigsResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The configuration of each resource.
@@ -494,7 +499,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
 
     /// Where `ReadOnly` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn read_only_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ReadOnly", "bool", 1)
+        span_fixed(self.buf, self.at[2] as usize, "ReadOnly", FixedType::Bool)
     }
 
     /// Whether the value is the default (versions 0 only; later versions say `ConfigSource`).
@@ -511,7 +516,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
 
     /// Where `IsDefault` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn is_default_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "IsDefault", "bool", 1)
+        span_fixed(self.buf, self.at[3] as usize, "IsDefault", FixedType::Bool)
     }
 
     /// Where the value comes from: 1 topic, 2 dynamic broker, 3 dynamic default broker, 4 static broker, 5 default, 6 dynamic broker logger, 7 client metrics, 8 group; 0 unknown, -1 not given.
@@ -528,7 +533,12 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
 
     /// Where `ConfigSource` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn config_source_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "ConfigSource", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "ConfigSource",
+            FixedType::Int8,
+        )
     }
 
     /// Whether the config is sensitive (its value is then null in responses).
@@ -545,7 +555,12 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
 
     /// Where `IsSensitive` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn is_sensitive_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5] as usize, "IsSensitive", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "IsSensitive",
+            FixedType::Bool,
+        )
     }
 
     /// The same setting at other levels, highest precedence first (only when synonyms were asked for).
@@ -576,7 +591,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
 
     /// Where `ConfigType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn config_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[7] as usize, "ConfigType", "int8", 1)
+        span_fixed(self.buf, self.at[7] as usize, "ConfigType", FixedType::Int8)
     }
 
     /// The config's documentation, or null.
@@ -840,7 +855,7 @@ impl<'a> DescribeConfigsResultView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -883,7 +898,12 @@ impl<'a> DescribeConfigsResultView<'a> {
 
     /// Where `ResourceType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn resource_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ResourceType", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ResourceType",
+            FixedType::Int8,
+        )
     }
 
     /// The name of the resource.
@@ -1163,7 +1183,7 @@ impl<'a> DescribeConfigsSynonymView<'a> {
 
     /// Where `Source` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn source_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Source", "int8", 1)
+        span_fixed(self.buf, self.at[2] as usize, "Source", FixedType::Int8)
     }
 
     /// The owned [`DescribeConfigsSynonym`]: what the owned decoder returns for the same bytes (strings and bytes copied).

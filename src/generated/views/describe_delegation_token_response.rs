@@ -164,7 +164,7 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The tokens.
@@ -195,7 +195,12 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The owned [`DescribeDelegationTokenResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -591,7 +596,12 @@ impl<'a> DescribedDelegationTokenView<'a> {
 
     /// Where `IssueTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn issue_timestamp_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "IssueTimestamp", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "IssueTimestamp",
+            FixedType::Int64,
+        )
     }
 
     /// When the token expires, in milliseconds since the Unix epoch.
@@ -608,7 +618,12 @@ impl<'a> DescribedDelegationTokenView<'a> {
 
     /// Where `ExpiryTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn expiry_timestamp_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5] as usize, "ExpiryTimestamp", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "ExpiryTimestamp",
+            FixedType::Int64,
+        )
     }
 
     /// The latest time the token can be renewed to, in milliseconds since the Unix epoch.
@@ -625,7 +640,12 @@ impl<'a> DescribedDelegationTokenView<'a> {
 
     /// Where `MaxTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn max_timestamp_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[6] as usize, "MaxTimestamp", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[6] as usize,
+            "MaxTimestamp",
+            FixedType::Int64,
+        )
     }
 
     /// The delegation token's id.

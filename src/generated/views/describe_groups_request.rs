@@ -182,8 +182,7 @@ impl<'a> DescribeGroupsRequestView<'a> {
             self.buf,
             self.at[1] as usize,
             "IncludeAuthorizedOperations",
-            "bool",
-            1,
+            FixedType::Bool,
         )
     }
 

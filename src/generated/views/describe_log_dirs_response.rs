@@ -169,7 +169,12 @@ impl<'a> DescribeLogDirsResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -186,7 +191,7 @@ impl<'a> DescribeLogDirsResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The broker's log directories.
@@ -370,7 +375,12 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The size of the partition's log on disk, in bytes.
@@ -387,7 +397,12 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
 
     /// Where `PartitionSize` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_size_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "PartitionSize", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "PartitionSize",
+            FixedType::Int64,
+        )
     }
 
     /// How far the replica lags: the log end offset of the current replica minus this one, or for a future replica, the current replica's end offset minus the future one's.
@@ -404,7 +419,7 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
 
     /// Where `OffsetLag` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn offset_lag_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "OffsetLag", "int64", 8)
+        span_fixed(self.buf, self.at[2] as usize, "OffsetLag", FixedType::Int64)
     }
 
     /// Whether this is a future replica: a copy being moved into this directory.
@@ -421,7 +436,12 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
 
     /// Where `IsFutureKey` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn is_future_key_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "IsFutureKey", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "IsFutureKey",
+            FixedType::Bool,
+        )
     }
 
     /// The owned [`DescribeLogDirsPartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -667,7 +687,7 @@ impl<'a> DescribeLogDirsResultView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The absolute path of the log directory.
@@ -724,7 +744,12 @@ impl<'a> DescribeLogDirsResultView<'a> {
 
     /// Where `TotalBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn total_bytes_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "TotalBytes", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "TotalBytes",
+            FixedType::Int64,
+        )
     }
 
     /// The free space on that volume usable by Kafka, in bytes, or -1 if unknown.
@@ -741,7 +766,12 @@ impl<'a> DescribeLogDirsResultView<'a> {
 
     /// Where `UsableBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn usable_bytes_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "UsableBytes", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "UsableBytes",
+            FixedType::Int64,
+        )
     }
 
     /// Whether the directory is cordoned: it takes no new partitions.
@@ -758,7 +788,7 @@ impl<'a> DescribeLogDirsResultView<'a> {
 
     /// Where `IsCordoned` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn is_cordoned_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5] as usize, "IsCordoned", "bool", 1)
+        span_fixed(self.buf, self.at[5] as usize, "IsCordoned", FixedType::Bool)
     }
 
     /// The owned [`DescribeLogDirsResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).

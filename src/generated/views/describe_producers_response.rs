@@ -154,7 +154,12 @@ impl<'a> DescribeProducersResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// Results by topic.
@@ -363,7 +368,12 @@ impl<'a> PartitionResponseView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -380,7 +390,7 @@ impl<'a> PartitionResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -588,7 +598,12 @@ impl<'a> ProducerStateView<'a> {
 
     /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ProducerId", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ProducerId",
+            FixedType::Int64,
+        )
     }
 
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
@@ -605,7 +620,12 @@ impl<'a> ProducerStateView<'a> {
 
     /// Where `ProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ProducerEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "ProducerEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The sequence number of the producer's last write, or -1.
@@ -622,7 +642,12 @@ impl<'a> ProducerStateView<'a> {
 
     /// Where `LastSequence` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn last_sequence_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "LastSequence", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "LastSequence",
+            FixedType::Int32,
+        )
     }
 
     /// The timestamp of the producer's last write, in milliseconds, or -1.
@@ -639,7 +664,12 @@ impl<'a> ProducerStateView<'a> {
 
     /// Where `LastTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn last_timestamp_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "LastTimestamp", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "LastTimestamp",
+            FixedType::Int64,
+        )
     }
 
     /// The epoch of the transaction coordinator that wrote the marker.
@@ -660,8 +690,7 @@ impl<'a> ProducerStateView<'a> {
             self.buf,
             self.at[4] as usize,
             "CoordinatorEpoch",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -683,8 +712,7 @@ impl<'a> ProducerStateView<'a> {
             self.buf,
             self.at[5] as usize,
             "CurrentTxnStartOffset",
-            "int64",
-            8,
+            FixedType::Int64,
         )
     }
 

@@ -290,7 +290,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).

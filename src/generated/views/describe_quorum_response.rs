@@ -196,7 +196,7 @@ impl<'a> DescribeQuorumResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -455,7 +455,7 @@ impl<'a> ListenerView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Port", "uint16", 2)
+        span_fixed(self.buf, self.at[2] as usize, "Port", FixedType::Uint16)
     }
 
     /// The owned [`Listener`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -644,7 +644,7 @@ impl<'a> NodeView<'a> {
 
     /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "NodeId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "NodeId", FixedType::Int32)
     }
 
     /// The endpoints the node can be reached at.
@@ -908,7 +908,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -925,7 +930,7 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -959,7 +964,7 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "LeaderId", "int32", 4)
+        span_fixed(self.buf, self.at[3] as usize, "LeaderId", FixedType::Int32)
     }
 
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
@@ -976,7 +981,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "LeaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "LeaderEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The quorum's high watermark.
@@ -993,7 +1003,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `HighWatermark` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn high_watermark_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5] as usize, "HighWatermark", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "HighWatermark",
+            FixedType::Int64,
+        )
     }
 
     /// The voters and their progress.
@@ -1222,7 +1237,7 @@ impl<'a> ReplicaStateView<'a> {
 
     /// Where `ReplicaId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn replica_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ReplicaId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "ReplicaId", FixedType::Int32)
     }
 
     /// The replica's directory id.
@@ -1243,8 +1258,7 @@ impl<'a> ReplicaStateView<'a> {
             self.buf,
             self.at[1] as usize,
             "ReplicaDirectoryId",
-            "uuid",
-            16,
+            FixedType::Uuid,
         )
     }
 
@@ -1262,7 +1276,12 @@ impl<'a> ReplicaStateView<'a> {
 
     /// Where `LogEndOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn log_end_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "LogEndOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "LogEndOffset",
+            FixedType::Int64,
+        )
     }
 
     /// When the replica last fetched, by the leader's clock in milliseconds, or -1.
@@ -1283,8 +1302,7 @@ impl<'a> ReplicaStateView<'a> {
             self.buf,
             self.at[3] as usize,
             "LastFetchTimestamp",
-            "int64",
-            8,
+            FixedType::Int64,
         )
     }
 
@@ -1306,8 +1324,7 @@ impl<'a> ReplicaStateView<'a> {
             self.buf,
             self.at[4] as usize,
             "LastCaughtUpTimestamp",
-            "int64",
-            8,
+            FixedType::Int64,
         )
     }
 

@@ -155,7 +155,12 @@ impl<'a> DescribeShareGroupOffsetsResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// Results by group.
@@ -402,7 +407,7 @@ impl<'a> DescribeShareGroupOffsetsResponseGroupView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[2] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -603,7 +608,12 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The share-partition's start offset: records before it are no longer delivered to the group.
@@ -620,7 +630,12 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
 
     /// Where `StartOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn start_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "StartOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "StartOffset",
+            FixedType::Int64,
+        )
     }
 
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
@@ -637,7 +652,12 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
 
     /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "LeaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "LeaderEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// How many records from the start offset on are still to be delivered, or -1 if unknown.
@@ -654,7 +674,7 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
 
     /// Where `Lag` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn lag_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "Lag", "int64", 8)
+        span_fixed(self.buf, self.at[3] as usize, "Lag", FixedType::Int64)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -671,7 +691,7 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[4] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -915,7 +935,7 @@ impl<'a> DescribeShareGroupOffsetsResponseTopicView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// Results by partition.

@@ -181,8 +181,7 @@ impl<'a> DescribeTopicPartitionsRequestView<'a> {
             self.buf,
             self.at[1] as usize,
             "ResponsePartitionLimit",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -389,7 +388,12 @@ impl<'a> CursorView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The owned [`Cursor`]: what the owned decoder returns for the same bytes (strings and bytes copied).

@@ -164,7 +164,12 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The described topics.
@@ -384,7 +389,12 @@ impl<'a> CursorView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The owned [`Cursor`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -681,7 +691,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The partition number within its topic.
@@ -698,7 +708,12 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The broker id of the partition's leader, or -1 if it has none.
@@ -715,7 +730,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
 
     /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "LeaderId", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "LeaderId", FixedType::Int32)
     }
 
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
@@ -732,7 +747,12 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
 
     /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "LeaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "LeaderEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The ids of the brokers that hold a replica of the partition.
@@ -1023,7 +1043,7 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The topic's name.
@@ -1057,7 +1077,7 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[2] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// Whether the topic is internal to Kafka (such as `__consumer_offsets`).
@@ -1074,7 +1094,7 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
 
     /// Where `IsInternal` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn is_internal_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "IsInternal", "bool", 1)
+        span_fixed(self.buf, self.at[3] as usize, "IsInternal", FixedType::Bool)
     }
 
     /// The topic's partitions in this page.
@@ -1108,8 +1128,7 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
             self.buf,
             self.at[5] as usize,
             "TopicAuthorizedOperations",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 

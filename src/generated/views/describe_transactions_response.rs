@@ -154,7 +154,12 @@ impl<'a> DescribeTransactionsResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The transactions described, one per transactional id.
@@ -598,7 +603,7 @@ impl<'a> TransactionStateView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The producer's transactional id (`transactional.id`).
@@ -667,8 +672,7 @@ impl<'a> TransactionStateView<'a> {
             self.buf,
             self.at[3] as usize,
             "TransactionTimeoutMs",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -690,8 +694,7 @@ impl<'a> TransactionStateView<'a> {
             self.buf,
             self.at[4] as usize,
             "TransactionStartTimeMs",
-            "int64",
-            8,
+            FixedType::Int64,
         )
     }
 
@@ -709,7 +712,12 @@ impl<'a> TransactionStateView<'a> {
 
     /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5] as usize, "ProducerId", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "ProducerId",
+            FixedType::Int64,
+        )
     }
 
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
@@ -726,7 +734,12 @@ impl<'a> TransactionStateView<'a> {
 
     /// Where `ProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[6] as usize, "ProducerEpoch", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[6] as usize,
+            "ProducerEpoch",
+            FixedType::Int16,
+        )
     }
 
     /// The partitions in the transaction, by topic.

@@ -163,7 +163,12 @@ impl<'a> DescribeUserScramCredentialsResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -180,7 +185,7 @@ impl<'a> DescribeUserScramCredentialsResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -368,7 +373,7 @@ impl<'a> CredentialInfoView<'a> {
 
     /// Where `Mechanism` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn mechanism_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "Mechanism", "int8", 1)
+        span_fixed(self.buf, self.at[0] as usize, "Mechanism", FixedType::Int8)
     }
 
     /// The number of SCRAM iterations.
@@ -385,7 +390,12 @@ impl<'a> CredentialInfoView<'a> {
 
     /// Where `Iterations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn iterations_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "Iterations", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "Iterations",
+            FixedType::Int32,
+        )
     }
 
     /// The owned [`CredentialInfo`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -605,7 +615,7 @@ impl<'a> DescribeUserScramCredentialsResultView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.

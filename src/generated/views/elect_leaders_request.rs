@@ -156,7 +156,12 @@ impl<'a> ElectLeadersRequestView<'a> {
 
     /// Where `ElectionType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn election_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ElectionType", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ElectionType",
+            FixedType::Int8,
+        )
     }
 
     /// The partitions to elect leaders for, by topic, or null for all.
@@ -186,7 +191,7 @@ impl<'a> ElectLeadersRequestView<'a> {
 
     /// Where `TimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "TimeoutMs", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "TimeoutMs", FixedType::Int32)
     }
 
     /// The owned [`ElectLeadersRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).

@@ -444,7 +444,7 @@ impl<'a> LeaderEndpointView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Port", "uint16", 2)
+        span_fixed(self.buf, self.at[2] as usize, "Port", FixedType::Uint16)
     }
 
     /// The owned [`LeaderEndpoint`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -690,7 +690,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The id of the resigning leader.
@@ -707,7 +712,7 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "LeaderId", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "LeaderId", FixedType::Int32)
     }
 
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
@@ -724,7 +729,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "LeaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "LeaderEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The voter ids to prefer for the next election, best first (versions 0).
@@ -911,7 +921,12 @@ impl<'a> ReplicaInfoView<'a> {
 
     /// Where `CandidateId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn candidate_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "CandidateId", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "CandidateId",
+            FixedType::Int32,
+        )
     }
 
     /// The candidate's directory id.
@@ -932,8 +947,7 @@ impl<'a> ReplicaInfoView<'a> {
             self.buf,
             self.at[1] as usize,
             "CandidateDirectoryId",
-            "uuid",
-            16,
+            FixedType::Uuid,
         )
     }
 

@@ -198,7 +198,7 @@ impl<'a> EndQuorumEpochResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The quorum's partitions, by topic (the metadata log is one partition).
@@ -403,7 +403,7 @@ impl<'a> NodeEndpointView<'a> {
 
     /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "NodeId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "NodeId", FixedType::Int32)
     }
 
     /// A host name or IP address.
@@ -437,7 +437,7 @@ impl<'a> NodeEndpointView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Port", "uint16", 2)
+        span_fixed(self.buf, self.at[2] as usize, "Port", FixedType::Uint16)
     }
 
     /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -607,7 +607,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -624,7 +629,7 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The broker id of the partition's leader, or -1 if it has none.
@@ -641,7 +646,7 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "LeaderId", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "LeaderId", FixedType::Int32)
     }
 
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
@@ -658,7 +663,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "LeaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "LeaderEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).

@@ -175,7 +175,12 @@ impl<'a> EndTxnRequestView<'a> {
 
     /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ProducerId", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "ProducerId",
+            FixedType::Int64,
+        )
     }
 
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
@@ -192,7 +197,12 @@ impl<'a> EndTxnRequestView<'a> {
 
     /// Where `ProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ProducerEpoch", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ProducerEpoch",
+            FixedType::Int16,
+        )
     }
 
     /// True to commit the transaction, false to abort it.
@@ -209,7 +219,7 @@ impl<'a> EndTxnRequestView<'a> {
 
     /// Where `Committed` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn committed_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "Committed", "bool", 1)
+        span_fixed(self.buf, self.at[3] as usize, "Committed", FixedType::Bool)
     }
 
     /// The owned [`EndTxnRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).

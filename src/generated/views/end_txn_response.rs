@@ -142,7 +142,12 @@ impl<'a> EndTxnResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -159,7 +164,7 @@ impl<'a> EndTxnResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The producer id the broker gave out, or -1 when there is none.
@@ -176,7 +181,12 @@ impl<'a> EndTxnResponseView<'a> {
 
     /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ProducerId", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ProducerId",
+            FixedType::Int64,
+        )
     }
 
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
@@ -193,7 +203,12 @@ impl<'a> EndTxnResponseView<'a> {
 
     /// Where `ProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "ProducerEpoch", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "ProducerEpoch",
+            FixedType::Int16,
+        )
     }
 
     /// The owned [`EndTxnResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).

@@ -172,8 +172,7 @@ impl<'a> ExpireDelegationTokenRequestView<'a> {
             self.buf,
             self.at[1] as usize,
             "ExpiryTimePeriodMs",
-            "int64",
-            8,
+            FixedType::Int64,
         )
     }
 

@@ -131,7 +131,7 @@ impl<'a> ExpireDelegationTokenResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// When the token expires, in milliseconds since the Unix epoch.
@@ -152,8 +152,7 @@ impl<'a> ExpireDelegationTokenResponseView<'a> {
             self.buf,
             self.at[1] as usize,
             "ExpiryTimestampMs",
-            "int64",
-            8,
+            FixedType::Int64,
         )
     }
 
@@ -171,7 +170,12 @@ impl<'a> ExpireDelegationTokenResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The owned [`ExpireDelegationTokenResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).

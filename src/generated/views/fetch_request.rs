@@ -301,7 +301,7 @@ impl<'a> FetchRequestView<'a> {
 
     /// Where `ReplicaId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn replica_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ReplicaId", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "ReplicaId", FixedType::Int32)
     }
 
     /// The fetching replica's id and epoch (v15+).
@@ -330,7 +330,7 @@ impl<'a> FetchRequestView<'a> {
 
     /// Where `MaxWaitMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn max_wait_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "MaxWaitMs", "int32", 4)
+        span_fixed(self.buf, self.at[3] as usize, "MaxWaitMs", FixedType::Int32)
     }
 
     /// The fewest bytes worth answering with; the broker waits up to MaxWaitMs for them.
@@ -347,7 +347,7 @@ impl<'a> FetchRequestView<'a> {
 
     /// Where `MinBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn min_bytes_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "MinBytes", "int32", 4)
+        span_fixed(self.buf, self.at[4] as usize, "MinBytes", FixedType::Int32)
     }
 
     /// The most bytes the response should hold (the first batch is returned even if larger).
@@ -364,7 +364,7 @@ impl<'a> FetchRequestView<'a> {
 
     /// Where `MaxBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn max_bytes_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5] as usize, "MaxBytes", "int32", 4)
+        span_fixed(self.buf, self.at[5] as usize, "MaxBytes", FixedType::Int32)
     }
 
     /// Which records are visible: 0 for read_uncommitted (all), 1 for read_committed (only up to the last stable offset).
@@ -381,7 +381,12 @@ impl<'a> FetchRequestView<'a> {
 
     /// Where `IsolationLevel` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn isolation_level_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[6] as usize, "IsolationLevel", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[6] as usize,
+            "IsolationLevel",
+            FixedType::Int8,
+        )
     }
 
     /// The fetch session's id, or 0 to not use or to open a session (KIP-227).
@@ -398,7 +403,7 @@ impl<'a> FetchRequestView<'a> {
 
     /// Where `SessionId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn session_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[7] as usize, "SessionId", "int32", 4)
+        span_fixed(self.buf, self.at[7] as usize, "SessionId", FixedType::Int32)
     }
 
     /// The fetch session's epoch: 0 to open a session, -1 to close or not use one, otherwise the next in sequence.
@@ -415,7 +420,12 @@ impl<'a> FetchRequestView<'a> {
 
     /// Where `SessionEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn session_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[8] as usize, "SessionEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[8] as usize,
+            "SessionEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The partitions to fetch, by topic.
@@ -735,7 +745,7 @@ impl<'a> FetchPartitionView<'a> {
 
     /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "Partition", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "Partition", FixedType::Int32)
     }
 
     /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
@@ -756,8 +766,7 @@ impl<'a> FetchPartitionView<'a> {
             self.buf,
             self.at[1] as usize,
             "CurrentLeaderEpoch",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -775,7 +784,12 @@ impl<'a> FetchPartitionView<'a> {
 
     /// Where `FetchOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn fetch_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "FetchOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "FetchOffset",
+            FixedType::Int64,
+        )
     }
 
     /// The epoch of the last batch fetched, so the leader can detect a diverged log; -1 if unknown.
@@ -796,8 +810,7 @@ impl<'a> FetchPartitionView<'a> {
             self.buf,
             self.at[3] as usize,
             "LastFetchedEpoch",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -815,7 +828,12 @@ impl<'a> FetchPartitionView<'a> {
 
     /// Where `LogStartOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn log_start_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "LogStartOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "LogStartOffset",
+            FixedType::Int64,
+        )
     }
 
     /// The most bytes to return for this partition.
@@ -836,8 +854,7 @@ impl<'a> FetchPartitionView<'a> {
             self.buf,
             self.at[5] as usize,
             "PartitionMaxBytes",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -859,8 +876,7 @@ impl<'a> FetchPartitionView<'a> {
             self.buf,
             self.at[6] as usize,
             "ReplicaDirectoryId",
-            "uuid",
-            16,
+            FixedType::Uuid,
         )
     }
 
@@ -878,7 +894,12 @@ impl<'a> FetchPartitionView<'a> {
 
     /// Where `HighWatermark` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn high_watermark_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[7] as usize, "HighWatermark", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[7] as usize,
+            "HighWatermark",
+            FixedType::Int64,
+        )
     }
 
     /// The owned [`FetchPartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -1151,7 +1172,7 @@ impl<'a> FetchTopicView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// The partitions to fetch.
@@ -1407,7 +1428,7 @@ impl<'a> ForgottenTopicView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// The partition numbers to drop.
@@ -1593,7 +1614,7 @@ impl<'a> ReplicaStateView<'a> {
 
     /// Where `ReplicaId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn replica_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ReplicaId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "ReplicaId", FixedType::Int32)
     }
 
     /// The fetching broker's epoch, or -1.
@@ -1610,7 +1631,12 @@ impl<'a> ReplicaStateView<'a> {
 
     /// Where `ReplicaEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn replica_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ReplicaEpoch", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "ReplicaEpoch",
+            FixedType::Int64,
+        )
     }
 
     /// The owned [`ReplicaState`]: what the owned decoder returns for the same bytes (strings and bytes copied).

@@ -216,7 +216,12 @@ impl<'a> FetchResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -233,7 +238,7 @@ impl<'a> FetchResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The fetch session's id, or 0 if none.
@@ -250,7 +255,7 @@ impl<'a> FetchResponseView<'a> {
 
     /// Where `SessionId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn session_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "SessionId", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "SessionId", FixedType::Int32)
     }
 
     /// Results by topic.
@@ -452,7 +457,12 @@ impl<'a> AbortedTransactionView<'a> {
 
     /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ProducerId", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ProducerId",
+            FixedType::Int64,
+        )
     }
 
     /// The first offset of the aborted transaction.
@@ -469,7 +479,12 @@ impl<'a> AbortedTransactionView<'a> {
 
     /// Where `FirstOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn first_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "FirstOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "FirstOffset",
+            FixedType::Int64,
+        )
     }
 
     /// The owned [`AbortedTransaction`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -638,7 +653,7 @@ impl<'a> EpochEndOffsetView<'a> {
 
     /// Where `Epoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "Epoch", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "Epoch", FixedType::Int32)
     }
 
     /// The end offset of that epoch.
@@ -655,7 +670,7 @@ impl<'a> EpochEndOffsetView<'a> {
 
     /// Where `EndOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn end_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "EndOffset", "int64", 8)
+        span_fixed(self.buf, self.at[1] as usize, "EndOffset", FixedType::Int64)
     }
 
     /// The owned [`EpochEndOffset`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -900,7 +915,7 @@ impl<'a> FetchableTopicResponseView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// Results by partition.
@@ -1086,7 +1101,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
 
     /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "LeaderId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "LeaderId", FixedType::Int32)
     }
 
     /// The current leader epoch, or -1.
@@ -1103,7 +1118,12 @@ impl<'a> LeaderIdAndEpochView<'a> {
 
     /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "LeaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "LeaderEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -1277,7 +1297,7 @@ impl<'a> NodeEndpointView<'a> {
 
     /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "NodeId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "NodeId", FixedType::Int32)
     }
 
     /// The broker's host name.
@@ -1311,7 +1331,7 @@ impl<'a> NodeEndpointView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Port", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "Port", FixedType::Int32)
     }
 
     /// The broker's rack, or null if it has none.
@@ -1616,7 +1636,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -1633,7 +1658,7 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The partition's high watermark: the offset after the last record every in-sync replica has.
@@ -1650,7 +1675,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `HighWatermark` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn high_watermark_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "HighWatermark", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "HighWatermark",
+            FixedType::Int64,
+        )
     }
 
     /// The offset below which every transaction is decided (committed or aborted); read_committed consumers stop here.
@@ -1671,8 +1701,7 @@ impl<'a> PartitionDataView<'a> {
             self.buf,
             self.at[3] as usize,
             "LastStableOffset",
-            "int64",
-            8,
+            FixedType::Int64,
         )
     }
 
@@ -1690,7 +1719,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `LogStartOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn log_start_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "LogStartOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "LogStartOffset",
+            FixedType::Int64,
+        )
     }
 
     /// Set when the fetcher's log diverged from the leader's: the largest epoch and end offset the two logs share.
@@ -1760,8 +1794,7 @@ impl<'a> PartitionDataView<'a> {
             self.buf,
             self.at[9] as usize,
             "PreferredReadReplica",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -1986,7 +2019,7 @@ impl<'a> SnapshotIdView<'a> {
 
     /// Where `EndOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn end_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "EndOffset", "int64", 8)
+        span_fixed(self.buf, self.at[0] as usize, "EndOffset", FixedType::Int64)
     }
 
     /// The snapshot's epoch.
@@ -2003,7 +2036,7 @@ impl<'a> SnapshotIdView<'a> {
 
     /// Where `Epoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "Epoch", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "Epoch", FixedType::Int32)
     }
 
     /// The owned [`SnapshotId`]: what the owned decoder returns for the same bytes (strings and bytes copied).

@@ -188,7 +188,7 @@ impl<'a> FetchSnapshotRequestView<'a> {
 
     /// Where `ReplicaId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn replica_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ReplicaId", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "ReplicaId", FixedType::Int32)
     }
 
     /// The most snapshot bytes to return, over all partitions.
@@ -205,7 +205,7 @@ impl<'a> FetchSnapshotRequestView<'a> {
 
     /// Where `MaxBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn max_bytes_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "MaxBytes", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "MaxBytes", FixedType::Int32)
     }
 
     /// The snapshots, by topic.
@@ -401,7 +401,7 @@ impl<'a> PartitionSnapshotView<'a> {
 
     /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "Partition", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "Partition", FixedType::Int32)
     }
 
     /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
@@ -422,8 +422,7 @@ impl<'a> PartitionSnapshotView<'a> {
             self.buf,
             self.at[1] as usize,
             "CurrentLeaderEpoch",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -453,7 +452,7 @@ impl<'a> PartitionSnapshotView<'a> {
 
     /// Where `Position` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn position_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "Position", "int64", 8)
+        span_fixed(self.buf, self.at[3] as usize, "Position", FixedType::Int64)
     }
 
     /// The fetching follower's directory id.
@@ -474,8 +473,7 @@ impl<'a> PartitionSnapshotView<'a> {
             self.buf,
             self.at[4] as usize,
             "ReplicaDirectoryId",
-            "uuid",
-            16,
+            FixedType::Uuid,
         )
     }
 
@@ -661,7 +659,7 @@ impl<'a> SnapshotIdView<'a> {
 
     /// Where `EndOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn end_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "EndOffset", "int64", 8)
+        span_fixed(self.buf, self.at[0] as usize, "EndOffset", FixedType::Int64)
     }
 
     /// The snapshot's epoch.
@@ -678,7 +676,7 @@ impl<'a> SnapshotIdView<'a> {
 
     /// Where `Epoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "Epoch", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "Epoch", FixedType::Int32)
     }
 
     /// The owned [`SnapshotId`]: what the owned decoder returns for the same bytes (strings and bytes copied).

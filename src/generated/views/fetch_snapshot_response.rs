@@ -196,7 +196,12 @@ impl<'a> FetchSnapshotResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -213,7 +218,7 @@ impl<'a> FetchSnapshotResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The snapshots, by topic.
@@ -422,7 +427,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
 
     /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "LeaderId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "LeaderId", FixedType::Int32)
     }
 
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
@@ -439,7 +444,12 @@ impl<'a> LeaderIdAndEpochView<'a> {
 
     /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "LeaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "LeaderEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -608,7 +618,7 @@ impl<'a> NodeEndpointView<'a> {
 
     /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "NodeId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "NodeId", FixedType::Int32)
     }
 
     /// A host name or IP address.
@@ -642,7 +652,7 @@ impl<'a> NodeEndpointView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Port", "uint16", 2)
+        span_fixed(self.buf, self.at[2] as usize, "Port", FixedType::Uint16)
     }
 
     /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -841,7 +851,7 @@ impl<'a> PartitionSnapshotView<'a> {
 
     /// Where `Index` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "Index", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "Index", FixedType::Int32)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -858,7 +868,7 @@ impl<'a> PartitionSnapshotView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// Which snapshot this is.
@@ -899,7 +909,7 @@ impl<'a> PartitionSnapshotView<'a> {
 
     /// Where `Size` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn size_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "Size", "int64", 8)
+        span_fixed(self.buf, self.at[4] as usize, "Size", FixedType::Int64)
     }
 
     /// The byte position in the snapshot where UnalignedRecords starts.
@@ -916,7 +926,7 @@ impl<'a> PartitionSnapshotView<'a> {
 
     /// Where `Position` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn position_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5] as usize, "Position", "int64", 8)
+        span_fixed(self.buf, self.at[5] as usize, "Position", FixedType::Int64)
     }
 
     /// A chunk of the snapshot, in record-batch format but not cut at batch boundaries.
@@ -1116,7 +1126,7 @@ impl<'a> SnapshotIdView<'a> {
 
     /// Where `EndOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn end_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "EndOffset", "int64", 8)
+        span_fixed(self.buf, self.at[0] as usize, "EndOffset", FixedType::Int64)
     }
 
     /// The snapshot's epoch.
@@ -1133,7 +1143,7 @@ impl<'a> SnapshotIdView<'a> {
 
     /// Where `Epoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "Epoch", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "Epoch", FixedType::Int32)
     }
 
     /// The owned [`SnapshotId`]: what the owned decoder returns for the same bytes (strings and bytes copied).

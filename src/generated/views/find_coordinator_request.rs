@@ -202,7 +202,7 @@ impl<'a> FindCoordinatorRequestView<'a> {
 
     /// Where `KeyType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn key_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "KeyType", "int8", 1)
+        span_fixed(self.buf, self.at[1] as usize, "KeyType", FixedType::Int8)
     }
 
     /// The keys whose coordinators are wanted (v4+).

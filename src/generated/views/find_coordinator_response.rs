@@ -216,7 +216,12 @@ impl<'a> FindCoordinatorResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -233,7 +238,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -276,7 +281,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
 
     /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "NodeId", "int32", 4)
+        span_fixed(self.buf, self.at[3] as usize, "NodeId", FixedType::Int32)
     }
 
     /// The coordinator's host (versions 0-3).
@@ -319,7 +324,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5] as usize, "Port", "int32", 4)
+        span_fixed(self.buf, self.at[5] as usize, "Port", FixedType::Int32)
     }
 
     /// The coordinator of each key (v4+).
@@ -555,7 +560,7 @@ impl<'a> CoordinatorView<'a> {
 
     /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "NodeId", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "NodeId", FixedType::Int32)
     }
 
     /// A host name or IP address.
@@ -589,7 +594,7 @@ impl<'a> CoordinatorView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "Port", "int32", 4)
+        span_fixed(self.buf, self.at[3] as usize, "Port", FixedType::Int32)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -606,7 +611,7 @@ impl<'a> CoordinatorView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[4] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.

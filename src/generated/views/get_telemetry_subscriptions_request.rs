@@ -124,8 +124,7 @@ impl<'a> GetTelemetrySubscriptionsRequestView<'a> {
             self.buf,
             self.at[0] as usize,
             "ClientInstanceId",
-            "uuid",
-            16,
+            FixedType::Uuid,
         )
     }
 

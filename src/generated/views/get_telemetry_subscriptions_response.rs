@@ -207,7 +207,12 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -224,7 +229,7 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The client's instance id: the one it sent, or a new one if it sent the zero UUID.
@@ -245,8 +250,7 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
             self.buf,
             self.at[2] as usize,
             "ClientInstanceId",
-            "uuid",
-            16,
+            FixedType::Uuid,
         )
     }
 
@@ -264,7 +268,12 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
 
     /// Where `SubscriptionId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subscription_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "SubscriptionId", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "SubscriptionId",
+            FixedType::Int32,
+        )
     }
 
     /// The compression types the broker accepts for pushed metrics, preferred first.
@@ -294,7 +303,12 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
 
     /// Where `PushIntervalMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn push_interval_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5] as usize, "PushIntervalMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "PushIntervalMs",
+            FixedType::Int32,
+        )
     }
 
     /// The most bytes of metrics one push may carry.
@@ -315,8 +329,7 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
             self.buf,
             self.at[6] as usize,
             "TelemetryMaxBytes",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -334,7 +347,12 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
 
     /// Where `DeltaTemporality` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn delta_temporality_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[7] as usize, "DeltaTemporality", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[7] as usize,
+            "DeltaTemporality",
+            FixedType::Bool,
+        )
     }
 
     /// Prefixes of the metric names wanted; empty for none, one empty string for all.

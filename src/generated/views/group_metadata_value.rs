@@ -214,7 +214,12 @@ impl<'a> GroupMetadataValueView<'a> {
 
     /// Where `generation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn generation_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "generation", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "generation",
+            FixedType::Int32,
+        )
     }
 
     /// The chosen assignment protocol, or null.
@@ -287,8 +292,7 @@ impl<'a> GroupMetadataValueView<'a> {
             self.buf,
             self.at[4] as usize,
             "currentStateTimestamp",
-            "int64",
-            8,
+            FixedType::Int64,
         )
     }
 
@@ -666,8 +670,7 @@ impl<'a> MemberMetadataView<'a> {
             self.buf,
             self.at[4] as usize,
             "rebalanceTimeout",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -685,7 +688,12 @@ impl<'a> MemberMetadataView<'a> {
 
     /// Where `sessionTimeout` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn session_timeout_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5] as usize, "sessionTimeout", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "sessionTimeout",
+            FixedType::Int32,
+        )
     }
 
     /// The member's metadata for the chosen protocol (a consumer's subscription).

@@ -174,7 +174,12 @@ impl<'a> IncrementalAlterConfigsRequestView<'a> {
 
     /// Where `ValidateOnly` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn validate_only_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ValidateOnly", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "ValidateOnly",
+            FixedType::Bool,
+        )
     }
 
     /// The owned [`IncrementalAlterConfigsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -381,7 +386,12 @@ impl<'a> AlterConfigsResourceView<'a> {
 
     /// Where `ResourceType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn resource_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ResourceType", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ResourceType",
+            FixedType::Int8,
+        )
     }
 
     /// The name of the resource.
@@ -628,7 +638,12 @@ impl<'a> AlterableConfigView<'a> {
 
     /// Where `ConfigOperation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn config_operation_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ConfigOperation", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "ConfigOperation",
+            FixedType::Int8,
+        )
     }
 
     /// The value for the operation, or null when deleting.

@@ -192,8 +192,7 @@ impl<'a> InitProducerIdRequestView<'a> {
             self.buf,
             self.at[1] as usize,
             "TransactionTimeoutMs",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -211,7 +210,12 @@ impl<'a> InitProducerIdRequestView<'a> {
 
     /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ProducerId", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ProducerId",
+            FixedType::Int64,
+        )
     }
 
     /// The producer's current epoch when re-initialising, or -1.
@@ -228,7 +232,12 @@ impl<'a> InitProducerIdRequestView<'a> {
 
     /// Where `ProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "ProducerEpoch", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "ProducerEpoch",
+            FixedType::Int16,
+        )
     }
 
     /// Whether the producer takes part in two-phase commit with an external coordinator (KIP-939).
@@ -245,7 +254,7 @@ impl<'a> InitProducerIdRequestView<'a> {
 
     /// Where `Enable2Pc` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn enable2_pc_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "Enable2Pc", "bool", 1)
+        span_fixed(self.buf, self.at[4] as usize, "Enable2Pc", FixedType::Bool)
     }
 
     /// Whether to keep a prepared transaction open instead of aborting it (KIP-939).
@@ -262,7 +271,12 @@ impl<'a> InitProducerIdRequestView<'a> {
 
     /// Where `KeepPreparedTxn` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn keep_prepared_txn_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5] as usize, "KeepPreparedTxn", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "KeepPreparedTxn",
+            FixedType::Bool,
+        )
     }
 
     /// The owned [`InitProducerIdRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).

@@ -361,7 +361,7 @@ impl<'a> InitializeStateDataView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[0] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// The share-partitions of this topic.
@@ -530,7 +530,7 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "Partition", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "Partition", FixedType::Int32)
     }
 
     /// The epoch of the share-partition's stored state.
@@ -547,7 +547,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `StateEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn state_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "StateEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "StateEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The share-partition's start offset, or -1 to leave it unset.
@@ -564,7 +569,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `StartOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn start_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "StartOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "StartOffset",
+            FixedType::Int64,
+        )
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).

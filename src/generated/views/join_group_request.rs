@@ -246,8 +246,7 @@ impl<'a> JoinGroupRequestView<'a> {
             self.buf,
             self.at[1] as usize,
             "SessionTimeoutMs",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -269,8 +268,7 @@ impl<'a> JoinGroupRequestView<'a> {
             self.buf,
             self.at[2] as usize,
             "RebalanceTimeoutMs",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 

@@ -222,7 +222,12 @@ impl<'a> JoinGroupResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -239,7 +244,7 @@ impl<'a> JoinGroupResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The group's generation: raised by one after every rebalance.
@@ -256,7 +261,12 @@ impl<'a> JoinGroupResponseView<'a> {
 
     /// Where `GenerationId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn generation_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "GenerationId", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "GenerationId",
+            FixedType::Int32,
+        )
     }
 
     /// The group's protocol type, such as `consumer`, or null.
@@ -342,7 +352,12 @@ impl<'a> JoinGroupResponseView<'a> {
 
     /// Where `SkipAssignment` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn skip_assignment_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[6] as usize, "SkipAssignment", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[6] as usize,
+            "SkipAssignment",
+            FixedType::Bool,
+        )
     }
 
     /// The member's id in the group.

@@ -258,7 +258,12 @@ impl<'a> LeaderAndIsrRequestView<'a> {
 
     /// Where `ControllerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn controller_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ControllerId", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ControllerId",
+            FixedType::Int32,
+        )
     }
 
     /// True when the sender is a KRaft controller (during a migration from ZooKeeper).
@@ -279,8 +284,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
             self.buf,
             self.at[1] as usize,
             "isKRaftController",
-            "bool",
-            1,
+            FixedType::Bool,
         )
     }
 
@@ -298,7 +302,12 @@ impl<'a> LeaderAndIsrRequestView<'a> {
 
     /// Where `ControllerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn controller_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ControllerEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ControllerEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
@@ -315,7 +324,12 @@ impl<'a> LeaderAndIsrRequestView<'a> {
 
     /// Where `BrokerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn broker_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "BrokerEpoch", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "BrokerEpoch",
+            FixedType::Int64,
+        )
     }
 
     /// 0 for an incremental update, 1 for the full state, 2 for a partial one (KRaft migration).
@@ -332,7 +346,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
 
     /// Where `Type` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn r#type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "Type", "int8", 1)
+        span_fixed(self.buf, self.at[4] as usize, "Type", FixedType::Int8)
     }
 
     /// The partition states, not grouped by topic (versions 0-1).
@@ -576,7 +590,7 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
 
     /// Where `BrokerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn broker_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "BrokerId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "BrokerId", FixedType::Int32)
     }
 
     /// The broker's host name.
@@ -619,7 +633,7 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Port", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "Port", FixedType::Int32)
     }
 
     /// The owned [`LeaderAndIsrLiveLeader`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -985,7 +999,12 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The controller's epoch, which fences requests from an older controller.
@@ -1002,7 +1021,12 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
 
     /// Where `ControllerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn controller_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ControllerEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ControllerEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The broker id of the partition's leader.
@@ -1019,7 +1043,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
 
     /// Where `Leader` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "Leader", "int32", 4)
+        span_fixed(self.buf, self.at[3] as usize, "Leader", FixedType::Int32)
     }
 
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
@@ -1036,7 +1060,12 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
 
     /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "LeaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "LeaderEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The ids of the in-sync replicas.
@@ -1067,7 +1096,12 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
 
     /// Where `PartitionEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[6] as usize, "PartitionEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[6] as usize,
+            "PartitionEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The ids of the brokers that hold, or are to hold, a replica of the partition.
@@ -1126,7 +1160,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
 
     /// Where `IsNew` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn is_new_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[10] as usize, "IsNew", "bool", 1)
+        span_fixed(self.buf, self.at[10] as usize, "IsNew", FixedType::Bool)
     }
 
     /// 1 while the partition recovers from an unclean leader election, otherwise 0.
@@ -1147,8 +1181,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             self.buf,
             self.at[11] as usize,
             "LeaderRecoveryState",
-            "int8",
-            1,
+            FixedType::Int8,
         )
     }
 
@@ -1418,7 +1451,7 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// The topic's partition states.

@@ -198,7 +198,7 @@ impl<'a> LeaderAndIsrResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// Results by partition (versions 0-4).
@@ -439,7 +439,12 @@ impl<'a> LeaderAndIsrPartitionErrorView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -456,7 +461,7 @@ impl<'a> LeaderAndIsrPartitionErrorView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[2] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The owned [`LeaderAndIsrPartitionError`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -645,7 +650,7 @@ impl<'a> LeaderAndIsrTopicErrorView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[0] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// Results by partition.

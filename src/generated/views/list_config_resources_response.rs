@@ -158,7 +158,12 @@ impl<'a> ListConfigResourcesResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -175,7 +180,7 @@ impl<'a> ListConfigResourcesResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The resources that have configuration.
@@ -386,7 +391,12 @@ impl<'a> ConfigResourceView<'a> {
 
     /// Where `ResourceType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn resource_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ResourceType", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "ResourceType",
+            FixedType::Int8,
+        )
     }
 
     /// The owned [`ConfigResource`]: what the owned decoder returns for the same bytes (strings and bytes copied).

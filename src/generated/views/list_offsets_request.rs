@@ -177,7 +177,7 @@ impl<'a> ListOffsetsRequestView<'a> {
 
     /// Where `ReplicaId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn replica_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ReplicaId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "ReplicaId", FixedType::Int32)
     }
 
     /// Which records are visible: 0 for read_uncommitted (all), 1 for read_committed (only up to the last stable offset).
@@ -194,7 +194,12 @@ impl<'a> ListOffsetsRequestView<'a> {
 
     /// Where `IsolationLevel` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn isolation_level_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "IsolationLevel", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "IsolationLevel",
+            FixedType::Int8,
+        )
     }
 
     /// The partitions to look up, by topic.
@@ -225,7 +230,7 @@ impl<'a> ListOffsetsRequestView<'a> {
 
     /// Where `TimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "TimeoutMs", "int32", 4)
+        span_fixed(self.buf, self.at[3] as usize, "TimeoutMs", FixedType::Int32)
     }
 
     /// The owned [`ListOffsetsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -410,7 +415,12 @@ impl<'a> ListOffsetsPartitionView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
@@ -431,8 +441,7 @@ impl<'a> ListOffsetsPartitionView<'a> {
             self.buf,
             self.at[1] as usize,
             "CurrentLeaderEpoch",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -450,7 +459,7 @@ impl<'a> ListOffsetsPartitionView<'a> {
 
     /// Where `Timestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn timestamp_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Timestamp", "int64", 8)
+        span_fixed(self.buf, self.at[2] as usize, "Timestamp", FixedType::Int64)
     }
 
     /// The most offsets to return (version 0 only).
@@ -467,7 +476,12 @@ impl<'a> ListOffsetsPartitionView<'a> {
 
     /// Where `MaxNumOffsets` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn max_num_offsets_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "MaxNumOffsets", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "MaxNumOffsets",
+            FixedType::Int32,
+        )
     }
 
     /// The owned [`ListOffsetsPartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).

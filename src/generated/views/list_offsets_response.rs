@@ -165,7 +165,12 @@ impl<'a> ListOffsetsResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// Results by topic.
@@ -409,7 +414,12 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -426,7 +436,7 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The offsets found (version 0 only).
@@ -456,7 +466,7 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
 
     /// Where `Timestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn timestamp_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "Timestamp", "int64", 8)
+        span_fixed(self.buf, self.at[3] as usize, "Timestamp", FixedType::Int64)
     }
 
     /// The offset found, or -1 if there is none.
@@ -473,7 +483,7 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
 
     /// Where `Offset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "Offset", "int64", 8)
+        span_fixed(self.buf, self.at[4] as usize, "Offset", FixedType::Int64)
     }
 
     /// The leader epoch of the record at the offset found, or -1.
@@ -490,7 +500,12 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
 
     /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5] as usize, "LeaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "LeaderEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The owned [`ListOffsetsPartitionResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).

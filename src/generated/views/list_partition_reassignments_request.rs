@@ -142,7 +142,7 @@ impl<'a> ListPartitionReassignmentsRequestView<'a> {
 
     /// Where `TimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "TimeoutMs", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "TimeoutMs", FixedType::Int32)
     }
 
     /// The topics to list reassignments for, or null for all.

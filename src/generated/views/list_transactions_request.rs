@@ -218,7 +218,12 @@ impl<'a> ListTransactionsRequestView<'a> {
 
     /// Where `DurationFilter` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn duration_filter_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "DurationFilter", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "DurationFilter",
+            FixedType::Int64,
+        )
     }
 
     /// Only transactional ids matching this regular expression; null or empty for any.

@@ -198,8 +198,7 @@ impl<'a> MetadataRequestView<'a> {
             self.buf,
             self.at[1] as usize,
             "AllowAutoTopicCreation",
-            "bool",
-            1,
+            FixedType::Bool,
         )
     }
 
@@ -221,8 +220,7 @@ impl<'a> MetadataRequestView<'a> {
             self.buf,
             self.at[2] as usize,
             "IncludeClusterAuthorizedOperations",
-            "bool",
-            1,
+            FixedType::Bool,
         )
     }
 
@@ -244,8 +242,7 @@ impl<'a> MetadataRequestView<'a> {
             self.buf,
             self.at[3] as usize,
             "IncludeTopicAuthorizedOperations",
-            "bool",
-            1,
+            FixedType::Bool,
         )
     }
 
@@ -442,7 +439,7 @@ impl<'a> MetadataRequestTopicView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[0] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// The topic's name, or null when asking by id.

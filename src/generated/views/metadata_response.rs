@@ -226,7 +226,12 @@ impl<'a> MetadataResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The brokers of the cluster this response knows about.
@@ -283,7 +288,12 @@ impl<'a> MetadataResponseView<'a> {
 
     /// Where `ControllerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn controller_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "ControllerId", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "ControllerId",
+            FixedType::Int32,
+        )
     }
 
     /// The topics described.
@@ -318,8 +328,7 @@ impl<'a> MetadataResponseView<'a> {
             self.buf,
             self.at[5] as usize,
             "ClusterAuthorizedOperations",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -337,7 +346,7 @@ impl<'a> MetadataResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[6] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[6] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The owned [`MetadataResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -544,7 +553,7 @@ impl<'a> MetadataResponseBrokerView<'a> {
 
     /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "NodeId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "NodeId", FixedType::Int32)
     }
 
     /// The broker's host name.
@@ -587,7 +596,7 @@ impl<'a> MetadataResponseBrokerView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Port", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "Port", FixedType::Int32)
     }
 
     /// The broker's rack, or null if it has none.
@@ -884,7 +893,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The partition number within its topic.
@@ -901,7 +910,12 @@ impl<'a> MetadataResponsePartitionView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The broker id of the partition's leader, or -1 if it has none.
@@ -918,7 +932,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
 
     /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "LeaderId", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "LeaderId", FixedType::Int32)
     }
 
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
@@ -935,7 +949,12 @@ impl<'a> MetadataResponsePartitionView<'a> {
 
     /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "LeaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "LeaderEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The ids of the brokers that hold a replica of the partition.
@@ -1232,7 +1251,7 @@ impl<'a> MetadataResponseTopicView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The topic's name, or null if unknown.
@@ -1275,7 +1294,7 @@ impl<'a> MetadataResponseTopicView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[2] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// Whether the topic is internal to Kafka (such as `__consumer_offsets`).
@@ -1292,7 +1311,7 @@ impl<'a> MetadataResponseTopicView<'a> {
 
     /// Where `IsInternal` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn is_internal_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "IsInternal", "bool", 1)
+        span_fixed(self.buf, self.at[3] as usize, "IsInternal", FixedType::Bool)
     }
 
     /// The topic's partitions.
@@ -1327,8 +1346,7 @@ impl<'a> MetadataResponseTopicView<'a> {
             self.buf,
             self.at[5] as usize,
             "TopicAuthorizedOperations",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 

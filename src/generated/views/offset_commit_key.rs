@@ -154,7 +154,7 @@ impl<'a> OffsetCommitKeyView<'a> {
 
     /// Where `partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "partition", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "partition", FixedType::Int32)
     }
 
     /// The owned [`OffsetCommitKey`]: what the owned decoder returns for the same bytes (strings and bytes copied).

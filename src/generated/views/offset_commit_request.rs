@@ -237,8 +237,7 @@ impl<'a> OffsetCommitRequestView<'a> {
             self.buf,
             self.at[1] as usize,
             "GenerationIdOrMemberEpoch",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -308,7 +307,12 @@ impl<'a> OffsetCommitRequestView<'a> {
 
     /// Where `RetentionTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn retention_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "RetentionTimeMs", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "RetentionTimeMs",
+            FixedType::Int64,
+        )
     }
 
     /// The offsets to commit, by topic.
@@ -525,7 +529,12 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The committed offset: where a consumer of the group resumes, the next record to read.
@@ -542,7 +551,12 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
 
     /// Where `CommittedOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn committed_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "CommittedOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "CommittedOffset",
+            FixedType::Int64,
+        )
     }
 
     /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
@@ -563,8 +577,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
             self.buf,
             self.at[2] as usize,
             "CommittedLeaderEpoch",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -582,7 +595,12 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
 
     /// Where `CommitTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn commit_timestamp_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "CommitTimestamp", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "CommitTimestamp",
+            FixedType::Int64,
+        )
     }
 
     /// Free-form metadata stored with the committed offset, or null.
@@ -863,7 +881,7 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// The offsets to commit, by partition.

@@ -163,7 +163,7 @@ impl<'a> OffsetCommitValueView<'a> {
 
     /// Where `offset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "offset", "int64", 8)
+        span_fixed(self.buf, self.at[0] as usize, "offset", FixedType::Int64)
     }
 
     /// The leader epoch of the last consumed record, or -1.
@@ -180,7 +180,12 @@ impl<'a> OffsetCommitValueView<'a> {
 
     /// Where `leaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "leaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "leaderEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The metadata committed with the offset.
@@ -223,7 +228,12 @@ impl<'a> OffsetCommitValueView<'a> {
 
     /// Where `commitTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn commit_timestamp_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "commitTimestamp", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "commitTimestamp",
+            FixedType::Int64,
+        )
     }
 
     /// When the offset expires, in milliseconds since the Unix epoch (version 1 only).
@@ -240,7 +250,12 @@ impl<'a> OffsetCommitValueView<'a> {
 
     /// Where `expireTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn expire_timestamp_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "expireTimestamp", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "expireTimestamp",
+            FixedType::Int64,
+        )
     }
 
     /// The owned [`OffsetCommitValue`]: what the owned decoder returns for the same bytes (strings and bytes copied).

@@ -269,7 +269,12 @@ impl<'a> OffsetFetchRequestView<'a> {
 
     /// Where `RequireStable` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn require_stable_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "RequireStable", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "RequireStable",
+            FixedType::Bool,
+        )
     }
 
     /// The owned [`OffsetFetchRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -518,7 +523,12 @@ impl<'a> OffsetFetchRequestGroupView<'a> {
 
     /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "MemberEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "MemberEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The partitions to read offsets for, by topic, or null for all.
@@ -979,7 +989,7 @@ impl<'a> OffsetFetchRequestTopicsView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// The partition numbers.

@@ -210,7 +210,12 @@ impl<'a> OffsetFetchResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// Results by topic (versions 0-7).
@@ -241,7 +246,7 @@ impl<'a> OffsetFetchResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[2] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// Results by group (v8+).
@@ -488,7 +493,7 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[2] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The owned [`OffsetFetchResponseGroup`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -672,7 +677,12 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The committed offset, or -1 if there is none.
@@ -689,7 +699,12 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
 
     /// Where `CommittedOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn committed_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "CommittedOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "CommittedOffset",
+            FixedType::Int64,
+        )
     }
 
     /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
@@ -710,8 +725,7 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
             self.buf,
             self.at[2] as usize,
             "CommittedLeaderEpoch",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -755,7 +769,7 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[4] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The owned [`OffsetFetchResponsePartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -930,7 +944,12 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The committed offset, or -1 if there is none.
@@ -947,7 +966,12 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
 
     /// Where `CommittedOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn committed_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "CommittedOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "CommittedOffset",
+            FixedType::Int64,
+        )
     }
 
     /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
@@ -968,8 +992,7 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
             self.buf,
             self.at[2] as usize,
             "CommittedLeaderEpoch",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -1004,7 +1027,7 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[4] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The owned [`OffsetFetchResponsePartitions`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -1466,7 +1489,7 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// Results by partition.

@@ -164,7 +164,7 @@ impl<'a> OffsetForLeaderEpochRequestView<'a> {
 
     /// Where `ReplicaId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn replica_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ReplicaId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "ReplicaId", FixedType::Int32)
     }
 
     /// The partitions to look up, by topic.
@@ -346,7 +346,7 @@ impl<'a> OffsetForLeaderPartitionView<'a> {
 
     /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "Partition", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "Partition", FixedType::Int32)
     }
 
     /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
@@ -367,8 +367,7 @@ impl<'a> OffsetForLeaderPartitionView<'a> {
             self.buf,
             self.at[1] as usize,
             "CurrentLeaderEpoch",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -386,7 +385,12 @@ impl<'a> OffsetForLeaderPartitionView<'a> {
 
     /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "LeaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "LeaderEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The owned [`OffsetForLeaderPartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).

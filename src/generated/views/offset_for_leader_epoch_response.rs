@@ -164,7 +164,12 @@ impl<'a> OffsetForLeaderEpochResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// Results by topic.
@@ -351,7 +356,7 @@ impl<'a> EpochEndOffsetView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The partition number within its topic.
@@ -368,7 +373,7 @@ impl<'a> EpochEndOffsetView<'a> {
 
     /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "Partition", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "Partition", FixedType::Int32)
     }
 
     /// The largest epoch at or below the one asked about, or -1.
@@ -385,7 +390,12 @@ impl<'a> EpochEndOffsetView<'a> {
 
     /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "LeaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "LeaderEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The end offset of that epoch, or -1.
@@ -402,7 +412,7 @@ impl<'a> EpochEndOffsetView<'a> {
 
     /// Where `EndOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn end_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "EndOffset", "int64", 8)
+        span_fixed(self.buf, self.at[3] as usize, "EndOffset", FixedType::Int64)
     }
 
     /// The owned [`EpochEndOffset`]: what the owned decoder returns for the same bytes (strings and bytes copied).

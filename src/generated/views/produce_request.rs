@@ -197,7 +197,7 @@ impl<'a> ProduceRequestView<'a> {
 
     /// Where `Acks` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn acks_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "Acks", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "Acks", FixedType::Int16)
     }
 
     /// How long, in milliseconds, to wait for the replicas Acks asks for.
@@ -214,7 +214,7 @@ impl<'a> ProduceRequestView<'a> {
 
     /// Where `TimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "TimeoutMs", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "TimeoutMs", FixedType::Int32)
     }
 
     /// The records to write, by topic.
@@ -395,7 +395,7 @@ impl<'a> PartitionProduceDataView<'a> {
 
     /// Where `Index` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "Index", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "Index", FixedType::Int32)
     }
 
     /// The record batches to append, as raw bytes (see `kafka_codec::records`).
@@ -653,7 +653,7 @@ impl<'a> TopicProduceDataView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// The records to write, by partition.

@@ -214,7 +214,12 @@ impl<'a> ProduceResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
@@ -399,7 +404,12 @@ impl<'a> BatchIndexAndErrorMessageView<'a> {
 
     /// Where `BatchIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn batch_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "BatchIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "BatchIndex",
+            FixedType::Int32,
+        )
     }
 
     /// Why that record failed, or null.
@@ -599,7 +609,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
 
     /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "LeaderId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "LeaderId", FixedType::Int32)
     }
 
     /// The current leader epoch, or -1.
@@ -616,7 +626,12 @@ impl<'a> LeaderIdAndEpochView<'a> {
 
     /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "LeaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "LeaderEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -790,7 +805,7 @@ impl<'a> NodeEndpointView<'a> {
 
     /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "NodeId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "NodeId", FixedType::Int32)
     }
 
     /// The broker's host name.
@@ -824,7 +839,7 @@ impl<'a> NodeEndpointView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Port", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "Port", FixedType::Int32)
     }
 
     /// The broker's rack, or null if it has none.
@@ -1103,7 +1118,7 @@ impl<'a> PartitionProduceResponseView<'a> {
 
     /// Where `Index` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "Index", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "Index", FixedType::Int32)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -1120,7 +1135,7 @@ impl<'a> PartitionProduceResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The offset given to the first record of the appended batch.
@@ -1137,7 +1152,12 @@ impl<'a> PartitionProduceResponseView<'a> {
 
     /// Where `BaseOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn base_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "BaseOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "BaseOffset",
+            FixedType::Int64,
+        )
     }
 
     /// The broker's append time when the topic uses LogAppendTime timestamps, otherwise -1.
@@ -1154,7 +1174,12 @@ impl<'a> PartitionProduceResponseView<'a> {
 
     /// Where `LogAppendTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn log_append_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "LogAppendTimeMs", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "LogAppendTimeMs",
+            FixedType::Int64,
+        )
     }
 
     /// The partition's log start offset after the append.
@@ -1171,7 +1196,12 @@ impl<'a> PartitionProduceResponseView<'a> {
 
     /// Where `LogStartOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn log_start_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "LogStartOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "LogStartOffset",
+            FixedType::Int64,
+        )
     }
 
     /// The records that made the batch fail, by index, with why.
@@ -1497,7 +1527,7 @@ impl<'a> TopicProduceResponseView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// Results by partition.

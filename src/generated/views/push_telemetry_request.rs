@@ -153,8 +153,7 @@ impl<'a> PushTelemetryRequestView<'a> {
             self.buf,
             self.at[0] as usize,
             "ClientInstanceId",
-            "uuid",
-            16,
+            FixedType::Uuid,
         )
     }
 
@@ -172,7 +171,12 @@ impl<'a> PushTelemetryRequestView<'a> {
 
     /// Where `SubscriptionId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subscription_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "SubscriptionId", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "SubscriptionId",
+            FixedType::Int32,
+        )
     }
 
     /// True on the client's last push before it shuts down.
@@ -189,7 +193,12 @@ impl<'a> PushTelemetryRequestView<'a> {
 
     /// Where `Terminating` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn terminating_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Terminating", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "Terminating",
+            FixedType::Bool,
+        )
     }
 
     /// The compression of `Metrics` (a record compression type id).
@@ -206,7 +215,12 @@ impl<'a> PushTelemetryRequestView<'a> {
 
     /// Where `CompressionType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn compression_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "CompressionType", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "CompressionType",
+            FixedType::Int8,
+        )
     }
 
     /// The metrics, as OpenTelemetry protobuf bytes, compressed as `CompressionType` says.

@@ -325,7 +325,7 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "Partition", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "Partition", FixedType::Int32)
     }
 
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
@@ -342,7 +342,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "LeaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "LeaderEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -528,7 +533,7 @@ impl<'a> ReadStateDataView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[0] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// The share-partitions of this topic.

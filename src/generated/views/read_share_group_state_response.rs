@@ -349,7 +349,7 @@ impl<'a> PartitionResultView<'a> {
 
     /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "Partition", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "Partition", FixedType::Int32)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -366,7 +366,7 @@ impl<'a> PartitionResultView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -400,7 +400,12 @@ impl<'a> PartitionResultView<'a> {
 
     /// Where `StateEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn state_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "StateEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "StateEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The share-partition's start offset, or -1 if not initialised yet.
@@ -417,7 +422,12 @@ impl<'a> PartitionResultView<'a> {
 
     /// Where `StartOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn start_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "StartOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "StartOffset",
+            FixedType::Int64,
+        )
     }
 
     /// Offset ranges with their delivery state.
@@ -628,7 +638,7 @@ impl<'a> ReadStateResultView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[0] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// Results by partition.
@@ -802,7 +812,12 @@ impl<'a> StateBatchView<'a> {
 
     /// Where `FirstOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn first_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "FirstOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "FirstOffset",
+            FixedType::Int64,
+        )
     }
 
     /// The last offset of the range, inclusive.
@@ -819,7 +834,12 @@ impl<'a> StateBatchView<'a> {
 
     /// Where `LastOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn last_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "LastOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "LastOffset",
+            FixedType::Int64,
+        )
     }
 
     /// The records' delivery state: 0 available, 2 acknowledged, 4 archived.
@@ -836,7 +856,12 @@ impl<'a> StateBatchView<'a> {
 
     /// Where `DeliveryState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn delivery_state_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "DeliveryState", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "DeliveryState",
+            FixedType::Int8,
+        )
     }
 
     /// How many times the records have been delivered.
@@ -853,7 +878,12 @@ impl<'a> StateBatchView<'a> {
 
     /// Where `DeliveryCount` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn delivery_count_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "DeliveryCount", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "DeliveryCount",
+            FixedType::Int16,
+        )
     }
 
     /// The owned [`StateBatch`]: what the owned decoder returns for the same bytes (strings and bytes copied).

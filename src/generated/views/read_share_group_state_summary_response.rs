@@ -326,7 +326,7 @@ impl<'a> PartitionResultView<'a> {
 
     /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "Partition", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "Partition", FixedType::Int32)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -343,7 +343,7 @@ impl<'a> PartitionResultView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -377,7 +377,12 @@ impl<'a> PartitionResultView<'a> {
 
     /// Where `StateEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn state_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "StateEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "StateEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
@@ -394,7 +399,12 @@ impl<'a> PartitionResultView<'a> {
 
     /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "LeaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "LeaderEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The share-partition's start offset: records before it are no longer delivered to the group.
@@ -411,7 +421,12 @@ impl<'a> PartitionResultView<'a> {
 
     /// Where `StartOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn start_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5] as usize, "StartOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "StartOffset",
+            FixedType::Int64,
+        )
     }
 
     /// How many offsets at or after the start offset have finished delivery.
@@ -432,8 +447,7 @@ impl<'a> PartitionResultView<'a> {
             self.buf,
             self.at[6] as usize,
             "DeliveryCompleteCount",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -635,7 +649,7 @@ impl<'a> ReadStateSummaryResultView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[0] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// Results by partition.

@@ -145,7 +145,7 @@ impl<'a> RemoveRaftVoterRequestView<'a> {
 
     /// Where `VoterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn voter_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "VoterId", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "VoterId", FixedType::Int32)
     }
 
     /// The directory id of that voter.
@@ -166,8 +166,7 @@ impl<'a> RemoveRaftVoterRequestView<'a> {
             self.buf,
             self.at[2] as usize,
             "VoterDirectoryId",
-            "uuid",
-            16,
+            FixedType::Uuid,
         )
     }
 

@@ -168,7 +168,12 @@ impl<'a> RenewDelegationTokenRequestView<'a> {
 
     /// Where `RenewPeriodMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn renew_period_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "RenewPeriodMs", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "RenewPeriodMs",
+            FixedType::Int64,
+        )
     }
 
     /// The owned [`RenewDelegationTokenRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).

@@ -138,7 +138,12 @@ impl<'a> RequestHeaderView<'a> {
 
     /// Where `RequestApiKey` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn request_api_key_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "RequestApiKey", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "RequestApiKey",
+            FixedType::Int16,
+        )
     }
 
     /// The version of that API the body is written in.
@@ -159,8 +164,7 @@ impl<'a> RequestHeaderView<'a> {
             self.buf,
             self.at[1] as usize,
             "RequestApiVersion",
-            "int16",
-            2,
+            FixedType::Int16,
         )
     }
 
@@ -178,7 +182,12 @@ impl<'a> RequestHeaderView<'a> {
 
     /// Where `CorrelationId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn correlation_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "CorrelationId", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "CorrelationId",
+            FixedType::Int32,
+        )
     }
 
     /// The client's id (`client.id`), for logs and quotas; null if not set.

@@ -122,7 +122,12 @@ impl<'a> ResponseHeaderView<'a> {
 
     /// Where `CorrelationId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn correlation_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "CorrelationId", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "CorrelationId",
+            FixedType::Int32,
+        )
     }
 
     /// The owned [`ResponseHeader`]: what the owned decoder returns for the same bytes (strings and bytes copied).

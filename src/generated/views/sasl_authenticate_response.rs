@@ -155,7 +155,7 @@ impl<'a> SaslAuthenticateResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -228,8 +228,7 @@ impl<'a> SaslAuthenticateResponseView<'a> {
             self.buf,
             self.at[3] as usize,
             "SessionLifetimeMs",
-            "int64",
-            8,
+            FixedType::Int64,
         )
     }
 

@@ -209,8 +209,7 @@ impl<'a> ShareAcknowledgeRequestView<'a> {
             self.buf,
             self.at[2] as usize,
             "ShareSessionEpoch",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -228,7 +227,7 @@ impl<'a> ShareAcknowledgeRequestView<'a> {
 
     /// Where `IsRenewAck` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn is_renew_ack_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "IsRenewAck", "bool", 1)
+        span_fixed(self.buf, self.at[3] as usize, "IsRenewAck", FixedType::Bool)
     }
 
     /// The records to acknowledge, by topic.
@@ -439,7 +438,12 @@ impl<'a> AcknowledgePartitionView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// Ranges of offsets to acknowledge.
@@ -640,7 +644,7 @@ impl<'a> AcknowledgeTopicView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[0] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// The records to acknowledge, by partition.
@@ -840,7 +844,12 @@ impl<'a> AcknowledgementBatchView<'a> {
 
     /// Where `FirstOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn first_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "FirstOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "FirstOffset",
+            FixedType::Int64,
+        )
     }
 
     /// The last offset of the range, inclusive.
@@ -857,7 +866,12 @@ impl<'a> AcknowledgementBatchView<'a> {
 
     /// Where `LastOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn last_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "LastOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "LastOffset",
+            FixedType::Int64,
+        )
     }
 
     /// How to acknowledge: one type for the whole range or one per offset; 0 gap, 1 accept, 2 release, 3 reject, 4 renew.

@@ -274,8 +274,7 @@ impl<'a> ShareFetchRequestView<'a> {
             self.buf,
             self.at[2] as usize,
             "ShareSessionEpoch",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -293,7 +292,7 @@ impl<'a> ShareFetchRequestView<'a> {
 
     /// Where `MaxWaitMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn max_wait_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "MaxWaitMs", "int32", 4)
+        span_fixed(self.buf, self.at[3] as usize, "MaxWaitMs", FixedType::Int32)
     }
 
     /// The fewest bytes worth answering with.
@@ -310,7 +309,7 @@ impl<'a> ShareFetchRequestView<'a> {
 
     /// Where `MinBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn min_bytes_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "MinBytes", "int32", 4)
+        span_fixed(self.buf, self.at[4] as usize, "MinBytes", FixedType::Int32)
     }
 
     /// The most bytes the response should hold.
@@ -327,7 +326,7 @@ impl<'a> ShareFetchRequestView<'a> {
 
     /// Where `MaxBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn max_bytes_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5] as usize, "MaxBytes", "int32", 4)
+        span_fixed(self.buf, self.at[5] as usize, "MaxBytes", FixedType::Int32)
     }
 
     /// The most records to acquire (may be exceeded to keep batches whole).
@@ -344,7 +343,12 @@ impl<'a> ShareFetchRequestView<'a> {
 
     /// Where `MaxRecords` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn max_records_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[6] as usize, "MaxRecords", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[6] as usize,
+            "MaxRecords",
+            FixedType::Int32,
+        )
     }
 
     /// How many records the consumer would like per acquired batch and acknowledgement.
@@ -361,7 +365,7 @@ impl<'a> ShareFetchRequestView<'a> {
 
     /// Where `BatchSize` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn batch_size_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[7] as usize, "BatchSize", "int32", 4)
+        span_fixed(self.buf, self.at[7] as usize, "BatchSize", FixedType::Int32)
     }
 
     /// How records are acquired: 0 batch-optimized, 1 strictly up to MaxRecords.
@@ -378,7 +382,12 @@ impl<'a> ShareFetchRequestView<'a> {
 
     /// Where `ShareAcquireMode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn share_acquire_mode_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[8] as usize, "ShareAcquireMode", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[8] as usize,
+            "ShareAcquireMode",
+            FixedType::Int8,
+        )
     }
 
     /// Whether the acknowledgements include renewals (type 4), which extend the acquisition lock.
@@ -395,7 +404,7 @@ impl<'a> ShareFetchRequestView<'a> {
 
     /// Where `IsRenewAck` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn is_renew_ack_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[9] as usize, "IsRenewAck", "bool", 1)
+        span_fixed(self.buf, self.at[9] as usize, "IsRenewAck", FixedType::Bool)
     }
 
     /// The partitions to fetch from, by topic.
@@ -638,7 +647,12 @@ impl<'a> AcknowledgementBatchView<'a> {
 
     /// Where `FirstOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn first_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "FirstOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "FirstOffset",
+            FixedType::Int64,
+        )
     }
 
     /// The last offset of the range, inclusive.
@@ -655,7 +669,12 @@ impl<'a> AcknowledgementBatchView<'a> {
 
     /// Where `LastOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn last_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "LastOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "LastOffset",
+            FixedType::Int64,
+        )
     }
 
     /// How to acknowledge: one type for the whole range or one per offset; 0 gap, 1 accept, 2 release, 3 reject, 4 renew.
@@ -871,7 +890,12 @@ impl<'a> FetchPartitionView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The most bytes to return for this partition; 0 to only acknowledge.
@@ -892,8 +916,7 @@ impl<'a> FetchPartitionView<'a> {
             self.buf,
             self.at[1] as usize,
             "PartitionMaxBytes",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -1098,7 +1121,7 @@ impl<'a> FetchTopicView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[0] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// The partitions to fetch from.
@@ -1291,7 +1314,7 @@ impl<'a> ForgottenTopicView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[0] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// The partition numbers to drop.

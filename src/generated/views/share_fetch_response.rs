@@ -200,7 +200,12 @@ impl<'a> ShareFetchResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -217,7 +222,7 @@ impl<'a> ShareFetchResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -255,8 +260,7 @@ impl<'a> ShareFetchResponseView<'a> {
             self.buf,
             self.at[3] as usize,
             "AcquisitionLockTimeoutMs",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -456,7 +460,12 @@ impl<'a> AcquiredRecordsView<'a> {
 
     /// Where `FirstOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn first_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "FirstOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "FirstOffset",
+            FixedType::Int64,
+        )
     }
 
     /// The last offset of the acquired range, inclusive.
@@ -473,7 +482,12 @@ impl<'a> AcquiredRecordsView<'a> {
 
     /// Where `LastOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn last_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "LastOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "LastOffset",
+            FixedType::Int64,
+        )
     }
 
     /// How many times these records have been delivered, this time included.
@@ -490,7 +504,12 @@ impl<'a> AcquiredRecordsView<'a> {
 
     /// Where `DeliveryCount` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn delivery_count_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "DeliveryCount", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "DeliveryCount",
+            FixedType::Int16,
+        )
     }
 
     /// The owned [`AcquiredRecords`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -662,7 +681,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
 
     /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "LeaderId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "LeaderId", FixedType::Int32)
     }
 
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
@@ -679,7 +698,12 @@ impl<'a> LeaderIdAndEpochView<'a> {
 
     /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "LeaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "LeaderEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -853,7 +877,7 @@ impl<'a> NodeEndpointView<'a> {
 
     /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "NodeId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "NodeId", FixedType::Int32)
     }
 
     /// A host name or IP address.
@@ -887,7 +911,7 @@ impl<'a> NodeEndpointView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Port", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "Port", FixedType::Int32)
     }
 
     /// The broker's rack, or null if it has none.
@@ -1133,7 +1157,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -1150,7 +1179,7 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -1188,8 +1217,7 @@ impl<'a> PartitionDataView<'a> {
             self.buf,
             self.at[3] as usize,
             "AcknowledgeErrorCode",
-            "int16",
-            2,
+            FixedType::Int16,
         )
     }
 
@@ -1461,7 +1489,7 @@ impl<'a> ShareFetchableTopicResponseView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[0] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// Results by partition.

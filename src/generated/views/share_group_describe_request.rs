@@ -170,8 +170,7 @@ impl<'a> ShareGroupDescribeRequestView<'a> {
             self.buf,
             self.at[1] as usize,
             "IncludeAuthorizedOperations",
-            "bool",
-            1,
+            FixedType::Bool,
         )
     }
 

@@ -206,7 +206,12 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
 
     /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "MemberEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "MemberEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.

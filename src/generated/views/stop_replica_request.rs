@@ -259,7 +259,12 @@ impl<'a> StopReplicaRequestView<'a> {
 
     /// Where `ControllerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn controller_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ControllerId", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ControllerId",
+            FixedType::Int32,
+        )
     }
 
     /// True when the sender is a KRaft controller (during a migration from ZooKeeper).
@@ -280,8 +285,7 @@ impl<'a> StopReplicaRequestView<'a> {
             self.buf,
             self.at[1] as usize,
             "isKRaftController",
-            "bool",
-            1,
+            FixedType::Bool,
         )
     }
 
@@ -299,7 +303,12 @@ impl<'a> StopReplicaRequestView<'a> {
 
     /// Where `ControllerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn controller_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ControllerEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ControllerEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
@@ -316,7 +325,12 @@ impl<'a> StopReplicaRequestView<'a> {
 
     /// Where `BrokerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn broker_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "BrokerEpoch", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "BrokerEpoch",
+            FixedType::Int64,
+        )
     }
 
     /// Whether to delete the partitions too (versions 0-2).
@@ -333,7 +347,12 @@ impl<'a> StopReplicaRequestView<'a> {
 
     /// Where `DeletePartitions` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn delete_partitions_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "DeletePartitions", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "DeletePartitions",
+            FixedType::Bool,
+        )
     }
 
     /// The partitions to stop (version 0).
@@ -549,7 +568,12 @@ impl<'a> StopReplicaPartitionStateView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
@@ -566,7 +590,12 @@ impl<'a> StopReplicaPartitionStateView<'a> {
 
     /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "LeaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "LeaderEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// Whether to delete the partition too.
@@ -583,7 +612,12 @@ impl<'a> StopReplicaPartitionStateView<'a> {
 
     /// Where `DeletePartition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn delete_partition_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "DeletePartition", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "DeletePartition",
+            FixedType::Bool,
+        )
     }
 
     /// The owned [`StopReplicaPartitionState`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -737,7 +771,12 @@ impl<'a> StopReplicaPartitionV0View<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The owned [`StopReplicaPartitionV0`]: what the owned decoder returns for the same bytes (strings and bytes copied).

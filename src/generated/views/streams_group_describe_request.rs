@@ -178,8 +178,7 @@ impl<'a> StreamsGroupDescribeRequestView<'a> {
             self.buf,
             self.at[1] as usize,
             "IncludeAuthorizedOperations",
-            "bool",
-            1,
+            FixedType::Bool,
         )
     }
 
@@ -201,8 +200,7 @@ impl<'a> StreamsGroupDescribeRequestView<'a> {
             self.buf,
             self.at[2] as usize,
             "IncludeTopologyDescription",
-            "bool",
-            1,
+            FixedType::Bool,
         )
     }
 

@@ -154,7 +154,12 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The described groups.
@@ -743,7 +748,7 @@ impl<'a> DescribedGroupView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -811,7 +816,12 @@ impl<'a> DescribedGroupView<'a> {
 
     /// Where `GroupEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "GroupEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "GroupEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The epoch of the group's target assignment.
@@ -828,7 +838,12 @@ impl<'a> DescribedGroupView<'a> {
 
     /// Where `AssignmentEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn assignment_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5] as usize, "AssignmentEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "AssignmentEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The topology the group runs, or null on error.
@@ -878,8 +893,7 @@ impl<'a> DescribedGroupView<'a> {
             self.buf,
             self.at[8] as usize,
             "AuthorizedOperations",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -921,8 +935,7 @@ impl<'a> DescribedGroupView<'a> {
             self.buf,
             self.at[10] as usize,
             "TopologyDescriptionStatus",
-            "int8",
-            1,
+            FixedType::Int8,
         )
     }
 
@@ -1168,7 +1181,7 @@ impl<'a> EndpointView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "Port", "uint16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "Port", FixedType::Uint16)
     }
 
     /// The owned [`Endpoint`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -1718,7 +1731,12 @@ impl<'a> MemberView<'a> {
 
     /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "MemberEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "MemberEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The static member's instance id, or null.
@@ -1803,7 +1821,12 @@ impl<'a> MemberView<'a> {
 
     /// Where `TopologyEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topology_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[6] as usize, "TopologyEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[6] as usize,
+            "TopologyEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The id of the Streams instance the member belongs to.
@@ -1916,7 +1939,7 @@ impl<'a> MemberView<'a> {
 
     /// Where `IsClassic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn is_classic_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[14] as usize, "IsClassic", "bool", 1)
+        span_fixed(self.buf, self.at[14] as usize, "IsClassic", FixedType::Bool)
     }
 
     /// The owned [`Member`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -2731,7 +2754,7 @@ impl<'a> TaskOffsetView<'a> {
 
     /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "Partition", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "Partition", FixedType::Int32)
     }
 
     /// The offset.
@@ -2748,7 +2771,7 @@ impl<'a> TaskOffsetView<'a> {
 
     /// Where `Offset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Offset", "int64", 8)
+        span_fixed(self.buf, self.at[2] as usize, "Offset", FixedType::Int64)
     }
 
     /// The owned [`TaskOffset`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -2971,7 +2994,12 @@ impl<'a> TopicInfoView<'a> {
 
     /// Where `Partitions` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partitions_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "Partitions", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "Partitions",
+            FixedType::Int32,
+        )
     }
 
     /// The topic's replication factor, or 0 for the broker's default.
@@ -2992,8 +3020,7 @@ impl<'a> TopicInfoView<'a> {
             self.buf,
             self.at[2] as usize,
             "ReplicationFactor",
-            "int16",
-            2,
+            FixedType::Int16,
         )
     }
 
@@ -3192,7 +3219,7 @@ impl<'a> TopologyView<'a> {
 
     /// Where `Epoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "Epoch", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "Epoch", FixedType::Int32)
     }
 
     /// The subtopologies of the application.
@@ -3900,7 +3927,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
 
     /// Where `NodeType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn node_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "NodeType", "int8", 1)
+        span_fixed(self.buf, self.at[1] as usize, "NodeType", FixedType::Int8)
     }
 
     /// The topics a source node reads.

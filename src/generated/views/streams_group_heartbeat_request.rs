@@ -357,7 +357,12 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
 
     /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "MemberEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "MemberEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The epoch of the endpoint-to-partitions information: the latest the client received, or the one in this response.
@@ -378,8 +383,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
             self.buf,
             self.at[3] as usize,
             "EndpointInformationEpoch",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -435,8 +439,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
             self.buf,
             self.at[6] as usize,
             "RebalanceTimeoutMs",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -579,8 +582,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
             self.buf,
             self.at[16] as usize,
             "ShutdownApplication",
-            "bool",
-            1,
+            FixedType::Bool,
         )
     }
 
@@ -1091,7 +1093,7 @@ impl<'a> EndpointView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "Port", "uint16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "Port", FixedType::Uint16)
     }
 
     /// The owned [`Endpoint`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -2155,7 +2157,7 @@ impl<'a> TaskOffsetView<'a> {
 
     /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "Partition", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "Partition", FixedType::Int32)
     }
 
     /// The offset.
@@ -2172,7 +2174,7 @@ impl<'a> TaskOffsetView<'a> {
 
     /// Where `Offset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Offset", "int64", 8)
+        span_fixed(self.buf, self.at[2] as usize, "Offset", FixedType::Int64)
     }
 
     /// The owned [`TaskOffset`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -2395,7 +2397,12 @@ impl<'a> TopicInfoView<'a> {
 
     /// Where `Partitions` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partitions_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "Partitions", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "Partitions",
+            FixedType::Int32,
+        )
     }
 
     /// The topic's replication factor, or 0 for the broker's default.
@@ -2416,8 +2423,7 @@ impl<'a> TopicInfoView<'a> {
             self.buf,
             self.at[2] as usize,
             "ReplicationFactor",
-            "int16",
-            2,
+            FixedType::Int16,
         )
     }
 
@@ -2629,7 +2635,7 @@ impl<'a> TopologyView<'a> {
 
     /// Where `Epoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "Epoch", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "Epoch", FixedType::Int32)
     }
 
     /// The subtopologies of the application.

@@ -297,7 +297,12 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ThrottleTimeMs",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -314,7 +319,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -365,7 +370,12 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
 
     /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "MemberEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "MemberEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// How often, in milliseconds, the member should send a heartbeat.
@@ -386,8 +396,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             self.buf,
             self.at[5] as usize,
             "HeartbeatIntervalMs",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -409,8 +418,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             self.buf,
             self.at[6] as usize,
             "AcceptableRecoveryLagLegacy",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -432,8 +440,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             self.buf,
             self.at[7] as usize,
             "TaskOffsetIntervalMs",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -455,8 +462,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             self.buf,
             self.at[8] as usize,
             "AcceptableRecoveryLag",
-            "int64",
-            8,
+            FixedType::Int64,
         )
     }
 
@@ -526,8 +532,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             self.buf,
             self.at[13] as usize,
             "TopologyDescriptionRequired",
-            "bool",
-            1,
+            FixedType::Bool,
         )
     }
 
@@ -549,8 +554,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             self.buf,
             self.at[14] as usize,
             "EndpointInformationEpoch",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -827,7 +831,7 @@ impl<'a> EndpointView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "Port", "uint16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "Port", FixedType::Uint16)
     }
 
     /// The owned [`Endpoint`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -1237,7 +1241,7 @@ impl<'a> StatusView<'a> {
 
     /// Where `StatusCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn status_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "StatusCode", "int8", 1)
+        span_fixed(self.buf, self.at[0] as usize, "StatusCode", FixedType::Int8)
     }
 
     /// A human-readable description of the condition.

@@ -187,7 +187,12 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
 
     /// Where `TopologyEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topology_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "TopologyEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "TopologyEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The topology's full description.
@@ -912,7 +917,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
 
     /// Where `NodeType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn node_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "NodeType", "int8", 1)
+        span_fixed(self.buf, self.at[1] as usize, "NodeType", FixedType::Int8)
     }
 
     /// The topics a source node reads.

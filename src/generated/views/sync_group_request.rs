@@ -231,7 +231,12 @@ impl<'a> SyncGroupRequestView<'a> {
 
     /// Where `GenerationId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn generation_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "GenerationId", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "GenerationId",
+            FixedType::Int32,
+        )
     }
 
     /// The member's id in the group.

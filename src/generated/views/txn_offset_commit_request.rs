@@ -270,7 +270,12 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
 
     /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ProducerId", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ProducerId",
+            FixedType::Int64,
+        )
     }
 
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
@@ -287,7 +292,12 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
 
     /// Where `ProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "ProducerEpoch", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "ProducerEpoch",
+            FixedType::Int16,
+        )
     }
 
     /// The generation id (classic group) or member epoch (consumer group) the commit is made under, or -1 for a commit from outside the group.
@@ -308,8 +318,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
             self.buf,
             self.at[4] as usize,
             "GenerationIdOrMemberEpoch",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -563,7 +572,12 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The committed offset: where a consumer of the group resumes, the next record to read.
@@ -580,7 +594,12 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
 
     /// Where `CommittedOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn committed_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "CommittedOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "CommittedOffset",
+            FixedType::Int64,
+        )
     }
 
     /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
@@ -601,8 +620,7 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
             self.buf,
             self.at[2] as usize,
             "CommittedLeaderEpoch",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -881,7 +899,7 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// The offsets to commit, by partition.

@@ -120,7 +120,7 @@ impl<'a> UnregisterBrokerRequestView<'a> {
 
     /// Where `BrokerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn broker_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "BrokerId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "BrokerId", FixedType::Int32)
     }
 
     /// The owned [`UnregisterBrokerRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).

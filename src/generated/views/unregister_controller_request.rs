@@ -119,7 +119,12 @@ impl<'a> UnregisterControllerRequestView<'a> {
 
     /// Where `ControllerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn controller_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ControllerId", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ControllerId",
+            FixedType::Int32,
+        )
     }
 
     /// The owned [`UnregisterControllerRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).

@@ -163,7 +163,7 @@ impl<'a> UpdateFeaturesRequestView<'a> {
 
     /// Where `timeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "timeoutMs", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "timeoutMs", FixedType::Int32)
     }
 
     /// The features to change.
@@ -193,7 +193,12 @@ impl<'a> UpdateFeaturesRequestView<'a> {
 
     /// Where `ValidateOnly` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn validate_only_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ValidateOnly", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ValidateOnly",
+            FixedType::Bool,
+        )
     }
 
     /// The owned [`UpdateFeaturesRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -400,7 +405,12 @@ impl<'a> FeatureUpdateKeyView<'a> {
 
     /// Where `MaxVersionLevel` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn max_version_level_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "MaxVersionLevel", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "MaxVersionLevel",
+            FixedType::Int16,
+        )
     }
 
     /// Whether lowering the level is allowed (versions 0 only; later versions use UpgradeType).
@@ -417,7 +427,12 @@ impl<'a> FeatureUpdateKeyView<'a> {
 
     /// Where `AllowDowngrade` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn allow_downgrade_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "AllowDowngrade", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "AllowDowngrade",
+            FixedType::Bool,
+        )
     }
 
     /// How the level may change: 1 upgrade only, 2 safe downgrade, 3 unsafe downgrade.
@@ -434,7 +449,12 @@ impl<'a> FeatureUpdateKeyView<'a> {
 
     /// Where `UpgradeType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn upgrade_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "UpgradeType", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "UpgradeType",
+            FixedType::Int8,
+        )
     }
 
     /// The owned [`FeatureUpdateKey`]: what the owned decoder returns for the same bytes (strings and bytes copied).

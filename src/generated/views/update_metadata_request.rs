@@ -261,7 +261,12 @@ impl<'a> UpdateMetadataRequestView<'a> {
 
     /// Where `ControllerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn controller_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ControllerId", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ControllerId",
+            FixedType::Int32,
+        )
     }
 
     /// True when the sender is a KRaft controller (during a migration from ZooKeeper).
@@ -282,8 +287,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
             self.buf,
             self.at[1] as usize,
             "isKRaftController",
-            "bool",
-            1,
+            FixedType::Bool,
         )
     }
 
@@ -301,7 +305,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
 
     /// Where `Type` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn r#type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Type", "int8", 1)
+        span_fixed(self.buf, self.at[2] as usize, "Type", FixedType::Int8)
     }
 
     /// The controller's epoch, which fences requests from an older controller.
@@ -318,7 +322,12 @@ impl<'a> UpdateMetadataRequestView<'a> {
 
     /// Where `ControllerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn controller_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "ControllerEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "ControllerEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
@@ -335,7 +344,12 @@ impl<'a> UpdateMetadataRequestView<'a> {
 
     /// Where `BrokerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn broker_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "BrokerEpoch", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "BrokerEpoch",
+            FixedType::Int64,
+        )
     }
 
     /// The partition states, not grouped by topic (versions 0-1).
@@ -651,7 +665,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
 
     /// Where `Id` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "Id", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "Id", FixedType::Int32)
     }
 
     /// The broker's host (version 0).
@@ -685,7 +699,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
 
     /// Where `V0Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn v0_port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "V0Port", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "V0Port", FixedType::Int32)
     }
 
     /// The broker's listeners.
@@ -924,7 +938,7 @@ impl<'a> UpdateMetadataEndpointView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "Port", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "Port", FixedType::Int32)
     }
 
     /// A host name or IP address.
@@ -997,8 +1011,7 @@ impl<'a> UpdateMetadataEndpointView<'a> {
             self.buf,
             self.at[3] as usize,
             "SecurityProtocol",
-            "int16",
-            2,
+            FixedType::Int16,
         )
     }
 
@@ -1311,7 +1324,12 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The controller's epoch, which fences requests from an older controller.
@@ -1328,7 +1346,12 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
 
     /// Where `ControllerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn controller_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ControllerEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ControllerEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The broker id of the partition's leader.
@@ -1345,7 +1368,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
 
     /// Where `Leader` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "Leader", "int32", 4)
+        span_fixed(self.buf, self.at[3] as usize, "Leader", FixedType::Int32)
     }
 
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
@@ -1362,7 +1385,12 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
 
     /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "LeaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "LeaderEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The ids of the in-sync replicas.
@@ -1393,7 +1421,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
 
     /// Where `ZkVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn zk_version_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[6] as usize, "ZkVersion", "int32", 4)
+        span_fixed(self.buf, self.at[6] as usize, "ZkVersion", FixedType::Int32)
     }
 
     /// The ids of the brokers that hold, or are to hold, a replica of the partition.
@@ -1681,7 +1709,7 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// The topic's partition states.

@@ -192,8 +192,7 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
             self.buf,
             self.at[1] as usize,
             "CurrentLeaderEpoch",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -211,7 +210,7 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
 
     /// Where `VoterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn voter_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "VoterId", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "VoterId", FixedType::Int32)
     }
 
     /// The directory id of that voter.
@@ -232,8 +231,7 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
             self.buf,
             self.at[3] as usize,
             "VoterDirectoryId",
-            "uuid",
-            16,
+            FixedType::Uuid,
         )
     }
 
@@ -445,8 +443,7 @@ impl<'a> KRaftVersionFeatureView<'a> {
             self.buf,
             self.at[0] as usize,
             "MinSupportedVersion",
-            "int16",
-            2,
+            FixedType::Int16,
         )
     }
 
@@ -468,8 +465,7 @@ impl<'a> KRaftVersionFeatureView<'a> {
             self.buf,
             self.at[1] as usize,
             "MaxSupportedVersion",
-            "int16",
-            2,
+            FixedType::Int16,
         )
     }
 
@@ -680,7 +676,7 @@ impl<'a> ListenerView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Port", "uint16", 2)
+        span_fixed(self.buf, self.at[2] as usize, "Port", FixedType::Uint16)
     }
 
     /// The owned [`Listener`]: what the owned decoder returns for the same bytes (strings and bytes copied).

@@ -178,7 +178,7 @@ impl<'a> VoteRequestView<'a> {
 
     /// Where `VoterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn voter_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "VoterId", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "VoterId", FixedType::Int32)
     }
 
     /// The quorum's partitions, by topic (the metadata log is one partition).
@@ -393,7 +393,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The candidate's epoch.
@@ -410,7 +415,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `ReplicaEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn replica_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ReplicaEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "ReplicaEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The candidate's replica id.
@@ -427,7 +437,7 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `ReplicaId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn replica_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "ReplicaId", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "ReplicaId", FixedType::Int32)
     }
 
     /// The candidate's directory id.
@@ -448,8 +458,7 @@ impl<'a> PartitionDataView<'a> {
             self.buf,
             self.at[3] as usize,
             "ReplicaDirectoryId",
-            "uuid",
-            16,
+            FixedType::Uuid,
         )
     }
 
@@ -471,8 +480,7 @@ impl<'a> PartitionDataView<'a> {
             self.buf,
             self.at[4] as usize,
             "VoterDirectoryId",
-            "uuid",
-            16,
+            FixedType::Uuid,
         )
     }
 
@@ -490,7 +498,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `LastOffsetEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn last_offset_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5] as usize, "LastOffsetEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "LastOffsetEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The candidate's log end offset.
@@ -507,7 +520,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `LastOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn last_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[6] as usize, "LastOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[6] as usize,
+            "LastOffset",
+            FixedType::Int64,
+        )
     }
 
     /// True for a pre-vote, which asks whether the voter would vote without changing its state.
@@ -524,7 +542,7 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `PreVote` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn pre_vote_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[7] as usize, "PreVote", "bool", 1)
+        span_fixed(self.buf, self.at[7] as usize, "PreVote", FixedType::Bool)
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).

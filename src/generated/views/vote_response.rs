@@ -190,7 +190,7 @@ impl<'a> VoteResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The quorum's partitions, by topic (the metadata log is one partition).
@@ -396,7 +396,7 @@ impl<'a> NodeEndpointView<'a> {
 
     /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "NodeId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "NodeId", FixedType::Int32)
     }
 
     /// A host name or IP address.
@@ -430,7 +430,7 @@ impl<'a> NodeEndpointView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "Port", "uint16", 2)
+        span_fixed(self.buf, self.at[2] as usize, "Port", FixedType::Uint16)
     }
 
     /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -599,7 +599,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -616,7 +621,7 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The broker id of the partition's leader, or -1 if it has none.
@@ -633,7 +638,7 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "LeaderId", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "LeaderId", FixedType::Int32)
     }
 
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
@@ -650,7 +655,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "LeaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "LeaderEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// Whether the vote was granted.
@@ -667,7 +677,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `VoteGranted` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn vote_granted_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4] as usize, "VoteGranted", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "VoteGranted",
+            FixedType::Bool,
+        )
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).

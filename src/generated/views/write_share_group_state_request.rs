@@ -386,7 +386,7 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "Partition", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "Partition", FixedType::Int32)
     }
 
     /// The epoch of the share-partition's stored state.
@@ -403,7 +403,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `StateEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn state_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "StateEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "StateEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
@@ -420,7 +425,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "LeaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "LeaderEpoch",
+            FixedType::Int32,
+        )
     }
 
     /// The share-partition's start offset, or -1 to leave it unchanged.
@@ -437,7 +447,12 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `StartOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn start_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "StartOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "StartOffset",
+            FixedType::Int64,
+        )
     }
 
     /// How many offsets at or after the start offset have finished delivery.
@@ -458,8 +473,7 @@ impl<'a> PartitionDataView<'a> {
             self.buf,
             self.at[4] as usize,
             "DeliveryCompleteCount",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -646,7 +660,12 @@ impl<'a> StateBatchView<'a> {
 
     /// Where `FirstOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn first_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "FirstOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "FirstOffset",
+            FixedType::Int64,
+        )
     }
 
     /// The last offset of the range, inclusive.
@@ -663,7 +682,12 @@ impl<'a> StateBatchView<'a> {
 
     /// Where `LastOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn last_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "LastOffset", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "LastOffset",
+            FixedType::Int64,
+        )
     }
 
     /// The records' delivery state: 0 available, 2 acknowledged, 4 archived.
@@ -680,7 +704,12 @@ impl<'a> StateBatchView<'a> {
 
     /// Where `DeliveryState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn delivery_state_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2] as usize, "DeliveryState", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "DeliveryState",
+            FixedType::Int8,
+        )
     }
 
     /// How many times the records have been delivered.
@@ -697,7 +726,12 @@ impl<'a> StateBatchView<'a> {
 
     /// Where `DeliveryCount` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn delivery_count_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3] as usize, "DeliveryCount", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "DeliveryCount",
+            FixedType::Int16,
+        )
     }
 
     /// The owned [`StateBatch`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -889,7 +923,7 @@ impl<'a> WriteStateDataView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[0] as usize, "TopicId", FixedType::Uuid)
     }
 
     /// The share-partitions of this topic.

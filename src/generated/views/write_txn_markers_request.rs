@@ -372,7 +372,12 @@ impl<'a> WritableTxnMarkerView<'a> {
 
     /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ProducerId", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ProducerId",
+            FixedType::Int64,
+        )
     }
 
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
@@ -389,7 +394,12 @@ impl<'a> WritableTxnMarkerView<'a> {
 
     /// Where `ProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ProducerEpoch", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "ProducerEpoch",
+            FixedType::Int16,
+        )
     }
 
     /// The outcome the marker records: true for commit, false for abort.
@@ -410,8 +420,7 @@ impl<'a> WritableTxnMarkerView<'a> {
             self.buf,
             self.at[2] as usize,
             "TransactionResult",
-            "bool",
-            1,
+            FixedType::Bool,
         )
     }
 
@@ -447,8 +456,7 @@ impl<'a> WritableTxnMarkerView<'a> {
             self.buf,
             self.at[4] as usize,
             "CoordinatorEpoch",
-            "int32",
-            4,
+            FixedType::Int32,
         )
     }
 
@@ -470,8 +478,7 @@ impl<'a> WritableTxnMarkerView<'a> {
             self.buf,
             self.at[5] as usize,
             "TransactionVersion",
-            "int8",
-            1,
+            FixedType::Int8,
         )
     }
 

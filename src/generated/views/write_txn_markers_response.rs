@@ -308,7 +308,12 @@ impl<'a> WritableTxnMarkerPartitionResultView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "PartitionIndex",
+            FixedType::Int32,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -325,7 +330,7 @@ impl<'a> WritableTxnMarkerPartitionResultView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", FixedType::Int16)
     }
 
     /// The owned [`WritableTxnMarkerPartitionResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -520,7 +525,12 @@ impl<'a> WritableTxnMarkerResultView<'a> {
 
     /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0] as usize, "ProducerId", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ProducerId",
+            FixedType::Int64,
+        )
     }
 
     /// Results by topic.
