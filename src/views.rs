@@ -125,6 +125,9 @@ use crate::types::{BytesStr, RawTaggedField, Uuid};
 
 pub use crate::generated_views::*;
 
+#[cfg(any(test, feature = "arbitrary"))]
+#[doc(hidden)]
+pub mod fields;
 mod splice;
 pub(crate) use splice::{span_bytes, span_fixed, span_str, FixedType};
 pub use splice::{FieldSpan, Splice, SpliceError, SpliceValue, TagSpan};
@@ -323,7 +326,9 @@ pub trait HasView: crate::Message {
 #[doc(hidden)]
 pub trait ViewVisitor {
     /// Called once per top-level message type.
-    fn visit<T: HasView + crate::support::Conform + for<'a> arbitrary::Arbitrary<'a>>(&mut self);
+    fn visit<T: HasView + crate::support::Conform + for<'a> arbitrary::Arbitrary<'a>>(&mut self)
+    where
+        for<'a> T::View<'a>: fields::ViewFields<'a>;
 }
 
 /// Marks a field a view does not hold (not in the version, or a tagged field not sent), as

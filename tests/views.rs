@@ -19,6 +19,9 @@ use kafka_codec_fuzz_checks::measure;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
+#[path = "views/fields.rs"]
+mod fields;
+
 /// Equal, or equal once printed (a float64 NaN is not equal to itself).
 fn same<T: PartialEq + std::fmt::Debug>(a: &T, b: &T) -> bool {
     a == b || format!("{a:?}") == format!("{b:?}")

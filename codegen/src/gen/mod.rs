@@ -15,6 +15,7 @@ pub mod model;
 mod structs;
 mod test_support;
 pub mod versions;
+mod view_fields;
 mod views;
 
 use std::path::Path;
@@ -175,6 +176,7 @@ pub fn run(schemas_dir: &Path, out_dir: &Path, check: bool) -> Result<(), String
         ));
     }
     files.push((format!("{VIEWS_DIR}/mod.rs"), views::gen_mod(&models)));
+    files.push((format!("{VIEWS_DIR}/fields.rs"), view_fields::gen(&models)));
     let files: Vec<(String, String)> = files
         .into_iter()
         .map(|(n, t)| rustfmt(&t).map(|t| (n, t)))

@@ -33,7 +33,7 @@ const TAKEN: &[&str] = &[
     "span",
 ];
 
-fn accessor(f: &FieldModel) -> String {
+pub(super) fn accessor(f: &FieldModel) -> String {
     if TAKEN.contains(&f.bare.as_str()) {
         format!("{}_field", f.bare)
     } else {
@@ -41,7 +41,7 @@ fn accessor(f: &FieldModel) -> String {
     }
 }
 
-fn view_name(s: &str) -> String {
+pub(super) fn view_name(s: &str) -> String {
     format!("{s}View")
 }
 
@@ -783,7 +783,7 @@ fn depth_expr(s: &StructModel, depths: &Depths) -> String {
 }
 
 /// The `FixedType` variant (in `src/views/splice.rs`) of a fixed-width type.
-fn fixed_type(ty: &Ty) -> Option<&'static str> {
+pub(super) fn fixed_type(ty: &Ty) -> Option<&'static str> {
     Some(match ty {
         Ty::Bool => "Bool",
         Ty::I8 => "Int8",
@@ -1204,7 +1204,7 @@ pub fn gen_message(m: &MessageModel) -> String {
     c.finish()
 }
 
-fn variant(m: &MessageModel) -> String {
+pub(super) fn variant(m: &MessageModel) -> String {
     m.name
         .trim_end_matches(if m.kind == Kind::Request {
             "Request"
@@ -1236,6 +1236,9 @@ pub fn gen_mod(models: &[MessageModel]) -> String {
     for m in models {
         c.line(format!("{}pub use {}::{};", cfg_of(m), m.module, view_name(&m.name)).trim_start());
     }
+    c.blank();
+    c.line("#[cfg(any(test, feature = \"arbitrary\"))]");
+    c.line("mod fields;");
     c.blank();
     c.line("/// Visits every top-level message type that has a view (tests and fuzzing).");
     c.line("#[cfg(any(test, feature = \"arbitrary\"))]");

@@ -788,6 +788,9 @@ pub use write_txn_markers_request::WriteTxnMarkersRequestView;
 #[cfg(feature = "transactions")]
 pub use write_txn_markers_response::WriteTxnMarkersResponseView;
 
+#[cfg(any(test, feature = "arbitrary"))]
+mod fields;
+
 /// Visits every top-level message type that has a view (tests and fuzzing).
 #[cfg(any(test, feature = "arbitrary"))]
 #[doc(hidden)]
