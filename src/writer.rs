@@ -348,14 +348,22 @@ pub fn put_length(
         (None, LengthPrefix::Compact | LengthPrefix::CompactString) => w.put_u8(0),
         (None, LengthPrefix::Int16) => w.put_i16(-1),
         (None, LengthPrefix::Int32) => w.put_i32(-1),
-        (Some(n), LengthPrefix::Compact | LengthPrefix::CompactString) if n < 0x7f => {
-            w.put_u8(n as u8 + 1)
-        }
+        (Some(n), _) if n < 0x7f => put_short_length(w, n, prefix),
         (Some(n), LengthPrefix::Int16) if n <= i16::MAX as usize => w.put_i16(n as i16),
         (Some(n), LengthPrefix::Int32) if n <= i32::MAX as usize => w.put_i32(n as i32),
         (Some(n), _) => return put_long_length(w, n, prefix),
     }
     Ok(())
+}
+
+/// A length under 127 in any shape: one store, nothing to check.
+#[inline(always)]
+fn put_short_length(w: &mut Writer<'_>, n: usize, prefix: LengthPrefix) {
+    match prefix {
+        LengthPrefix::Compact | LengthPrefix::CompactString => w.put_u8(n as u8 + 1),
+        LengthPrefix::Int16 => w.put_i16(n as i16),
+        LengthPrefix::Int32 => w.put_i32(n as i32),
+    }
 }
 
 /// The lengths `put_length` does not write inline: compact lengths of 127 or more, and any
@@ -397,14 +405,28 @@ pub fn length_len(len: Option<usize>, prefix: LengthPrefix) -> usize {
     }
 }
 
-/// Writes a string's bytes (or null) with its prefix. Always inlined: a string under 127 bytes
-/// is a one- or two-byte prefix and a copy (see [`put_length`]).
+/// Writes a string's bytes (or null) with its prefix. Always inlined: a string under 127
+/// bytes is a one- or two-byte prefix and a copy, each path returning on its own (merged with
+/// the general path, the result was tested again at every string); longer ones take a call.
 #[inline(always)]
 pub fn put_str(w: &mut Writer<'_>, s: Option<&[u8]>, compact: bool) -> Result<(), EncodeError> {
-    put_length(w, s.map(<[u8]>::len), LengthPrefix::string(compact))?;
-    if let Some(s) = s {
-        w.put_slice(s);
+    let prefix = LengthPrefix::string(compact);
+    match s {
+        Some(b) if b.len() < 0x7f => {
+            put_short_length(w, b.len(), prefix);
+            w.put_slice(b);
+            Ok(())
+        }
+        None => put_length(w, None, prefix),
+        Some(b) => put_long_str(w, b, prefix),
     }
+}
+
+/// A string of 127 bytes or more: the general prefix (and its limit), then the bytes.
+#[inline(never)]
+fn put_long_str(w: &mut Writer<'_>, b: &[u8], prefix: LengthPrefix) -> Result<(), EncodeError> {
+    put_length(w, Some(b.len()), prefix)?;
+    w.put_slice(b);
     Ok(())
 }
 
