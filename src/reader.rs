@@ -345,23 +345,31 @@ impl Reader {
         }
     }
 
-    /// A string whose prefix is short and whose bytes are all there, read inline: a compact
-    /// length under 127 (one byte) or an `int16` length, not null, on a reader that keeps
-    /// strings as they are. `None`, with nothing consumed, for anything else (null, a longer
-    /// compact length, a strict reader, an error), which the caller reads the general way.
+    /// A string (or null) whose prefix is short and whose bytes are all there, read inline:
+    /// null, a compact length under 127 (one byte) or an `int16` length, on a reader that keeps
+    /// strings as they are. `None`, with nothing consumed, for anything else (a longer compact
+    /// length, a strict reader, an error), which the caller reads the general way.
     #[inline(always)]
-    pub fn short_str(&mut self, compact: bool) -> Option<BytesStr> {
+    pub fn short_str(&mut self, compact: bool) -> Option<Option<BytesStr>> {
         if self.strict_utf8 {
             return None;
         }
         let rest = self.buf.get(self.pos..)?;
         let (n, prefix) = if compact {
             match *rest.first()? {
+                0 => {
+                    self.pos += 1;
+                    return Some(None);
+                }
                 b @ 1..0x80 => (b as usize - 1, 1),
                 _ => return None,
             }
         } else {
             match i16::from_be_bytes(*rest.first_chunk::<2>()?) {
+                -1 => {
+                    self.pos += 2;
+                    return Some(None);
+                }
                 n @ 0.. => (n as usize, 2),
                 _ => return None,
             }
@@ -372,7 +380,7 @@ impl Reader {
         }
         let start = self.pos + prefix;
         self.pos = start + n;
-        Some(BytesStr::from_bytes(self.buf.slice(start..start + n)))
+        Some(Some(BytesStr::from_bytes(self.buf.slice(start..start + n))))
     }
 
     /// Reads a bytes length (`int32`, or compact in flexible versions).

@@ -95,12 +95,12 @@ pub fn wire_from(unknown: Vec<RawTaggedField>, tags_present: u64, nulls: u64) ->
 #[inline(always)]
 pub fn read_str(r: &mut Reader, compact: bool) -> Result<Option<BytesStr>, DecodeError> {
     match r.short_str(compact) {
-        Some(s) => Ok(Some(s)),
+        Some(s) => Ok(s),
         None => read_other_str(r, compact),
     }
 }
 
-/// Every string `Reader::short_str` leaves: null, long, strict, or an error. Out of line, so
+/// Every string `Reader::short_str` leaves: long, on a strict reader, or an error. Out of line, so
 /// that each field's inline read is only the short path.
 #[inline(never)]
 fn read_other_str(r: &mut Reader, compact: bool) -> Result<Option<BytesStr>, DecodeError> {
