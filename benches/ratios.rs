@@ -49,6 +49,18 @@ fn kp_encode<P: Encodable>(m: &P, version: i16) -> BytesMut {
     buf
 }
 
+/// Encodes into `buf`, cleared first: once it has grown, no allocation (the codec alone).
+fn kc_encode_into<K: Message>(m: &K, version: i16, buf: &mut BytesMut) -> u64 {
+    buf.clear();
+    m.encode(buf, version).map_or(0, |()| buf.len() as u64)
+}
+
+/// kafka-protocol's counterpart of `kc_encode_into`.
+fn kp_encode_into<P: Encodable>(m: &P, version: i16, buf: &mut BytesMut) -> u64 {
+    buf.clear();
+    m.encode(buf, version).map_or(0, |()| buf.len() as u64)
+}
+
 /// What the `messages` section does: print the table, or (`-- profile OP NAME VERSION N`) run
 /// one operation of one message N times and nothing else, for a profiler such as callgrind.
 enum Mode {
@@ -78,20 +90,27 @@ fn message<K: Message, P: Decodable + Encodable>(mode: &Mode, name: &str, versio
     let kp = P::decode(&mut bytes.clone(), version).expect("decodes");
     if let Mode::Profile { op, n, .. } = mode {
         let mut sum = 0u64;
+        let mut buf = BytesMut::new();
         for _ in 0..*n {
             sum += match op.as_str() {
                 "kc-decode" => K::from_bytes(bytes.clone(), version).is_ok() as u64,
                 "kp-decode" => P::decode(&mut bytes.clone(), version).is_ok() as u64,
                 "kc-encode" => kc.to_bytes(version).map_or(0, |b| b.len() as u64),
                 "kp-encode" => kp_encode(&kp, version).len() as u64,
+                "kc-encode-into" => kc_encode_into(&kc, version, &mut buf),
+                "kp-encode-into" => kp_encode_into(&kp, version, &mut buf),
                 other => panic!(
-                    "profile: unknown op {other} (kc-decode, kp-decode, kc-encode, kp-encode)"
+                    "profile: unknown op {other} (kc-decode, kp-decode, kc-encode, kp-encode, \
+                     kc-encode-into, kp-encode-into)"
                 ),
             };
         }
         println!("{name} v{version} {op} x{n}: {}", black_box(sum));
         return;
     }
+    let mut into = BytesMut::new();
+    kc_encode_into(&kc, version, &mut into);
+    assert_eq!(into, bytes, "{name} v{version}: encode into a buffer");
     let inner = if test { 1 } else { 50 };
     let (rounds, budget) = if test {
         (1, Duration::ZERO)
@@ -119,6 +138,14 @@ fn message<K: Message, P: Decodable + Encodable>(mode: &Mode, name: &str, versio
             "kp encode",
             repeat(inner, || kp_encode(&kp, version).len() as u64),
         ),
+        ("kc encode into", {
+            let (kc, mut buf) = (&kc, BytesMut::new());
+            repeat(inner, move || kc_encode_into(kc, version, &mut buf))
+        }),
+        ("kp encode into", {
+            let (kp, mut buf) = (&kp, BytesMut::new());
+            repeat(inner, move || kp_encode_into(kp, version, &mut buf))
+        }),
     ];
     let t: Vec<f64> = interleaved(&mut ops, rounds, budget)
         .into_iter()
@@ -130,7 +157,7 @@ fn message<K: Message, P: Decodable + Encodable>(mode: &Mode, name: &str, versio
         a(&mut || P::decode(&mut bytes.clone(), version).is_ok() as u64),
     ];
     println!(
-        "| {name} v{version} | {:.0} | {:.0} | {:.2}× | {} / {} | {:.0} | {:.0} | {:.2}× |",
+        "| {name} v{version} | {:.0} | {:.0} | {:.2}× | {} / {} | {:.0} | {:.0} | {:.2}× | {:.0} | {:.0} | {:.2}× |",
         t[0],
         t[1],
         t[1] / t[0],
@@ -138,7 +165,10 @@ fn message<K: Message, P: Decodable + Encodable>(mode: &Mode, name: &str, versio
         allocs[1],
         t[2],
         t[3],
-        t[3] / t[2]
+        t[3] / t[2],
+        t[4],
+        t[5],
+        t[5] / t[4]
     );
 }
 
@@ -303,8 +333,8 @@ fn main() {
 fn messages(mode: &Mode) {
     if let Mode::Table { .. } = mode {
         println!("\nSmall messages: ns per operation (fastest of interleaved rounds of 50)\n");
-        println!("| message | decode kc | decode kp | kp ÷ kc | allocs kc / kp | encode kc | encode kp | kp ÷ kc |");
-        println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+        println!("| message | decode kc | decode kp | kp ÷ kc | allocs kc / kp | encode kc | encode kp | kp ÷ kc | reused buffer: encode kc | encode kp | kp ÷ kc |");
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     }
     use kafka_protocol::messages as kp;
     for v in [9, 7] {

@@ -35,6 +35,11 @@ pub struct Reader {
 pub const MAX_STRING_LENGTH: usize = i16::MAX as usize;
 
 #[cold]
+fn invalid_length(length: i64, remaining: usize, at: usize) -> DecodeError {
+    DecodeError::new(DecodeErrorKind::InvalidLength { length, remaining }, at)
+}
+
+#[cold]
 fn invalid_utf8(offset: usize) -> DecodeError {
     DecodeError::new(DecodeErrorKind::InvalidUtf8, offset)
 }
@@ -313,13 +318,7 @@ impl Reader {
         let remaining = self.remaining();
         if raw < 0 || (raw as u64).saturating_mul(min_element_size.max(1) as u64) > remaining as u64
         {
-            return Err(DecodeError::new(
-                DecodeErrorKind::InvalidLength {
-                    length: raw,
-                    remaining,
-                },
-                at,
-            ));
+            return Err(invalid_length(raw, remaining, at));
         }
         Ok(Length::Len(raw as usize))
     }
@@ -339,15 +338,49 @@ impl Reader {
             1,
         )?;
         match len {
-            Length::Len(n) if n > MAX_STRING_LENGTH => Err(DecodeError::new(
-                DecodeErrorKind::InvalidLength {
-                    length: n as i64,
-                    remaining: self.remaining(),
-                },
-                at,
-            )),
+            Length::Len(n) if n > MAX_STRING_LENGTH => {
+                Err(invalid_length(n as i64, self.remaining(), at))
+            }
             _ => Ok(len),
         }
+    }
+
+    /// A string (or null) whose prefix is short and whose bytes are all there, read inline:
+    /// null, a compact length under 127 (one byte) or an `int16` length, on a reader that keeps
+    /// strings as they are. `None`, with nothing consumed, for anything else (a longer compact
+    /// length, a strict reader, an error), which the caller reads the general way.
+    #[inline(always)]
+    pub fn short_str(&mut self, compact: bool) -> Option<Option<BytesStr>> {
+        if self.strict_utf8 {
+            return None;
+        }
+        let rest = self.buf.get(self.pos..)?;
+        let (n, prefix) = if compact {
+            match *rest.first()? {
+                0 => {
+                    self.pos += 1;
+                    return Some(None);
+                }
+                b @ 1..0x80 => (b as usize - 1, 1),
+                _ => return None,
+            }
+        } else {
+            match i16::from_be_bytes(*rest.first_chunk::<2>()?) {
+                -1 => {
+                    self.pos += 2;
+                    return Some(None);
+                }
+                n @ 0.. => (n as usize, 2),
+                _ => return None,
+            }
+        };
+        // At most 32767 either way: within `MAX_STRING_LENGTH`.
+        if n > rest.len() - prefix {
+            return None;
+        }
+        let start = self.pos + prefix;
+        self.pos = start + n;
+        Some(Some(BytesStr::from_bytes(self.buf.slice(start..start + n))))
     }
 
     /// Reads a bytes length (`int32`, or compact in flexible versions).

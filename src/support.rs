@@ -16,6 +16,33 @@ pub use crate::writer::{put_raw_tagged, put_tag_header, raw_tagged_len, tagged_l
 use crate::varint;
 use crate::writer;
 
+/// Places a field read's or write's error inside the field `name` (`DecodeError::at`,
+/// `EncodeError::at`). One function per result type, where a closure passed to `map_err` at
+/// every field was a function of its own to compile at every field.
+pub trait InField {
+    fn in_field(self, name: &'static str) -> Self;
+}
+
+impl<T> InField for Result<T, DecodeError> {
+    #[inline(always)]
+    fn in_field(self, name: &'static str) -> Self {
+        match self {
+            Ok(v) => Ok(v),
+            Err(e) => Err(e.at(name)),
+        }
+    }
+}
+
+impl<T> InField for Result<T, EncodeError> {
+    #[inline(always)]
+    fn in_field(self, name: &'static str) -> Self {
+        match self {
+            Ok(v) => Ok(v),
+            Err(e) => Err(e.at(name)),
+        }
+    }
+}
+
 /// Reads a typed [`ApiKey`] (a schema field with `type=ApiKey`: an `int16` on the wire).
 pub trait ApiKeyWire {
     fn api_key(&mut self) -> Result<ApiKey, DecodeError>;
@@ -62,10 +89,21 @@ pub fn wire_from(unknown: Vec<RawTaggedField>, tags_present: u64, nulls: u64) ->
     }
 }
 
-/// A string or null. Always inlined: it sits on every decoder's hot path, and a call would
-/// return its 40-byte result through memory.
+/// A string or null. The short path (see [`Reader::short_str`]) is always inlined: it sits on
+/// every decoder's hot path, and a call would return its 40-byte result through memory; the
+/// rest is a call.
 #[inline(always)]
 pub fn read_str(r: &mut Reader, compact: bool) -> Result<Option<BytesStr>, DecodeError> {
+    match r.short_str(compact) {
+        Some(s) => Ok(s),
+        None => read_other_str(r, compact),
+    }
+}
+
+/// Every string `Reader::short_str` leaves: long, on a strict reader, or an error. Out of line, so
+/// that each field's inline read is only the short path.
+#[inline(never)]
+fn read_other_str(r: &mut Reader, compact: bool) -> Result<Option<BytesStr>, DecodeError> {
     match r.string_length(compact)? {
         Length::Null => Ok(None),
         Length::Len(n) => r.str(n).map(Some),
@@ -243,33 +281,11 @@ fn null_not_allowed() -> EncodeError {
     EncodeError::new(EncodeErrorKind::NullNotAllowed)
 }
 
-/// Writes a string with its length prefix. Always inlined: a string shorter than 127 bytes
-/// (nearly all of them) is a one-byte or two-byte prefix and a copy, with no limit to check;
-/// longer ones take `put_long_str`.
+/// Writes a string with its length prefix (always inlined: see [`writer::put_str`]). The
+/// string's bytes as they are: UTF-8 or not, what was decoded is written back.
 #[inline(always)]
 pub fn put_str(w: &mut Writer<'_>, s: &BytesStr, compact: bool) -> Result<(), EncodeError> {
-    // The string's bytes as they are: UTF-8 or not, what was decoded is written back.
-    let b = s.as_bytes();
-    if b.len() < 0x7f {
-        if compact {
-            w.put_u8(b.len() as u8 + 1);
-        } else {
-            w.put_i16(b.len() as i16);
-        }
-        w.put_slice(b);
-        Ok(())
-    } else {
-        put_long_str(w, b, compact)
-    }
-}
-
-/// A string of 127 bytes or more, out of line. `put_length` holds the limit (32767 bytes for
-/// both prefixes, as Java).
-#[inline(never)]
-fn put_long_str(w: &mut Writer<'_>, b: &[u8], compact: bool) -> Result<(), EncodeError> {
-    writer::put_length(w, Some(b.len()), writer::LengthPrefix::string(compact))?;
-    w.put_slice(b);
-    Ok(())
+    writer::put_str(w, Some(&s.as_bytes()[..]), compact)
 }
 
 /// Writes a string, or null when `allow_null` (otherwise a null is an error). Always inlined,
@@ -281,31 +297,22 @@ pub fn put_opt_str(
     allow_null: bool,
     compact: bool,
 ) -> Result<(), EncodeError> {
-    match s {
-        Some(s) => put_str(w, s, compact),
-        None if allow_null => writer::put_length(w, None, writer::LengthPrefix::string(compact)),
-        None => Err(null_not_allowed()),
+    if s.is_none() && !allow_null {
+        return Err(null_not_allowed());
     }
+    writer::put_str(w, s.map(|s| &s.as_bytes()[..]), compact)
 }
 
 /// Bytes a string takes with its prefix. Its length is read off the bytes: going through
 /// `str` would check the UTF-8 again on every call.
 #[inline]
 pub fn str_len(s: &BytesStr, compact: bool) -> usize {
-    let n = s.as_bytes().len();
-    if n < 0x7f {
-        // The common case without the varint arithmetic: as `put_str`'s short path.
-        return n + if compact { 1 } else { 2 };
-    }
-    writer::length_len(Some(n), writer::LengthPrefix::string(compact)) + n
+    writer::str_len(Some(&s.as_bytes()[..]), compact)
 }
 
 #[inline]
 pub fn opt_str_len(s: Option<&BytesStr>, compact: bool) -> usize {
-    match s {
-        Some(s) => str_len(s, compact),
-        None => writer::length_len(None, writer::LengthPrefix::string(compact)),
-    }
+    writer::str_len(s.map(|s| &s.as_bytes()[..]), compact)
 }
 
 /// Writes bytes (or records) with their length prefix. Always inlined (a prefix and a copy).
@@ -653,16 +660,76 @@ mod tests {
                     put_opt_str(w, Some(&s), false, compact)
                 })
                 .map(|()| fast.to_vec());
-                let mut slow = BytesMut::new();
-                let len = writer::str_len(Some(&text), compact);
-                let slow = writer::append_sized(&mut slow, len, |w| {
-                    writer::put_str(w, Some(&text), compact)
-                })
-                .map(|()| slow.to_vec());
+                // The reference: the general varint writer and Java's limit, spelled out.
+                let slow = if n > 32767 {
+                    Err(EncodeErrorKind::TooLong(n))
+                } else {
+                    let mut slow = Vec::new();
+                    if compact {
+                        varint::put_u64(&mut slow, n as u64 + 1);
+                    } else {
+                        slow.extend((n as i16).to_be_bytes());
+                    }
+                    slow.extend(text.as_bytes());
+                    Ok(slow)
+                };
                 match (fast, slow) {
                     (Ok(a), Ok(b)) => assert_eq!(a, b, "{n} bytes, compact {compact}"),
-                    (Err(a), Err(b)) => assert_eq!(a.kind(), b.kind(), "{n} bytes"),
+                    (Err(a), Err(b)) => assert_eq!(a.kind(), &b, "{n} bytes"),
                     (a, b) => panic!("{n} bytes, compact {compact}: {a:?} / {b:?}"),
+                }
+                assert_eq!(
+                    opt_str_len(Some(&s), compact),
+                    str_len(&s, compact),
+                    "{n} bytes"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn strings_read_inline_as_the_general_path_reads_them() {
+        // Prefixes on both sides of every branch of `Reader::short_str`: null, empty, short,
+        // 126/127 (the one-byte compact limit), long, negative, truncated, then 0-3 bytes.
+        let mut inputs: Vec<Vec<u8>> = Vec::new();
+        for prefix in [
+            vec![0],
+            vec![1],
+            vec![4],
+            vec![127],
+            vec![128],
+            vec![0x80, 0x01],
+            vec![0xff, 0xff],
+            vec![0xff, 0xfe],
+            vec![0x00, 0x00],
+            vec![0x00, 0x03],
+            vec![0x00, 0x7f],
+            vec![0x7f, 0xff],
+            vec![],
+        ] {
+            for body in [&b""[..], b"a", b"ab\xff", b"abcd"] {
+                let mut v = prefix.clone();
+                v.extend_from_slice(body);
+                inputs.push(v);
+            }
+        }
+        let mut long = vec![0x00, 0x7f];
+        long.extend(std::iter::repeat_n(b'x', 127));
+        inputs.push(long.clone());
+        long[0] = 128;
+        long[1] = 1;
+        inputs.push(long);
+        for input in inputs {
+            for compact in [false, true] {
+                for strict in [false, true] {
+                    let at = |bytes: &Vec<u8>| {
+                        Reader::with_base(Bytes::from(bytes.clone()), 10).with_strict_utf8(strict)
+                    };
+                    let (mut a, mut b) = (at(&input), at(&input));
+                    let fast = read_str(&mut a, compact);
+                    let slow = read_other_str(&mut b, compact);
+                    assert_eq!(fast, slow, "{input:?} compact {compact} strict {strict}");
+                    assert_eq!(a.offset(), b.offset(), "{input:?} compact {compact}");
                 }
             }
         }

@@ -80,7 +80,7 @@ impl AddOffsetsToTxnRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
         let mut nulls = 0u64;
-        let transactional_id = match read_str(r, flexible).map_err(|e| e.at("TransactionalId"))? {
+        let transactional_id = match read_str(r, flexible).in_field("TransactionalId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TRANSACTIONAL_ID;
@@ -90,7 +90,7 @@ impl AddOffsetsToTxnRequest {
         let run = r.run::<10>(&[("ProducerId", 8), ("ProducerEpoch", 2)])?;
         let producer_id = i64::from_be_bytes(chunk(&run, 0));
         let producer_epoch = i16::from_be_bytes(chunk(&run, 8));
-        let group_id = match read_str(r, flexible).map_err(|e| e.at("GroupId"))? {
+        let group_id = match read_str(r, flexible).in_field("GroupId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_ID;
@@ -125,7 +125,7 @@ impl AddOffsetsToTxnRequest {
             true,
             flexible,
         )
-        .map_err(|e| e.at("TransactionalId"))?;
+        .in_field("TransactionalId")?;
         w.put_i64(self.producer_id);
         w.put_i16(self.producer_epoch);
         put_opt_str(
@@ -134,7 +134,7 @@ impl AddOffsetsToTxnRequest {
             true,
             flexible,
         )
-        .map_err(|e| e.at("GroupId"))?;
+        .in_field("GroupId")?;
         if version >= 3 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

@@ -96,7 +96,7 @@ impl AddPartitionsToTxnRequest {
             match read_array(r, true, 14, |r| {
                 AddPartitionsToTxnTransaction::decode(r, version)
             })
-            .map_err(|e| e.at("Transactions"))?
+            .in_field("Transactions")?
             {
                 Some(v) => v,
                 None => {
@@ -108,7 +108,7 @@ impl AddPartitionsToTxnRequest {
             Vec::new()
         };
         let v3_and_below_transactional_id = if version <= 3 {
-            match read_str(r, flexible).map_err(|e| e.at("V3AndBelowTransactionalId"))? {
+            match read_str(r, flexible).in_field("V3AndBelowTransactionalId")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_V3_AND_BELOW_TRANSACTIONAL_ID;
@@ -132,7 +132,7 @@ impl AddPartitionsToTxnRequest {
             match read_array(r, flexible, 3, |r| {
                 AddPartitionsToTxnTopic::decode(r, version)
             })
-            .map_err(|e| e.at("V3AndBelowTopics"))?
+            .in_field("V3AndBelowTopics")?
             {
                 Some(v) => v,
                 None => {
@@ -175,7 +175,7 @@ impl AddPartitionsToTxnRequest {
                 true,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("Transactions"))?;
+            .in_field("Transactions")?;
         } else if !self.transactions.is_empty() {
             return Err(not_in_version().at("Transactions"));
         }
@@ -189,7 +189,7 @@ impl AddPartitionsToTxnRequest {
                 true,
                 flexible,
             )
-            .map_err(|e| e.at("V3AndBelowTransactionalId"))?;
+            .in_field("V3AndBelowTransactionalId")?;
         } else if !self.v3_and_below_transactional_id.is_empty() {
             return Err(not_in_version().at("V3AndBelowTransactionalId"));
         }
@@ -215,7 +215,7 @@ impl AddPartitionsToTxnRequest {
                 flexible,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("V3AndBelowTopics"))?;
+            .in_field("V3AndBelowTopics")?;
         } else if !self.v3_and_below_topics.is_empty() {
             return Err(not_in_version().at("V3AndBelowTopics"));
         }
@@ -357,7 +357,7 @@ impl Decode for AddPartitionsToTxnTopic {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
         let mut nulls = 0u64;
-        let name = match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, flexible).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -365,7 +365,7 @@ impl Decode for AddPartitionsToTxnTopic {
             }
         };
         let partitions = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -396,7 +396,7 @@ impl Encode for AddPartitionsToTxnTopic {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_fixed_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -405,7 +405,7 @@ impl Encode for AddPartitionsToTxnTopic {
             flexible,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         if version >= 3 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -519,7 +519,7 @@ impl AddPartitionsToTxnTransaction {
 impl Decode for AddPartitionsToTxnTransaction {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let transactional_id = match read_str(r, true).map_err(|e| e.at("TransactionalId"))? {
+        let transactional_id = match read_str(r, true).in_field("TransactionalId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TRANSACTIONAL_ID;
@@ -529,9 +529,9 @@ impl Decode for AddPartitionsToTxnTransaction {
         let run = r.run::<10>(&[("ProducerId", 8), ("ProducerEpoch", 2)])?;
         let producer_id = i64::from_be_bytes(chunk(&run, 0));
         let producer_epoch = i16::from_be_bytes(chunk(&run, 8));
-        let verify_only = r.bool().map_err(|e| e.at("VerifyOnly"))?;
+        let verify_only = r.bool().in_field("VerifyOnly")?;
         let topics = match read_array(r, true, 3, |r| AddPartitionsToTxnTopic::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
+            .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -563,7 +563,7 @@ impl Encode for AddPartitionsToTxnTransaction {
             true,
             true,
         )
-        .map_err(|e| e.at("TransactionalId"))?;
+        .in_field("TransactionalId")?;
         w.put_i64(self.producer_id);
         w.put_i16(self.producer_epoch);
         w.put_bool(self.verify_only);
@@ -574,7 +574,7 @@ impl Encode for AddPartitionsToTxnTransaction {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

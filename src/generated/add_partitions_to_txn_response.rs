@@ -83,15 +83,15 @@ impl AddPartitionsToTxnResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
+        let throttle_time_ms = r.i32().in_field("ThrottleTimeMs")?;
         let error_code = if version >= 4 {
-            r.i16().map_err(|e| e.at("ErrorCode"))?
+            r.i16().in_field("ErrorCode")?
         } else {
             0
         };
         let results_by_transaction = if version >= 4 {
             match read_array(r, true, 3, |r| AddPartitionsToTxnResult::decode(r, version))
-                .map_err(|e| e.at("ResultsByTransaction"))?
+                .in_field("ResultsByTransaction")?
             {
                 Some(v) => v,
                 None => {
@@ -106,7 +106,7 @@ impl AddPartitionsToTxnResponse {
             match read_array(r, flexible, 3, |r| {
                 AddPartitionsToTxnTopicResult::decode(r, version)
             })
-            .map_err(|e| e.at("ResultsByTopicV3AndBelow"))?
+            .in_field("ResultsByTopicV3AndBelow")?
             {
                 Some(v) => v,
                 None => {
@@ -150,7 +150,7 @@ impl AddPartitionsToTxnResponse {
                 true,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("ResultsByTransaction"))?;
+            .in_field("ResultsByTransaction")?;
         } else if !self.results_by_transaction.is_empty() {
             return Err(not_in_version().at("ResultsByTransaction"));
         }
@@ -166,7 +166,7 @@ impl AddPartitionsToTxnResponse {
                 flexible,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("ResultsByTopicV3AndBelow"))?;
+            .in_field("ResultsByTopicV3AndBelow")?;
         } else if !self.results_by_topic_v3_and_below.is_empty() {
             return Err(not_in_version().at("ResultsByTopicV3AndBelow"));
         }
@@ -381,7 +381,7 @@ impl AddPartitionsToTxnResult {
 impl Decode for AddPartitionsToTxnResult {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let transactional_id = match read_str(r, true).map_err(|e| e.at("TransactionalId"))? {
+        let transactional_id = match read_str(r, true).in_field("TransactionalId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TRANSACTIONAL_ID;
@@ -391,7 +391,7 @@ impl Decode for AddPartitionsToTxnResult {
         let topic_results = match read_array(r, true, 3, |r| {
             AddPartitionsToTxnTopicResult::decode(r, version)
         })
-        .map_err(|e| e.at("TopicResults"))?
+        .in_field("TopicResults")?
         {
             Some(v) => v,
             None => {
@@ -420,7 +420,7 @@ impl Encode for AddPartitionsToTxnResult {
             true,
             true,
         )
-        .map_err(|e| e.at("TransactionalId"))?;
+        .in_field("TransactionalId")?;
         put_opt_array(
             w,
             unless_null(
@@ -432,7 +432,7 @@ impl Encode for AddPartitionsToTxnResult {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("TopicResults"))?;
+        .in_field("TopicResults")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -516,7 +516,7 @@ impl Decode for AddPartitionsToTxnTopicResult {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
         let mut nulls = 0u64;
-        let name = match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, flexible).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -526,7 +526,7 @@ impl Decode for AddPartitionsToTxnTopicResult {
         let results_by_partition = match read_array(r, flexible, 6, |r| {
             AddPartitionsToTxnPartitionResult::decode(r, version)
         })
-        .map_err(|e| e.at("ResultsByPartition"))?
+        .in_field("ResultsByPartition")?
         {
             Some(v) => v,
             None => {
@@ -557,7 +557,7 @@ impl Encode for AddPartitionsToTxnTopicResult {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_array(
             w,
             unless_null(
@@ -569,7 +569,7 @@ impl Encode for AddPartitionsToTxnTopicResult {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("ResultsByPartition"))?;
+        .in_field("ResultsByPartition")?;
         if version >= 3 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

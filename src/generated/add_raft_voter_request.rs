@@ -114,22 +114,21 @@ impl AddRaftVoterRequest {
 impl AddRaftVoterRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let cluster_id = read_str(r, true).map_err(|e| e.at("ClusterId"))?;
+        let cluster_id = read_str(r, true).in_field("ClusterId")?;
         let run = r.run::<24>(&[("TimeoutMs", 4), ("VoterId", 4), ("VoterDirectoryId", 16)])?;
         let timeout_ms = i32::from_be_bytes(chunk(&run, 0));
         let voter_id = i32::from_be_bytes(chunk(&run, 4));
         let voter_directory_id = Uuid(chunk(&run, 8));
-        let listeners = match read_array(r, true, 5, |r| Listener::decode(r, version))
-            .map_err(|e| e.at("Listeners"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_LISTENERS;
-                Vec::new()
-            }
-        };
+        let listeners =
+            match read_array(r, true, 5, |r| Listener::decode(r, version)).in_field("Listeners")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_LISTENERS;
+                    Vec::new()
+                }
+            };
         let ack_when_committed = if version >= 1 {
-            r.bool().map_err(|e| e.at("AckWhenCommitted"))?
+            r.bool().in_field("AckWhenCommitted")?
         } else {
             true
         };
@@ -149,7 +148,7 @@ impl AddRaftVoterRequest {
 impl AddRaftVoterRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let wire_nulls = self.wire.nulls_in_non_nullable();
-        put_opt_str(w, self.cluster_id.as_ref(), true, true).map_err(|e| e.at("ClusterId"))?;
+        put_opt_str(w, self.cluster_id.as_ref(), true, true).in_field("ClusterId")?;
         w.put_i32(self.timeout_ms);
         w.put_i32(self.voter_id);
         w.put_uuid(&self.voter_directory_id);
@@ -160,7 +159,7 @@ impl AddRaftVoterRequest {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Listeners"))?;
+        .in_field("Listeners")?;
         if version >= 1 {
             w.put_bool(self.ack_when_committed);
         } else if !self.ack_when_committed {
@@ -286,21 +285,21 @@ impl Listener {
 impl Decode for Listener {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
                 BytesStr::default()
             }
         };
-        let host = match read_str(r, true).map_err(|e| e.at("Host"))? {
+        let host = match read_str(r, true).in_field("Host")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST;
                 BytesStr::default()
             }
         };
-        let port = r.u16().map_err(|e| e.at("Port"))?;
+        let port = r.u16().in_field("Port")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             name,
@@ -320,14 +319,14 @@ impl Encode for Listener {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_str(
             w,
             unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             true,
         )
-        .map_err(|e| e.at("Host"))?;
+        .in_field("Host")?;
         w.put_u16(self.port);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())

@@ -58,7 +58,7 @@ impl AlterClientQuotasRequest {
         let flexible = version >= 1;
         let mut nulls = 0u64;
         let entries = match read_array(r, flexible, 3, |r| EntryData::decode(r, version))
-            .map_err(|e| e.at("Entries"))?
+            .in_field("Entries")?
         {
             Some(v) => v,
             None => {
@@ -66,7 +66,7 @@ impl AlterClientQuotasRequest {
                 Vec::new()
             }
         };
-        let validate_only = r.bool().map_err(|e| e.at("ValidateOnly"))?;
+        let validate_only = r.bool().in_field("ValidateOnly")?;
         let unknown = if version >= 1 {
             read_unknown_tags(r)?
         } else {
@@ -91,7 +91,7 @@ impl AlterClientQuotasRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Entries"))?;
+        .in_field("Entries")?;
         w.put_bool(self.validate_only);
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -215,14 +215,14 @@ impl Decode for EntityData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
         let mut nulls = 0u64;
-        let entity_type = match read_str(r, flexible).map_err(|e| e.at("EntityType"))? {
+        let entity_type = match read_str(r, flexible).in_field("EntityType")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_ENTITY_TYPE;
                 BytesStr::default()
             }
         };
-        let entity_name = read_str(r, flexible).map_err(|e| e.at("EntityName"))?;
+        let entity_name = read_str(r, flexible).in_field("EntityName")?;
         let unknown = if version >= 1 {
             read_unknown_tags(r)?
         } else {
@@ -246,9 +246,8 @@ impl Encode for EntityData {
             true,
             flexible,
         )
-        .map_err(|e| e.at("EntityType"))?;
-        put_opt_str(w, self.entity_name.as_ref(), true, flexible)
-            .map_err(|e| e.at("EntityName"))?;
+        .in_field("EntityType")?;
+        put_opt_str(w, self.entity_name.as_ref(), true, flexible).in_field("EntityName")?;
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -326,7 +325,7 @@ impl Decode for EntryData {
         let flexible = version >= 1;
         let mut nulls = 0u64;
         let entity = match read_array(r, flexible, 3, |r| EntityData::decode(r, version))
-            .map_err(|e| e.at("Entity"))?
+            .in_field("Entity")?
         {
             Some(v) => v,
             None => {
@@ -334,15 +333,14 @@ impl Decode for EntryData {
                 Vec::new()
             }
         };
-        let ops = match read_array(r, flexible, 11, |r| OpData::decode(r, version))
-            .map_err(|e| e.at("Ops"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_OPS;
-                Vec::new()
-            }
-        };
+        let ops =
+            match read_array(r, flexible, 11, |r| OpData::decode(r, version)).in_field("Ops")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_OPS;
+                    Vec::new()
+                }
+            };
         let unknown = if version >= 1 {
             read_unknown_tags(r)?
         } else {
@@ -367,7 +365,7 @@ impl Encode for EntryData {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Entity"))?;
+        .in_field("Entity")?;
         put_opt_array(
             w,
             unless_null(&self.ops, wire_nulls & Self::NULL_OPS != 0).map(Vec::as_slice),
@@ -375,7 +373,7 @@ impl Encode for EntryData {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Ops"))?;
+        .in_field("Ops")?;
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -467,15 +465,15 @@ impl Decode for OpData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
         let mut nulls = 0u64;
-        let key = match read_str(r, flexible).map_err(|e| e.at("Key"))? {
+        let key = match read_str(r, flexible).in_field("Key")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_KEY;
                 BytesStr::default()
             }
         };
-        let value = r.f64().map_err(|e| e.at("Value"))?;
-        let remove = r.bool().map_err(|e| e.at("Remove"))?;
+        let value = r.f64().in_field("Value")?;
+        let remove = r.bool().in_field("Remove")?;
         let unknown = if version >= 1 {
             read_unknown_tags(r)?
         } else {
@@ -500,7 +498,7 @@ impl Encode for OpData {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Key"))?;
+        .in_field("Key")?;
         w.put_f64(self.value);
         w.put_bool(self.remove);
         if version >= 1 {

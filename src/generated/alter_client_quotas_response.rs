@@ -57,9 +57,9 @@ impl AlterClientQuotasResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
+        let throttle_time_ms = r.i32().in_field("ThrottleTimeMs")?;
         let entries = match read_array(r, flexible, 5, |r| EntryData::decode(r, version))
-            .map_err(|e| e.at("Entries"))?
+            .in_field("Entries")?
         {
             Some(v) => v,
             None => {
@@ -92,7 +92,7 @@ impl AlterClientQuotasResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Entries"))?;
+        .in_field("Entries")?;
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -215,14 +215,14 @@ impl Decode for EntityData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
         let mut nulls = 0u64;
-        let entity_type = match read_str(r, flexible).map_err(|e| e.at("EntityType"))? {
+        let entity_type = match read_str(r, flexible).in_field("EntityType")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_ENTITY_TYPE;
                 BytesStr::default()
             }
         };
-        let entity_name = read_str(r, flexible).map_err(|e| e.at("EntityName"))?;
+        let entity_name = read_str(r, flexible).in_field("EntityName")?;
         let unknown = if version >= 1 {
             read_unknown_tags(r)?
         } else {
@@ -246,9 +246,8 @@ impl Encode for EntityData {
             true,
             flexible,
         )
-        .map_err(|e| e.at("EntityType"))?;
-        put_opt_str(w, self.entity_name.as_ref(), true, flexible)
-            .map_err(|e| e.at("EntityName"))?;
+        .in_field("EntityType")?;
+        put_opt_str(w, self.entity_name.as_ref(), true, flexible).in_field("EntityName")?;
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -346,10 +345,10 @@ impl Decode for EntryData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let error_message = read_str(r, flexible).map_err(|e| e.at("ErrorMessage"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
+        let error_message = read_str(r, flexible).in_field("ErrorMessage")?;
         let entity = match read_array(r, flexible, 3, |r| EntityData::decode(r, version))
-            .map_err(|e| e.at("Entity"))?
+            .in_field("Entity")?
         {
             Some(v) => v,
             None => {
@@ -376,8 +375,7 @@ impl Encode for EntryData {
         let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, flexible)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, flexible).in_field("ErrorMessage")?;
         put_opt_array(
             w,
             unless_null(&self.entity, wire_nulls & Self::NULL_ENTITY != 0).map(Vec::as_slice),
@@ -385,7 +383,7 @@ impl Encode for EntryData {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Entity"))?;
+        .in_field("Entity")?;
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

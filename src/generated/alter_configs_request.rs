@@ -59,7 +59,7 @@ impl AlterConfigsRequest {
         let mut nulls = 0u64;
         let resources =
             match read_array(r, flexible, 4, |r| AlterConfigsResource::decode(r, version))
-                .map_err(|e| e.at("Resources"))?
+                .in_field("Resources")?
             {
                 Some(v) => v,
                 None => {
@@ -67,7 +67,7 @@ impl AlterConfigsRequest {
                     Vec::new()
                 }
             };
-        let validate_only = r.bool().map_err(|e| e.at("ValidateOnly"))?;
+        let validate_only = r.bool().in_field("ValidateOnly")?;
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
         } else {
@@ -92,7 +92,7 @@ impl AlterConfigsRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Resources"))?;
+        .in_field("Resources")?;
         w.put_bool(self.validate_only);
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -218,8 +218,8 @@ impl Decode for AlterConfigsResource {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let resource_type = r.i8().map_err(|e| e.at("ResourceType"))?;
-        let resource_name = match read_str(r, flexible).map_err(|e| e.at("ResourceName"))? {
+        let resource_type = r.i8().in_field("ResourceType")?;
+        let resource_name = match read_str(r, flexible).in_field("ResourceName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_RESOURCE_NAME;
@@ -227,7 +227,7 @@ impl Decode for AlterConfigsResource {
             }
         };
         let configs = match read_array(r, flexible, 3, |r| AlterableConfig::decode(r, version))
-            .map_err(|e| e.at("Configs"))?
+            .in_field("Configs")?
         {
             Some(v) => v,
             None => {
@@ -263,7 +263,7 @@ impl Encode for AlterConfigsResource {
             true,
             flexible,
         )
-        .map_err(|e| e.at("ResourceName"))?;
+        .in_field("ResourceName")?;
         put_opt_array(
             w,
             unless_null(&self.configs, wire_nulls & Self::NULL_CONFIGS != 0).map(Vec::as_slice),
@@ -271,7 +271,7 @@ impl Encode for AlterConfigsResource {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Configs"))?;
+        .in_field("Configs")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -364,14 +364,14 @@ impl Decode for AlterableConfig {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let name = match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, flexible).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
                 BytesStr::default()
             }
         };
-        let value = read_str(r, flexible).map_err(|e| e.at("Value"))?;
+        let value = read_str(r, flexible).in_field("Value")?;
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
         } else {
@@ -395,8 +395,8 @@ impl Encode for AlterableConfig {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Name"))?;
-        put_opt_str(w, self.value.as_ref(), true, flexible).map_err(|e| e.at("Value"))?;
+        .in_field("Name")?;
+        put_opt_str(w, self.value.as_ref(), true, flexible).in_field("Value")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

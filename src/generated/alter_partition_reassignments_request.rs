@@ -78,14 +78,14 @@ impl AlterPartitionReassignmentsRequest {
 impl AlterPartitionReassignmentsRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let timeout_ms = r.i32().map_err(|e| e.at("TimeoutMs"))?;
+        let timeout_ms = r.i32().in_field("TimeoutMs")?;
         let allow_replication_factor_change = if version >= 1 {
-            r.bool().map_err(|e| e.at("AllowReplicationFactorChange"))?
+            r.bool().in_field("AllowReplicationFactorChange")?
         } else {
             true
         };
         let topics = match read_array(r, true, 3, |r| ReassignableTopic::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
+            .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -119,7 +119,7 @@ impl AlterPartitionReassignmentsRequest {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -221,9 +221,9 @@ impl ReassignablePartition {
 
 impl Decode for ReassignablePartition {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
+        let partition_index = r.i32().in_field("PartitionIndex")?;
         let replicas =
-            read_fixed_array::<_, 4>(r, true, i32::from_be_bytes).map_err(|e| e.at("Replicas"))?;
+            read_fixed_array::<_, 4>(r, true, i32::from_be_bytes).in_field("Replicas")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             partition_index,
@@ -237,7 +237,7 @@ impl Encode for ReassignablePartition {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         w.put_i32(self.partition_index);
         put_opt_fixed_array(w, self.replicas.as_deref(), true, true, |x| x.to_be_bytes())
-            .map_err(|e| e.at("Replicas"))?;
+            .in_field("Replicas")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -301,7 +301,7 @@ impl ReassignableTopic {
 impl Decode for ReassignableTopic {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -309,7 +309,7 @@ impl Decode for ReassignableTopic {
             }
         };
         let partitions = match read_array(r, true, 6, |r| ReassignablePartition::decode(r, version))
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -335,7 +335,7 @@ impl Encode for ReassignableTopic {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -344,7 +344,7 @@ impl Encode for ReassignableTopic {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

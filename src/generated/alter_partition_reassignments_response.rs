@@ -102,18 +102,18 @@ impl AlterPartitionReassignmentsResponse {
 impl AlterPartitionReassignmentsResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
+        let throttle_time_ms = r.i32().in_field("ThrottleTimeMs")?;
         let allow_replication_factor_change = if version >= 1 {
-            r.bool().map_err(|e| e.at("AllowReplicationFactorChange"))?
+            r.bool().in_field("AllowReplicationFactorChange")?
         } else {
             true
         };
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
         let responses = match read_array(r, true, 3, |r| {
             ReassignableTopicResponse::decode(r, version)
         })
-        .map_err(|e| e.at("Responses"))?
+        .in_field("Responses")?
         {
             Some(v) => v,
             None => {
@@ -141,8 +141,7 @@ impl AlterPartitionReassignmentsResponse {
             w.put_bool(self.allow_replication_factor_change);
         }
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         put_opt_array(
             w,
             unless_null(&self.responses, wire_nulls & Self::NULL_RESPONSES != 0).map(Vec::as_slice),
@@ -150,7 +149,7 @@ impl AlterPartitionReassignmentsResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Responses"))?;
+        .in_field("Responses")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -278,7 +277,7 @@ impl Decode for ReassignablePartitionResponse {
         let run = r.run::<6>(&[("PartitionIndex", 4), ("ErrorCode", 2)])?;
         let partition_index = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             partition_index,
@@ -293,8 +292,7 @@ impl Encode for ReassignablePartitionResponse {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         w.put_i32(self.partition_index);
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -358,7 +356,7 @@ impl ReassignableTopicResponse {
 impl Decode for ReassignableTopicResponse {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -368,7 +366,7 @@ impl Decode for ReassignableTopicResponse {
         let partitions = match read_array(r, true, 8, |r| {
             ReassignablePartitionResponse::decode(r, version)
         })
-        .map_err(|e| e.at("Partitions"))?
+        .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -394,7 +392,7 @@ impl Encode for ReassignableTopicResponse {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -403,7 +401,7 @@ impl Encode for ReassignableTopicResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

@@ -81,15 +81,14 @@ impl AlterPartitionRequest {
         let run = r.run::<12>(&[("BrokerId", 4), ("BrokerEpoch", 8)])?;
         let broker_id = i32::from_be_bytes(chunk(&run, 0));
         let broker_epoch = i64::from_be_bytes(chunk(&run, 4));
-        let topics = match read_array(r, true, 3, |r| TopicData::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_TOPICS;
-                Vec::new()
-            }
-        };
+        let topics =
+            match read_array(r, true, 3, |r| TopicData::decode(r, version)).in_field("Topics")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_TOPICS;
+                    Vec::new()
+                }
+            };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             broker_id,
@@ -112,7 +111,7 @@ impl AlterPartitionRequest {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -347,9 +346,7 @@ impl Decode for PartitionData {
         let partition_index = i32::from_be_bytes(chunk(&run, 0));
         let leader_epoch = i32::from_be_bytes(chunk(&run, 4));
         let new_isr = if version <= 2 {
-            match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
-                .map_err(|e| e.at("NewIsr"))?
-            {
+            match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes).in_field("NewIsr")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_NEW_ISR;
@@ -361,7 +358,7 @@ impl Decode for PartitionData {
         };
         let new_isr_with_epochs = if version >= 3 {
             match read_array(r, true, 13, |r| BrokerState::decode(r, version))
-                .map_err(|e| e.at("NewIsrWithEpochs"))?
+                .in_field("NewIsrWithEpochs")?
             {
                 Some(v) => v,
                 None => {
@@ -373,11 +370,11 @@ impl Decode for PartitionData {
             Vec::new()
         };
         let leader_recovery_state = if version >= 1 {
-            r.i8().map_err(|e| e.at("LeaderRecoveryState"))?
+            r.i8().in_field("LeaderRecoveryState")?
         } else {
             0
         };
-        let partition_epoch = r.i32().map_err(|e| e.at("PartitionEpoch"))?;
+        let partition_epoch = r.i32().in_field("PartitionEpoch")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             partition_index,
@@ -404,7 +401,7 @@ impl Encode for PartitionData {
                 true,
                 |x| x.to_be_bytes(),
             )
-            .map_err(|e| e.at("NewIsr"))?;
+            .in_field("NewIsr")?;
         } else if !self.new_isr.is_empty() {
             return Err(not_in_version().at("NewIsr"));
         }
@@ -420,7 +417,7 @@ impl Encode for PartitionData {
                 true,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("NewIsrWithEpochs"))?;
+            .in_field("NewIsrWithEpochs")?;
         } else if !self.new_isr_with_epochs.is_empty() {
             return Err(not_in_version().at("NewIsrWithEpochs"));
         }
@@ -526,7 +523,7 @@ impl Decode for TopicData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
         let topic_name = if version <= 1 {
-            match read_str(r, true).map_err(|e| e.at("TopicName"))? {
+            match read_str(r, true).in_field("TopicName")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_TOPIC_NAME;
@@ -537,12 +534,12 @@ impl Decode for TopicData {
             BytesStr::default()
         };
         let topic_id = if version >= 2 {
-            r.uuid().map_err(|e| e.at("TopicId"))?
+            r.uuid().in_field("TopicId")?
         } else {
             Uuid::NIL
         };
         let partitions = match read_array(r, true, 14, |r| PartitionData::decode(r, version))
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -570,7 +567,7 @@ impl Encode for TopicData {
                 true,
                 true,
             )
-            .map_err(|e| e.at("TopicName"))?;
+            .in_field("TopicName")?;
         }
         if version >= 2 {
             w.put_uuid(&self.topic_id);
@@ -583,7 +580,7 @@ impl Encode for TopicData {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

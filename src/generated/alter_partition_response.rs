@@ -70,15 +70,14 @@ impl AlterPartitionResponse {
         let run = r.run::<6>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2)])?;
         let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
-        let topics = match read_array(r, true, 3, |r| TopicData::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_TOPICS;
-                Vec::new()
-            }
-        };
+        let topics =
+            match read_array(r, true, 3, |r| TopicData::decode(r, version)).in_field("Topics")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_TOPICS;
+                    Vec::new()
+                }
+            };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             throttle_time_ms,
@@ -101,7 +100,7 @@ impl AlterPartitionResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -271,20 +270,19 @@ impl Decode for PartitionData {
         let error_code = i16::from_be_bytes(chunk(&run, 4));
         let leader_id = i32::from_be_bytes(chunk(&run, 6));
         let leader_epoch = i32::from_be_bytes(chunk(&run, 10));
-        let isr =
-            match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes).map_err(|e| e.at("Isr"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_ISR;
-                    Vec::new()
-                }
-            };
+        let isr = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes).in_field("Isr")? {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_ISR;
+                Vec::new()
+            }
+        };
         let leader_recovery_state = if version >= 1 {
-            r.i8().map_err(|e| e.at("LeaderRecoveryState"))?
+            r.i8().in_field("LeaderRecoveryState")?
         } else {
             0
         };
-        let partition_epoch = r.i32().map_err(|e| e.at("PartitionEpoch"))?;
+        let partition_epoch = r.i32().in_field("PartitionEpoch")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             partition_index,
@@ -313,7 +311,7 @@ impl Encode for PartitionData {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("Isr"))?;
+        .in_field("Isr")?;
         if version >= 1 {
             w.put_i8(self.leader_recovery_state);
         }
@@ -401,7 +399,7 @@ impl Decode for TopicData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
         let topic_name = if version <= 1 {
-            match read_str(r, true).map_err(|e| e.at("TopicName"))? {
+            match read_str(r, true).in_field("TopicName")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_TOPIC_NAME;
@@ -412,12 +410,12 @@ impl Decode for TopicData {
             BytesStr::default()
         };
         let topic_id = if version >= 2 {
-            r.uuid().map_err(|e| e.at("TopicId"))?
+            r.uuid().in_field("TopicId")?
         } else {
             Uuid::NIL
         };
         let partitions = match read_array(r, true, 20, |r| PartitionData::decode(r, version))
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -445,7 +443,7 @@ impl Encode for TopicData {
                 true,
                 true,
             )
-            .map_err(|e| e.at("TopicName"))?;
+            .in_field("TopicName")?;
         }
         if version >= 2 {
             w.put_uuid(&self.topic_id);
@@ -458,7 +456,7 @@ impl Encode for TopicData {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

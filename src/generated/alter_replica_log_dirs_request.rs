@@ -47,7 +47,7 @@ impl AlterReplicaLogDirsRequest {
         let flexible = version >= 2;
         let mut nulls = 0u64;
         let dirs = match read_array(r, flexible, 3, |r| AlterReplicaLogDir::decode(r, version))
-            .map_err(|e| e.at("Dirs"))?
+            .in_field("Dirs")?
         {
             Some(v) => v,
             None => {
@@ -78,7 +78,7 @@ impl AlterReplicaLogDirsRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Dirs"))?;
+        .in_field("Dirs")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -192,7 +192,7 @@ impl Decode for AlterReplicaLogDir {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let path = match read_str(r, flexible).map_err(|e| e.at("Path"))? {
+        let path = match read_str(r, flexible).in_field("Path")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_PATH;
@@ -202,7 +202,7 @@ impl Decode for AlterReplicaLogDir {
         let topics = match read_array(r, flexible, 3, |r| {
             AlterReplicaLogDirTopic::decode(r, version)
         })
-        .map_err(|e| e.at("Topics"))?
+        .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -233,7 +233,7 @@ impl Encode for AlterReplicaLogDir {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Path"))?;
+        .in_field("Path")?;
         put_opt_array(
             w,
             unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
@@ -241,7 +241,7 @@ impl Encode for AlterReplicaLogDir {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -322,7 +322,7 @@ impl Decode for AlterReplicaLogDirTopic {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let name = match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, flexible).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -330,7 +330,7 @@ impl Decode for AlterReplicaLogDirTopic {
             }
         };
         let partitions = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -361,7 +361,7 @@ impl Encode for AlterReplicaLogDirTopic {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_fixed_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -370,7 +370,7 @@ impl Encode for AlterReplicaLogDirTopic {
             flexible,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

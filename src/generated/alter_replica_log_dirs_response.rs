@@ -57,11 +57,11 @@ impl AlterReplicaLogDirsResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
+        let throttle_time_ms = r.i32().in_field("ThrottleTimeMs")?;
         let results = match read_array(r, flexible, 3, |r| {
             AlterReplicaLogDirTopicResult::decode(r, version)
         })
-        .map_err(|e| e.at("Results"))?
+        .in_field("Results")?
         {
             Some(v) => v,
             None => {
@@ -94,7 +94,7 @@ impl AlterReplicaLogDirsResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Results"))?;
+        .in_field("Results")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -289,7 +289,7 @@ impl Decode for AlterReplicaLogDirTopicResult {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let topic_name = match read_str(r, flexible).map_err(|e| e.at("TopicName"))? {
+        let topic_name = match read_str(r, flexible).in_field("TopicName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC_NAME;
@@ -299,7 +299,7 @@ impl Decode for AlterReplicaLogDirTopicResult {
         let partitions = match read_array(r, flexible, 6, |r| {
             AlterReplicaLogDirPartitionResult::decode(r, version)
         })
-        .map_err(|e| e.at("Partitions"))?
+        .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -330,7 +330,7 @@ impl Encode for AlterReplicaLogDirTopicResult {
             true,
             flexible,
         )
-        .map_err(|e| e.at("TopicName"))?;
+        .in_field("TopicName")?;
         put_opt_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -339,7 +339,7 @@ impl Encode for AlterReplicaLogDirTopicResult {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

@@ -59,7 +59,7 @@ impl AlterUserScramCredentialsRequest {
         let mut nulls = 0u64;
         let deletions =
             match read_array(r, true, 3, |r| ScramCredentialDeletion::decode(r, version))
-                .map_err(|e| e.at("Deletions"))?
+                .in_field("Deletions")?
             {
                 Some(v) => v,
                 None => {
@@ -69,7 +69,7 @@ impl AlterUserScramCredentialsRequest {
             };
         let upsertions =
             match read_array(r, true, 9, |r| ScramCredentialUpsertion::decode(r, version))
-                .map_err(|e| e.at("Upsertions"))?
+                .in_field("Upsertions")?
             {
                 Some(v) => v,
                 None => {
@@ -96,7 +96,7 @@ impl AlterUserScramCredentialsRequest {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Deletions"))?;
+        .in_field("Deletions")?;
         put_opt_array(
             w,
             unless_null(&self.upsertions, wire_nulls & Self::NULL_UPSERTIONS != 0)
@@ -105,7 +105,7 @@ impl AlterUserScramCredentialsRequest {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Upsertions"))?;
+        .in_field("Upsertions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -216,14 +216,14 @@ impl ScramCredentialDeletion {
 impl Decode for ScramCredentialDeletion {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
                 BytesStr::default()
             }
         };
-        let mechanism = r.i8().map_err(|e| e.at("Mechanism"))?;
+        let mechanism = r.i8().in_field("Mechanism")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             name,
@@ -242,7 +242,7 @@ impl Encode for ScramCredentialDeletion {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         w.put_i8(self.mechanism);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
@@ -349,7 +349,7 @@ impl ScramCredentialUpsertion {
 impl Decode for ScramCredentialUpsertion {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -359,14 +359,14 @@ impl Decode for ScramCredentialUpsertion {
         let run = r.run::<5>(&[("Mechanism", 1), ("Iterations", 4)])?;
         let mechanism = i8::from_be_bytes(chunk(&run, 0));
         let iterations = i32::from_be_bytes(chunk(&run, 1));
-        let salt = match read_bytes(r, true).map_err(|e| e.at("Salt"))? {
+        let salt = match read_bytes(r, true).in_field("Salt")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_SALT;
                 Bytes::new()
             }
         };
-        let salted_password = match read_bytes(r, true).map_err(|e| e.at("SaltedPassword"))? {
+        let salted_password = match read_bytes(r, true).in_field("SaltedPassword")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_SALTED_PASSWORD;
@@ -394,7 +394,7 @@ impl Encode for ScramCredentialUpsertion {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         w.put_i8(self.mechanism);
         w.put_i32(self.iterations);
         put_opt_bytes(
@@ -403,7 +403,7 @@ impl Encode for ScramCredentialUpsertion {
             true,
             true,
         )
-        .map_err(|e| e.at("Salt"))?;
+        .in_field("Salt")?;
         put_opt_bytes(
             w,
             unless_null(
@@ -413,7 +413,7 @@ impl Encode for ScramCredentialUpsertion {
             true,
             true,
         )
-        .map_err(|e| e.at("SaltedPassword"))?;
+        .in_field("SaltedPassword")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

@@ -56,11 +56,11 @@ impl AlterUserScramCredentialsResponse {
 impl AlterUserScramCredentialsResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
+        let throttle_time_ms = r.i32().in_field("ThrottleTimeMs")?;
         let results = match read_array(r, true, 5, |r| {
             AlterUserScramCredentialsResult::decode(r, version)
         })
-        .map_err(|e| e.at("Results"))?
+        .in_field("Results")?
         {
             Some(v) => v,
             None => {
@@ -88,7 +88,7 @@ impl AlterUserScramCredentialsResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Results"))?;
+        .in_field("Results")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -215,15 +215,15 @@ impl AlterUserScramCredentialsResult {
 impl Decode for AlterUserScramCredentialsResult {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let user = match read_str(r, true).map_err(|e| e.at("User"))? {
+        let user = match read_str(r, true).in_field("User")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_USER;
                 BytesStr::default()
             }
         };
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             user,
@@ -243,10 +243,9 @@ impl Encode for AlterUserScramCredentialsResult {
             true,
             true,
         )
-        .map_err(|e| e.at("User"))?;
+        .in_field("User")?;
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

@@ -92,7 +92,7 @@ impl ApiVersionsRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
         let client_software_name = if version >= 3 {
-            match read_str(r, true).map_err(|e| e.at("ClientSoftwareName"))? {
+            match read_str(r, true).in_field("ClientSoftwareName")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_CLIENT_SOFTWARE_NAME;
@@ -103,7 +103,7 @@ impl ApiVersionsRequest {
             BytesStr::default()
         };
         let client_software_version = if version >= 3 {
-            match read_str(r, true).map_err(|e| e.at("ClientSoftwareVersion"))? {
+            match read_str(r, true).in_field("ClientSoftwareVersion")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_CLIENT_SOFTWARE_VERSION;
@@ -114,12 +114,12 @@ impl ApiVersionsRequest {
             BytesStr::default()
         };
         let cluster_id = if version >= 5 {
-            read_str(r, true).map_err(|e| e.at("ClusterId"))?
+            read_str(r, true).in_field("ClusterId")?
         } else {
             None
         };
         let node_id = if version >= 5 {
-            r.i32().map_err(|e| e.at("NodeId"))?
+            r.i32().in_field("NodeId")?
         } else {
             -1
         };
@@ -151,7 +151,7 @@ impl ApiVersionsRequest {
                 true,
                 true,
             )
-            .map_err(|e| e.at("ClientSoftwareName"))?;
+            .in_field("ClientSoftwareName")?;
             put_opt_str(
                 w,
                 unless_null(
@@ -161,10 +161,10 @@ impl ApiVersionsRequest {
                 true,
                 true,
             )
-            .map_err(|e| e.at("ClientSoftwareVersion"))?;
+            .in_field("ClientSoftwareVersion")?;
         }
         if version >= 5 {
-            put_opt_str(w, self.cluster_id.as_ref(), true, true).map_err(|e| e.at("ClusterId"))?;
+            put_opt_str(w, self.cluster_id.as_ref(), true, true).in_field("ClusterId")?;
             w.put_i32(self.node_id);
         }
         if version >= 3 {

@@ -134,9 +134,9 @@ impl ApiVersionsResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
         let api_keys = match read_array(r, flexible, 6, |r| ApiVersion::decode(r, version))
-            .map_err(|e| e.at("ApiKeys"))?
+            .in_field("ApiKeys")?
         {
             Some(v) => v,
             None => {
@@ -145,7 +145,7 @@ impl ApiVersionsResponse {
             }
         };
         let throttle_time_ms = if version >= 1 {
-            r.i32().map_err(|e| e.at("ThrottleTimeMs"))?
+            r.i32().in_field("ThrottleTimeMs")?
         } else {
             0
         };
@@ -166,7 +166,7 @@ impl ApiVersionsResponse {
                         supported_features = match read_array(r, true, 6, |r| {
                             SupportedFeatureKey::decode(r, version)
                         })
-                        .map_err(|e| e.at("SupportedFeatures"))?
+                        .in_field("SupportedFeatures")?
                         {
                             Some(v) => v,
                             None => {
@@ -174,16 +174,15 @@ impl ApiVersionsResponse {
                                 Vec::new()
                             }
                         };
-                        tag_end(r, tag).map_err(|e| e.at("SupportedFeatures"))?;
+                        tag_end(r, tag).in_field("SupportedFeatures")?;
                         if supported_features.is_empty() {
                             tags_present |= Self::TAG_SUPPORTED_FEATURES;
                         }
                     }
                     1 => {
                         let r = &mut sub;
-                        finalized_features_epoch =
-                            r.i64().map_err(|e| e.at("FinalizedFeaturesEpoch"))?;
-                        tag_end(r, tag).map_err(|e| e.at("FinalizedFeaturesEpoch"))?;
+                        finalized_features_epoch = r.i64().in_field("FinalizedFeaturesEpoch")?;
+                        tag_end(r, tag).in_field("FinalizedFeaturesEpoch")?;
                         if finalized_features_epoch == -1 {
                             tags_present |= Self::TAG_FINALIZED_FEATURES_EPOCH;
                         }
@@ -193,7 +192,7 @@ impl ApiVersionsResponse {
                         finalized_features = match read_array(r, true, 6, |r| {
                             FinalizedFeatureKey::decode(r, version)
                         })
-                        .map_err(|e| e.at("FinalizedFeatures"))?
+                        .in_field("FinalizedFeatures")?
                         {
                             Some(v) => v,
                             None => {
@@ -201,15 +200,15 @@ impl ApiVersionsResponse {
                                 Vec::new()
                             }
                         };
-                        tag_end(r, tag).map_err(|e| e.at("FinalizedFeatures"))?;
+                        tag_end(r, tag).in_field("FinalizedFeatures")?;
                         if finalized_features.is_empty() {
                             tags_present |= Self::TAG_FINALIZED_FEATURES;
                         }
                     }
                     3 => {
                         let r = &mut sub;
-                        zk_migration_ready = r.bool().map_err(|e| e.at("ZkMigrationReady"))?;
-                        tag_end(r, tag).map_err(|e| e.at("ZkMigrationReady"))?;
+                        zk_migration_ready = r.bool().in_field("ZkMigrationReady")?;
+                        tag_end(r, tag).in_field("ZkMigrationReady")?;
                         if !zk_migration_ready {
                             tags_present |= Self::TAG_ZK_MIGRATION_READY;
                         }
@@ -247,7 +246,7 @@ impl ApiVersionsResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("ApiKeys"))?;
+        .in_field("ApiKeys")?;
         if version >= 1 {
             w.put_i32(self.throttle_time_ms);
         }
@@ -293,7 +292,7 @@ impl ApiVersionsResponse {
                     true,
                     |w, x| x.write_to(w, version),
                 )
-                .map_err(|e| e.at("SupportedFeatures"))?;
+                .in_field("SupportedFeatures")?;
             }
             if send_finalized_features_epoch {
                 put_unknown_before(w, &mut unknown, 1);
@@ -326,7 +325,7 @@ impl ApiVersionsResponse {
                     true,
                     |w, x| x.write_to(w, version),
                 )
-                .map_err(|e| e.at("FinalizedFeatures"))?;
+                .in_field("FinalizedFeatures")?;
             }
             if send_zk_migration_ready {
                 put_unknown_before(w, &mut unknown, 3);
@@ -608,7 +607,7 @@ impl FinalizedFeatureKey {
 impl Decode for FinalizedFeatureKey {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -637,7 +636,7 @@ impl Encode for FinalizedFeatureKey {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         w.put_i16(self.max_version_level);
         w.put_i16(self.min_version_level);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -717,7 +716,7 @@ impl SupportedFeatureKey {
 impl Decode for SupportedFeatureKey {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -746,7 +745,7 @@ impl Encode for SupportedFeatureKey {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         w.put_i16(self.min_version);
         w.put_i16(self.max_version);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());

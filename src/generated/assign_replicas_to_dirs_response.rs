@@ -71,7 +71,7 @@ impl AssignReplicasToDirsResponse {
         let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
         let directories = match read_array(r, true, 18, |r| DirectoryData::decode(r, version))
-            .map_err(|e| e.at("Directories"))?
+            .in_field("Directories")?
         {
             Some(v) => v,
             None => {
@@ -102,7 +102,7 @@ impl AssignReplicasToDirsResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Directories"))?;
+        .in_field("Directories")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -208,16 +208,15 @@ impl DirectoryData {
 impl Decode for DirectoryData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let id = r.uuid().map_err(|e| e.at("Id"))?;
-        let topics = match read_array(r, true, 18, |r| TopicData::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_TOPICS;
-                Vec::new()
-            }
-        };
+        let id = r.uuid().in_field("Id")?;
+        let topics =
+            match read_array(r, true, 18, |r| TopicData::decode(r, version)).in_field("Topics")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_TOPICS;
+                    Vec::new()
+                }
+            };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             id,
@@ -238,7 +237,7 @@ impl Encode for DirectoryData {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -377,9 +376,9 @@ impl TopicData {
 impl Decode for TopicData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic_id = r.uuid().map_err(|e| e.at("TopicId"))?;
+        let topic_id = r.uuid().in_field("TopicId")?;
         let partitions = match read_array(r, true, 7, |r| PartitionData::decode(r, version))
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -408,7 +407,7 @@ impl Encode for TopicData {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

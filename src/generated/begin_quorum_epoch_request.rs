@@ -92,14 +92,14 @@ impl BeginQuorumEpochRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
         let mut nulls = 0u64;
-        let cluster_id = read_str(r, flexible).map_err(|e| e.at("ClusterId"))?;
+        let cluster_id = read_str(r, flexible).in_field("ClusterId")?;
         let voter_id = if version >= 1 {
-            r.i32().map_err(|e| e.at("VoterId"))?
+            r.i32().in_field("VoterId")?
         } else {
             -1
         };
         let topics = match read_array(r, flexible, 3, |r| TopicData::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
+            .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -109,7 +109,7 @@ impl BeginQuorumEpochRequest {
         };
         let leader_endpoints = if version >= 1 {
             match read_array(r, true, 5, |r| LeaderEndpoint::decode(r, version))
-                .map_err(|e| e.at("LeaderEndpoints"))?
+                .in_field("LeaderEndpoints")?
             {
                 Some(v) => v,
                 None => {
@@ -139,7 +139,7 @@ impl BeginQuorumEpochRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
-        put_opt_str(w, self.cluster_id.as_ref(), true, flexible).map_err(|e| e.at("ClusterId"))?;
+        put_opt_str(w, self.cluster_id.as_ref(), true, flexible).in_field("ClusterId")?;
         if version >= 1 {
             w.put_i32(self.voter_id);
         }
@@ -150,7 +150,7 @@ impl BeginQuorumEpochRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         if version >= 1 {
             put_opt_array(
                 w,
@@ -163,7 +163,7 @@ impl BeginQuorumEpochRequest {
                 true,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("LeaderEndpoints"))?;
+            .in_field("LeaderEndpoints")?;
         }
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -303,21 +303,21 @@ impl LeaderEndpoint {
 impl Decode for LeaderEndpoint {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
                 BytesStr::default()
             }
         };
-        let host = match read_str(r, true).map_err(|e| e.at("Host"))? {
+        let host = match read_str(r, true).in_field("Host")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST;
                 BytesStr::default()
             }
         };
-        let port = r.u16().map_err(|e| e.at("Port"))?;
+        let port = r.u16().in_field("Port")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             name,
@@ -337,14 +337,14 @@ impl Encode for LeaderEndpoint {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_str(
             w,
             unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             true,
         )
-        .map_err(|e| e.at("Host"))?;
+        .in_field("Host")?;
         w.put_u16(self.port);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
@@ -432,9 +432,9 @@ impl PartitionData {
 
 impl Decode for PartitionData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
+        let partition_index = r.i32().in_field("PartitionIndex")?;
         let voter_directory_id = if version >= 1 {
-            r.uuid().map_err(|e| e.at("VoterDirectoryId"))?
+            r.uuid().in_field("VoterDirectoryId")?
         } else {
             Uuid::NIL
         };
@@ -536,7 +536,7 @@ impl Decode for TopicData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
         let mut nulls = 0u64;
-        let topic_name = match read_str(r, flexible).map_err(|e| e.at("TopicName"))? {
+        let topic_name = match read_str(r, flexible).in_field("TopicName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC_NAME;
@@ -544,7 +544,7 @@ impl Decode for TopicData {
             }
         };
         let partitions = match read_array(r, flexible, 12, |r| PartitionData::decode(r, version))
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -575,7 +575,7 @@ impl Encode for TopicData {
             true,
             flexible,
         )
-        .map_err(|e| e.at("TopicName"))?;
+        .in_field("TopicName")?;
         put_opt_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -584,7 +584,7 @@ impl Encode for TopicData {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

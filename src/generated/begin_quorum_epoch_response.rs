@@ -71,9 +71,9 @@ impl BeginQuorumEpochResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
         let topics = match read_array(r, flexible, 3, |r| TopicData::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
+            .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -94,7 +94,7 @@ impl BeginQuorumEpochResponse {
                         let r = &mut sub;
                         node_endpoints =
                             match read_array(r, true, 8, |r| NodeEndpoint::decode(r, version))
-                                .map_err(|e| e.at("NodeEndpoints"))?
+                                .in_field("NodeEndpoints")?
                             {
                                 Some(v) => v,
                                 None => {
@@ -102,7 +102,7 @@ impl BeginQuorumEpochResponse {
                                     Vec::new()
                                 }
                             };
-                        tag_end(r, tag).map_err(|e| e.at("NodeEndpoints"))?;
+                        tag_end(r, tag).in_field("NodeEndpoints")?;
                         if node_endpoints.is_empty() {
                             tags_present |= Self::TAG_NODE_ENDPOINTS;
                         }
@@ -136,7 +136,7 @@ impl BeginQuorumEpochResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         if version <= 0 && !self.node_endpoints.is_empty() {
             return Err(not_in_version().at("NodeEndpoints"));
         }
@@ -172,7 +172,7 @@ impl BeginQuorumEpochResponse {
                     true,
                     |w, x| x.write_to(w, version),
                 )
-                .map_err(|e| e.at("NodeEndpoints"))?;
+                .in_field("NodeEndpoints")?;
             }
             for u in unknown {
                 put_raw_tagged(w, u);
@@ -321,15 +321,15 @@ impl NodeEndpoint {
 impl Decode for NodeEndpoint {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let node_id = r.i32().map_err(|e| e.at("NodeId"))?;
-        let host = match read_str(r, true).map_err(|e| e.at("Host"))? {
+        let node_id = r.i32().in_field("NodeId")?;
+        let host = match read_str(r, true).in_field("Host")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST;
                 BytesStr::default()
             }
         };
-        let port = r.u16().map_err(|e| e.at("Port"))?;
+        let port = r.u16().in_field("Port")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             node_id,
@@ -350,7 +350,7 @@ impl Encode for NodeEndpoint {
             true,
             true,
         )
-        .map_err(|e| e.at("Host"))?;
+        .in_field("Host")?;
         w.put_u16(self.port);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
@@ -534,7 +534,7 @@ impl Decode for TopicData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
         let mut nulls = 0u64;
-        let topic_name = match read_str(r, flexible).map_err(|e| e.at("TopicName"))? {
+        let topic_name = match read_str(r, flexible).in_field("TopicName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC_NAME;
@@ -542,7 +542,7 @@ impl Decode for TopicData {
             }
         };
         let partitions = match read_array(r, flexible, 14, |r| PartitionData::decode(r, version))
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -573,7 +573,7 @@ impl Encode for TopicData {
             true,
             flexible,
         )
-        .map_err(|e| e.at("TopicName"))?;
+        .in_field("TopicName")?;
         put_opt_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -582,7 +582,7 @@ impl Encode for TopicData {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

@@ -137,8 +137,8 @@ impl BrokerHeartbeatRequest {
         let broker_id = i32::from_be_bytes(chunk(&run, 0));
         let broker_epoch = i64::from_be_bytes(chunk(&run, 4));
         let current_metadata_offset = i64::from_be_bytes(chunk(&run, 12));
-        let want_fence = r.bool().map_err(|e| e.at("WantFence"))?;
-        let want_shut_down = r.bool().map_err(|e| e.at("WantShutDown"))?;
+        let want_fence = r.bool().in_field("WantFence")?;
+        let want_shut_down = r.bool().in_field("WantShutDown")?;
         let mut offline_log_dirs = Vec::new();
         let mut cordoned_log_dirs = None;
         let mut unknown = Vec::new();
@@ -151,7 +151,7 @@ impl BrokerHeartbeatRequest {
                 0 if version >= 1 => {
                     let r = &mut sub;
                     offline_log_dirs = match read_fixed_array::<_, 16>(r, true, Uuid)
-                        .map_err(|e| e.at("OfflineLogDirs"))?
+                        .in_field("OfflineLogDirs")?
                     {
                         Some(v) => v,
                         None => {
@@ -159,16 +159,16 @@ impl BrokerHeartbeatRequest {
                             Vec::new()
                         }
                     };
-                    tag_end(r, tag).map_err(|e| e.at("OfflineLogDirs"))?;
+                    tag_end(r, tag).in_field("OfflineLogDirs")?;
                     if offline_log_dirs.is_empty() {
                         tags_present |= Self::TAG_OFFLINE_LOG_DIRS;
                     }
                 }
                 1 if version >= 2 => {
                     let r = &mut sub;
-                    cordoned_log_dirs = read_fixed_array::<_, 16>(r, true, Uuid)
-                        .map_err(|e| e.at("CordonedLogDirs"))?;
-                    tag_end(r, tag).map_err(|e| e.at("CordonedLogDirs"))?;
+                    cordoned_log_dirs =
+                        read_fixed_array::<_, 16>(r, true, Uuid).in_field("CordonedLogDirs")?;
+                    tag_end(r, tag).in_field("CordonedLogDirs")?;
                     if cordoned_log_dirs.is_none() {
                         tags_present |= Self::TAG_CORDONED_LOG_DIRS;
                     }
@@ -242,7 +242,7 @@ impl BrokerHeartbeatRequest {
                 true,
                 |x| x.0,
             )
-            .map_err(|e| e.at("OfflineLogDirs"))?;
+            .in_field("OfflineLogDirs")?;
         }
         if send_cordoned_log_dirs {
             put_unknown_before(w, &mut unknown, 1);
@@ -252,7 +252,7 @@ impl BrokerHeartbeatRequest {
                 opt_array_len(self.cordoned_log_dirs.as_deref(), true, |_| 16),
             );
             put_opt_fixed_array(w, self.cordoned_log_dirs.as_deref(), true, true, |x| x.0)
-                .map_err(|e| e.at("CordonedLogDirs"))?;
+                .in_field("CordonedLogDirs")?;
         }
         for u in unknown {
             put_raw_tagged(w, u);

@@ -99,9 +99,9 @@ impl BrokerHeartbeatResponse {
         let run = r.run::<6>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2)])?;
         let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
-        let is_caught_up = r.bool().map_err(|e| e.at("IsCaughtUp"))?;
-        let is_fenced = r.bool().map_err(|e| e.at("IsFenced"))?;
-        let should_shut_down = r.bool().map_err(|e| e.at("ShouldShutDown"))?;
+        let is_caught_up = r.bool().in_field("IsCaughtUp")?;
+        let is_fenced = r.bool().in_field("IsFenced")?;
+        let should_shut_down = r.bool().in_field("ShouldShutDown")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             throttle_time_ms,

@@ -153,41 +153,39 @@ impl BrokerRegistrationRequest {
 impl BrokerRegistrationRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let broker_id = r.i32().map_err(|e| e.at("BrokerId"))?;
-        let cluster_id = match read_str(r, true).map_err(|e| e.at("ClusterId"))? {
+        let broker_id = r.i32().in_field("BrokerId")?;
+        let cluster_id = match read_str(r, true).in_field("ClusterId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_CLUSTER_ID;
                 BytesStr::default()
             }
         };
-        let incarnation_id = r.uuid().map_err(|e| e.at("IncarnationId"))?;
-        let listeners = match read_array(r, true, 7, |r| Listener::decode(r, version))
-            .map_err(|e| e.at("Listeners"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_LISTENERS;
-                Vec::new()
-            }
-        };
-        let features = match read_array(r, true, 6, |r| Feature::decode(r, version))
-            .map_err(|e| e.at("Features"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_FEATURES;
-                Vec::new()
-            }
-        };
-        let rack = read_str(r, true).map_err(|e| e.at("Rack"))?;
+        let incarnation_id = r.uuid().in_field("IncarnationId")?;
+        let listeners =
+            match read_array(r, true, 7, |r| Listener::decode(r, version)).in_field("Listeners")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_LISTENERS;
+                    Vec::new()
+                }
+            };
+        let features =
+            match read_array(r, true, 6, |r| Feature::decode(r, version)).in_field("Features")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_FEATURES;
+                    Vec::new()
+                }
+            };
+        let rack = read_str(r, true).in_field("Rack")?;
         let is_migrating_zk_broker = if version >= 1 {
-            r.bool().map_err(|e| e.at("IsMigratingZkBroker"))?
+            r.bool().in_field("IsMigratingZkBroker")?
         } else {
             false
         };
         let log_dirs = if version >= 2 {
-            match read_fixed_array::<_, 16>(r, true, Uuid).map_err(|e| e.at("LogDirs"))? {
+            match read_fixed_array::<_, 16>(r, true, Uuid).in_field("LogDirs")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_LOG_DIRS;
@@ -198,7 +196,7 @@ impl BrokerRegistrationRequest {
             Vec::new()
         };
         let previous_broker_epoch = if version >= 3 {
-            r.i64().map_err(|e| e.at("PreviousBrokerEpoch"))?
+            r.i64().in_field("PreviousBrokerEpoch")?
         } else {
             -1
         };
@@ -228,7 +226,7 @@ impl BrokerRegistrationRequest {
             true,
             true,
         )
-        .map_err(|e| e.at("ClusterId"))?;
+        .in_field("ClusterId")?;
         w.put_uuid(&self.incarnation_id);
         put_opt_array(
             w,
@@ -237,7 +235,7 @@ impl BrokerRegistrationRequest {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Listeners"))?;
+        .in_field("Listeners")?;
         put_opt_array(
             w,
             unless_null(&self.features, wire_nulls & Self::NULL_FEATURES != 0).map(Vec::as_slice),
@@ -245,8 +243,8 @@ impl BrokerRegistrationRequest {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Features"))?;
-        put_opt_str(w, self.rack.as_ref(), true, true).map_err(|e| e.at("Rack"))?;
+        .in_field("Features")?;
+        put_opt_str(w, self.rack.as_ref(), true, true).in_field("Rack")?;
         if version >= 1 {
             w.put_bool(self.is_migrating_zk_broker);
         } else if self.is_migrating_zk_broker {
@@ -261,7 +259,7 @@ impl BrokerRegistrationRequest {
                 true,
                 |x| x.0,
             )
-            .map_err(|e| e.at("LogDirs"))?;
+            .in_field("LogDirs")?;
         }
         if version >= 3 {
             w.put_i64(self.previous_broker_epoch);
@@ -405,7 +403,7 @@ impl Feature {
 impl Decode for Feature {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -434,7 +432,7 @@ impl Encode for Feature {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         w.put_i16(self.min_supported_version);
         w.put_i16(self.max_supported_version);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -526,14 +524,14 @@ impl Listener {
 impl Decode for Listener {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
                 BytesStr::default()
             }
         };
-        let host = match read_str(r, true).map_err(|e| e.at("Host"))? {
+        let host = match read_str(r, true).in_field("Host")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST;
@@ -563,14 +561,14 @@ impl Encode for Listener {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_str(
             w,
             unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             true,
         )
-        .map_err(|e| e.at("Host"))?;
+        .in_field("Host")?;
         w.put_u16(self.port);
         w.put_i16(self.security_protocol);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());

@@ -56,9 +56,9 @@ impl ConsumerGroupDescribeResponse {
 impl ConsumerGroupDescribeResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
+        let throttle_time_ms = r.i32().in_field("ThrottleTimeMs")?;
         let groups = match read_array(r, true, 20, |r| DescribedGroup::decode(r, version))
-            .map_err(|e| e.at("Groups"))?
+            .in_field("Groups")?
         {
             Some(v) => v,
             None => {
@@ -86,7 +86,7 @@ impl ConsumerGroupDescribeResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Groups"))?;
+        .in_field("Groups")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -182,7 +182,7 @@ impl Decode for Assignment {
         let mut nulls = 0u64;
         let topic_partitions =
             match read_array(r, true, 19, |r| TopicPartitions::decode(r, version))
-                .map_err(|e| e.at("TopicPartitions"))?
+                .in_field("TopicPartitions")?
             {
                 Some(v) => v,
                 None => {
@@ -212,7 +212,7 @@ impl Encode for Assignment {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("TopicPartitions"))?;
+        .in_field("TopicPartitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -381,16 +381,16 @@ impl DescribedGroup {
 impl Decode for DescribedGroup {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
-        let group_id = match read_str(r, true).map_err(|e| e.at("GroupId"))? {
+        let error_code = r.i16().in_field("ErrorCode")?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
+        let group_id = match read_str(r, true).in_field("GroupId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_ID;
                 BytesStr::default()
             }
         };
-        let group_state = match read_str(r, true).map_err(|e| e.at("GroupState"))? {
+        let group_state = match read_str(r, true).in_field("GroupState")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_STATE;
@@ -400,23 +400,22 @@ impl Decode for DescribedGroup {
         let run = r.run::<8>(&[("GroupEpoch", 4), ("AssignmentEpoch", 4)])?;
         let group_epoch = i32::from_be_bytes(chunk(&run, 0));
         let assignment_epoch = i32::from_be_bytes(chunk(&run, 4));
-        let assignor_name = match read_str(r, true).map_err(|e| e.at("AssignorName"))? {
+        let assignor_name = match read_str(r, true).in_field("AssignorName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_ASSIGNOR_NAME;
                 BytesStr::default()
             }
         };
-        let members = match read_array(r, true, 16, |r| Member::decode(r, version))
-            .map_err(|e| e.at("Members"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_MEMBERS;
-                Vec::new()
-            }
-        };
-        let authorized_operations = r.i32().map_err(|e| e.at("AuthorizedOperations"))?;
+        let members =
+            match read_array(r, true, 16, |r| Member::decode(r, version)).in_field("Members")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_MEMBERS;
+                    Vec::new()
+                }
+            };
+        let authorized_operations = r.i32().in_field("AuthorizedOperations")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             error_code,
@@ -437,22 +436,21 @@ impl Encode for DescribedGroup {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         put_opt_str(
             w,
             unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
             true,
         )
-        .map_err(|e| e.at("GroupId"))?;
+        .in_field("GroupId")?;
         put_opt_str(
             w,
             unless_null(&self.group_state, wire_nulls & Self::NULL_GROUP_STATE != 0),
             true,
             true,
         )
-        .map_err(|e| e.at("GroupState"))?;
+        .in_field("GroupState")?;
         w.put_i32(self.group_epoch);
         w.put_i32(self.assignment_epoch);
         put_opt_str(
@@ -464,7 +462,7 @@ impl Encode for DescribedGroup {
             true,
             true,
         )
-        .map_err(|e| e.at("AssignorName"))?;
+        .in_field("AssignorName")?;
         put_opt_array(
             w,
             unless_null(&self.members, wire_nulls & Self::NULL_MEMBERS != 0).map(Vec::as_slice),
@@ -472,7 +470,7 @@ impl Encode for DescribedGroup {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Members"))?;
+        .in_field("Members")?;
         w.put_i32(self.authorized_operations);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
@@ -678,24 +676,24 @@ impl Member {
 impl Decode for Member {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let member_id = match read_str(r, true).map_err(|e| e.at("MemberId"))? {
+        let member_id = match read_str(r, true).in_field("MemberId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_MEMBER_ID;
                 BytesStr::default()
             }
         };
-        let instance_id = read_str(r, true).map_err(|e| e.at("InstanceId"))?;
-        let rack_id = read_str(r, true).map_err(|e| e.at("RackId"))?;
-        let member_epoch = r.i32().map_err(|e| e.at("MemberEpoch"))?;
-        let client_id = match read_str(r, true).map_err(|e| e.at("ClientId"))? {
+        let instance_id = read_str(r, true).in_field("InstanceId")?;
+        let rack_id = read_str(r, true).in_field("RackId")?;
+        let member_epoch = r.i32().in_field("MemberEpoch")?;
+        let client_id = match read_str(r, true).in_field("ClientId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_CLIENT_ID;
                 BytesStr::default()
             }
         };
-        let client_host = match read_str(r, true).map_err(|e| e.at("ClientHost"))? {
+        let client_host = match read_str(r, true).in_field("ClientHost")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_CLIENT_HOST;
@@ -705,7 +703,7 @@ impl Decode for Member {
         let subscribed_topic_names = match read_array(r, true, 1, |r| {
             read_str(r, true)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("SubscribedTopicNames"))?
+        .in_field("SubscribedTopicNames")?
         {
             Some(v) => v,
             None => {
@@ -713,12 +711,11 @@ impl Decode for Member {
                 Vec::new()
             }
         };
-        let subscribed_topic_regex = read_str(r, true).map_err(|e| e.at("SubscribedTopicRegex"))?;
-        let assignment = Assignment::decode(r, version).map_err(|e| e.at("Assignment"))?;
-        let target_assignment =
-            Assignment::decode(r, version).map_err(|e| e.at("TargetAssignment"))?;
+        let subscribed_topic_regex = read_str(r, true).in_field("SubscribedTopicRegex")?;
+        let assignment = Assignment::decode(r, version).in_field("Assignment")?;
+        let target_assignment = Assignment::decode(r, version).in_field("TargetAssignment")?;
         let member_type = if version >= 1 {
-            r.i8().map_err(|e| e.at("MemberType"))?
+            r.i8().in_field("MemberType")?
         } else {
             -1
         };
@@ -749,9 +746,9 @@ impl Encode for Member {
             true,
             true,
         )
-        .map_err(|e| e.at("MemberId"))?;
-        put_opt_str(w, self.instance_id.as_ref(), true, true).map_err(|e| e.at("InstanceId"))?;
-        put_opt_str(w, self.rack_id.as_ref(), true, true).map_err(|e| e.at("RackId"))?;
+        .in_field("MemberId")?;
+        put_opt_str(w, self.instance_id.as_ref(), true, true).in_field("InstanceId")?;
+        put_opt_str(w, self.rack_id.as_ref(), true, true).in_field("RackId")?;
         w.put_i32(self.member_epoch);
         put_opt_str(
             w,
@@ -759,14 +756,14 @@ impl Encode for Member {
             true,
             true,
         )
-        .map_err(|e| e.at("ClientId"))?;
+        .in_field("ClientId")?;
         put_opt_str(
             w,
             unless_null(&self.client_host, wire_nulls & Self::NULL_CLIENT_HOST != 0),
             true,
             true,
         )
-        .map_err(|e| e.at("ClientHost"))?;
+        .in_field("ClientHost")?;
         put_opt_array(
             w,
             unless_null(
@@ -778,15 +775,15 @@ impl Encode for Member {
             true,
             |w, x| put_str(w, x, true),
         )
-        .map_err(|e| e.at("SubscribedTopicNames"))?;
+        .in_field("SubscribedTopicNames")?;
         put_opt_str(w, self.subscribed_topic_regex.as_ref(), true, true)
-            .map_err(|e| e.at("SubscribedTopicRegex"))?;
+            .in_field("SubscribedTopicRegex")?;
         self.assignment
             .write_to(w, version)
-            .map_err(|e| e.at("Assignment"))?;
+            .in_field("Assignment")?;
         self.target_assignment
             .write_to(w, version)
-            .map_err(|e| e.at("TargetAssignment"))?;
+            .in_field("TargetAssignment")?;
         if version >= 1 {
             w.put_i8(self.member_type);
         }
@@ -893,23 +890,22 @@ impl TopicPartitions {
 impl Decode for TopicPartitions {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic_id = r.uuid().map_err(|e| e.at("TopicId"))?;
-        let topic_name = match read_str(r, true).map_err(|e| e.at("TopicName"))? {
+        let topic_id = r.uuid().in_field("TopicId")?;
+        let topic_name = match read_str(r, true).in_field("TopicName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC_NAME;
                 BytesStr::default()
             }
         };
-        let partitions = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
-            .map_err(|e| e.at("Partitions"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_PARTITIONS;
-                Vec::new()
-            }
-        };
+        let partitions =
+            match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes).in_field("Partitions")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_PARTITIONS;
+                    Vec::new()
+                }
+            };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             topic_id,
@@ -930,7 +926,7 @@ impl Encode for TopicPartitions {
             true,
             true,
         )
-        .map_err(|e| e.at("TopicName"))?;
+        .in_field("TopicName")?;
         put_opt_fixed_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -939,7 +935,7 @@ impl Encode for TopicPartitions {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

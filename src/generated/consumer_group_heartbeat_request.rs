@@ -163,36 +163,36 @@ impl ConsumerGroupHeartbeatRequest {
 impl ConsumerGroupHeartbeatRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let group_id = match read_str(r, true).map_err(|e| e.at("GroupId"))? {
+        let group_id = match read_str(r, true).in_field("GroupId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_ID;
                 BytesStr::default()
             }
         };
-        let member_id = match read_str(r, true).map_err(|e| e.at("MemberId"))? {
+        let member_id = match read_str(r, true).in_field("MemberId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_MEMBER_ID;
                 BytesStr::default()
             }
         };
-        let member_epoch = r.i32().map_err(|e| e.at("MemberEpoch"))?;
-        let instance_id = read_str(r, true).map_err(|e| e.at("InstanceId"))?;
-        let rack_id = read_str(r, true).map_err(|e| e.at("RackId"))?;
-        let rebalance_timeout_ms = r.i32().map_err(|e| e.at("RebalanceTimeoutMs"))?;
+        let member_epoch = r.i32().in_field("MemberEpoch")?;
+        let instance_id = read_str(r, true).in_field("InstanceId")?;
+        let rack_id = read_str(r, true).in_field("RackId")?;
+        let rebalance_timeout_ms = r.i32().in_field("RebalanceTimeoutMs")?;
         let subscribed_topic_names = read_array(r, true, 1, |r| {
             read_str(r, true)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("SubscribedTopicNames"))?;
+        .in_field("SubscribedTopicNames")?;
         let subscribed_topic_regex = if version >= 1 {
-            read_str(r, true).map_err(|e| e.at("SubscribedTopicRegex"))?
+            read_str(r, true).in_field("SubscribedTopicRegex")?
         } else {
             None
         };
-        let server_assignor = read_str(r, true).map_err(|e| e.at("ServerAssignor"))?;
+        let server_assignor = read_str(r, true).in_field("ServerAssignor")?;
         let topic_partitions = read_array(r, true, 18, |r| TopicPartitions::decode(r, version))
-            .map_err(|e| e.at("TopicPartitions"))?;
+            .in_field("TopicPartitions")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             group_id,
@@ -219,17 +219,17 @@ impl ConsumerGroupHeartbeatRequest {
             true,
             true,
         )
-        .map_err(|e| e.at("GroupId"))?;
+        .in_field("GroupId")?;
         put_opt_str(
             w,
             unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
             true,
         )
-        .map_err(|e| e.at("MemberId"))?;
+        .in_field("MemberId")?;
         w.put_i32(self.member_epoch);
-        put_opt_str(w, self.instance_id.as_ref(), true, true).map_err(|e| e.at("InstanceId"))?;
-        put_opt_str(w, self.rack_id.as_ref(), true, true).map_err(|e| e.at("RackId"))?;
+        put_opt_str(w, self.instance_id.as_ref(), true, true).in_field("InstanceId")?;
+        put_opt_str(w, self.rack_id.as_ref(), true, true).in_field("RackId")?;
         w.put_i32(self.rebalance_timeout_ms);
         put_opt_array(
             w,
@@ -238,19 +238,18 @@ impl ConsumerGroupHeartbeatRequest {
             true,
             |w, x| put_str(w, x, true),
         )
-        .map_err(|e| e.at("SubscribedTopicNames"))?;
+        .in_field("SubscribedTopicNames")?;
         if version >= 1 {
             put_opt_str(w, self.subscribed_topic_regex.as_ref(), true, true)
-                .map_err(|e| e.at("SubscribedTopicRegex"))?;
+                .in_field("SubscribedTopicRegex")?;
         } else if self.subscribed_topic_regex.is_some() {
             return Err(not_in_version().at("SubscribedTopicRegex"));
         }
-        put_opt_str(w, self.server_assignor.as_ref(), true, true)
-            .map_err(|e| e.at("ServerAssignor"))?;
+        put_opt_str(w, self.server_assignor.as_ref(), true, true).in_field("ServerAssignor")?;
         put_opt_array(w, self.topic_partitions.as_deref(), true, true, |w, x| {
             x.write_to(w, version)
         })
-        .map_err(|e| e.at("TopicPartitions"))?;
+        .in_field("TopicPartitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -370,16 +369,15 @@ impl TopicPartitions {
 impl Decode for TopicPartitions {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic_id = r.uuid().map_err(|e| e.at("TopicId"))?;
-        let partitions = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
-            .map_err(|e| e.at("Partitions"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_PARTITIONS;
-                Vec::new()
-            }
-        };
+        let topic_id = r.uuid().in_field("TopicId")?;
+        let partitions =
+            match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes).in_field("Partitions")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_PARTITIONS;
+                    Vec::new()
+                }
+            };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             topic_id,
@@ -401,7 +399,7 @@ impl Encode for TopicPartitions {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

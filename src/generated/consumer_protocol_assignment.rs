@@ -60,7 +60,7 @@ impl ConsumerProtocolAssignment {
         let mut nulls = 0u64;
         let assigned_partitions =
             match read_array(r, false, 6, |r| TopicPartition::decode(r, version))
-                .map_err(|e| e.at("AssignedPartitions"))?
+                .in_field("AssignedPartitions")?
             {
                 Some(v) => v,
                 None => {
@@ -68,7 +68,7 @@ impl ConsumerProtocolAssignment {
                     Vec::new()
                 }
             };
-        let user_data = read_bytes(r, false).map_err(|e| e.at("UserData"))?;
+        let user_data = read_bytes(r, false).in_field("UserData")?;
         Ok(Self {
             assigned_partitions,
             user_data,
@@ -91,8 +91,8 @@ impl ConsumerProtocolAssignment {
             false,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("AssignedPartitions"))?;
-        put_opt_bytes(w, self.user_data.as_ref(), true, false).map_err(|e| e.at("UserData"))?;
+        .in_field("AssignedPartitions")?;
+        put_opt_bytes(w, self.user_data.as_ref(), true, false).in_field("UserData")?;
         Ok(())
     }
 
@@ -197,22 +197,21 @@ impl TopicPartition {
 impl Decode for TopicPartition {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic = match read_str(r, false).map_err(|e| e.at("Topic"))? {
+        let topic = match read_str(r, false).in_field("Topic")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC;
                 BytesStr::default()
             }
         };
-        let partitions = match read_fixed_array::<_, 4>(r, false, i32::from_be_bytes)
-            .map_err(|e| e.at("Partitions"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_PARTITIONS;
-                Vec::new()
-            }
-        };
+        let partitions =
+            match read_fixed_array::<_, 4>(r, false, i32::from_be_bytes).in_field("Partitions")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_PARTITIONS;
+                    Vec::new()
+                }
+            };
         Ok(Self {
             topic,
             partitions,
@@ -230,7 +229,7 @@ impl Encode for TopicPartition {
             true,
             false,
         )
-        .map_err(|e| e.at("Topic"))?;
+        .in_field("Topic")?;
         put_opt_fixed_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -239,7 +238,7 @@ impl Encode for TopicPartition {
             false,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         Ok(())
     }
 

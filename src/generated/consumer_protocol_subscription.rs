@@ -108,7 +108,7 @@ impl ConsumerProtocolSubscription {
         let topics = match read_array(r, false, 1, |r| {
             read_str(r, false)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("Topics"))?
+        .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -116,10 +116,10 @@ impl ConsumerProtocolSubscription {
                 Vec::new()
             }
         };
-        let user_data = read_bytes(r, false).map_err(|e| e.at("UserData"))?;
+        let user_data = read_bytes(r, false).in_field("UserData")?;
         let owned_partitions = if version >= 1 {
             match read_array(r, false, 6, |r| TopicPartition::decode(r, version))
-                .map_err(|e| e.at("OwnedPartitions"))?
+                .in_field("OwnedPartitions")?
             {
                 Some(v) => v,
                 None => {
@@ -131,12 +131,12 @@ impl ConsumerProtocolSubscription {
             Vec::new()
         };
         let generation_id = if version >= 2 {
-            r.i32().map_err(|e| e.at("GenerationId"))?
+            r.i32().in_field("GenerationId")?
         } else {
             -1
         };
         let rack_id = if version >= 3 {
-            read_str(r, false).map_err(|e| e.at("RackId"))?
+            read_str(r, false).in_field("RackId")?
         } else {
             None
         };
@@ -161,8 +161,8 @@ impl ConsumerProtocolSubscription {
             false,
             |w, x| put_str(w, x, false),
         )
-        .map_err(|e| e.at("Topics"))?;
-        put_opt_bytes(w, self.user_data.as_ref(), true, false).map_err(|e| e.at("UserData"))?;
+        .in_field("Topics")?;
+        put_opt_bytes(w, self.user_data.as_ref(), true, false).in_field("UserData")?;
         if version >= 1 {
             put_opt_array(
                 w,
@@ -175,13 +175,13 @@ impl ConsumerProtocolSubscription {
                 false,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("OwnedPartitions"))?;
+            .in_field("OwnedPartitions")?;
         }
         if version >= 2 {
             w.put_i32(self.generation_id);
         }
         if version >= 3 {
-            put_opt_str(w, self.rack_id.as_ref(), true, false).map_err(|e| e.at("RackId"))?;
+            put_opt_str(w, self.rack_id.as_ref(), true, false).in_field("RackId")?;
         }
         Ok(())
     }
@@ -300,22 +300,21 @@ impl TopicPartition {
 impl Decode for TopicPartition {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic = match read_str(r, false).map_err(|e| e.at("Topic"))? {
+        let topic = match read_str(r, false).in_field("Topic")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC;
                 BytesStr::default()
             }
         };
-        let partitions = match read_fixed_array::<_, 4>(r, false, i32::from_be_bytes)
-            .map_err(|e| e.at("Partitions"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_PARTITIONS;
-                Vec::new()
-            }
-        };
+        let partitions =
+            match read_fixed_array::<_, 4>(r, false, i32::from_be_bytes).in_field("Partitions")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_PARTITIONS;
+                    Vec::new()
+                }
+            };
         Ok(Self {
             topic,
             partitions,
@@ -333,7 +332,7 @@ impl Encode for TopicPartition {
             true,
             false,
         )
-        .map_err(|e| e.at("Topic"))?;
+        .in_field("Topic")?;
         put_opt_fixed_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -342,7 +341,7 @@ impl Encode for TopicPartition {
             false,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         Ok(())
     }
 

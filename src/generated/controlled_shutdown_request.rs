@@ -60,9 +60,9 @@ impl ControlledShutdownRequest {
 
 impl ControlledShutdownRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let broker_id = r.i32().map_err(|e| e.at("BrokerId"))?;
+        let broker_id = r.i32().in_field("BrokerId")?;
         let broker_epoch = if version >= 2 {
-            r.i64().map_err(|e| e.at("BrokerEpoch"))?
+            r.i64().in_field("BrokerEpoch")?
         } else {
             -1
         };

@@ -57,10 +57,10 @@ impl ControlledShutdownResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
         let remaining_partitions =
             match read_array(r, flexible, 6, |r| RemainingPartition::decode(r, version))
-                .map_err(|e| e.at("RemainingPartitions"))?
+                .in_field("RemainingPartitions")?
             {
                 Some(v) => v,
                 None => {
@@ -97,7 +97,7 @@ impl ControlledShutdownResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("RemainingPartitions"))?;
+        .in_field("RemainingPartitions")?;
         if version >= 3 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -214,14 +214,14 @@ impl Decode for RemainingPartition {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
         let mut nulls = 0u64;
-        let topic_name = match read_str(r, flexible).map_err(|e| e.at("TopicName"))? {
+        let topic_name = match read_str(r, flexible).in_field("TopicName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC_NAME;
                 BytesStr::default()
             }
         };
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
+        let partition_index = r.i32().in_field("PartitionIndex")?;
         let unknown = if version >= 3 {
             read_unknown_tags(r)?
         } else {
@@ -245,7 +245,7 @@ impl Encode for RemainingPartition {
             true,
             flexible,
         )
-        .map_err(|e| e.at("TopicName"))?;
+        .in_field("TopicName")?;
         w.put_i32(self.partition_index);
         if version >= 3 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());

@@ -93,25 +93,23 @@ impl ControllerRegistrationRequest {
         let run = r.run::<20>(&[("ControllerId", 4), ("IncarnationId", 16)])?;
         let controller_id = i32::from_be_bytes(chunk(&run, 0));
         let incarnation_id = Uuid(chunk(&run, 4));
-        let zk_migration_ready = r.bool().map_err(|e| e.at("ZkMigrationReady"))?;
-        let listeners = match read_array(r, true, 7, |r| Listener::decode(r, version))
-            .map_err(|e| e.at("Listeners"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_LISTENERS;
-                Vec::new()
-            }
-        };
-        let features = match read_array(r, true, 6, |r| Feature::decode(r, version))
-            .map_err(|e| e.at("Features"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_FEATURES;
-                Vec::new()
-            }
-        };
+        let zk_migration_ready = r.bool().in_field("ZkMigrationReady")?;
+        let listeners =
+            match read_array(r, true, 7, |r| Listener::decode(r, version)).in_field("Listeners")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_LISTENERS;
+                    Vec::new()
+                }
+            };
+        let features =
+            match read_array(r, true, 6, |r| Feature::decode(r, version)).in_field("Features")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_FEATURES;
+                    Vec::new()
+                }
+            };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             controller_id,
@@ -137,7 +135,7 @@ impl ControllerRegistrationRequest {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Listeners"))?;
+        .in_field("Listeners")?;
         put_opt_array(
             w,
             unless_null(&self.features, wire_nulls & Self::NULL_FEATURES != 0).map(Vec::as_slice),
@@ -145,7 +143,7 @@ impl ControllerRegistrationRequest {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Features"))?;
+        .in_field("Features")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -266,7 +264,7 @@ impl Feature {
 impl Decode for Feature {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -295,7 +293,7 @@ impl Encode for Feature {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         w.put_i16(self.min_supported_version);
         w.put_i16(self.max_supported_version);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -387,14 +385,14 @@ impl Listener {
 impl Decode for Listener {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
                 BytesStr::default()
             }
         };
-        let host = match read_str(r, true).map_err(|e| e.at("Host"))? {
+        let host = match read_str(r, true).in_field("Host")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST;
@@ -424,14 +422,14 @@ impl Encode for Listener {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_str(
             w,
             unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             true,
         )
-        .map_err(|e| e.at("Host"))?;
+        .in_field("Host")?;
         w.put_u16(self.port);
         w.put_i16(self.security_protocol);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());

@@ -47,7 +47,7 @@ impl CreateAclsRequest {
         let flexible = version >= 2;
         let mut nulls = 0u64;
         let creations = match read_array(r, flexible, 8, |r| AclCreation::decode(r, version))
-            .map_err(|e| e.at("Creations"))?
+            .in_field("Creations")?
         {
             Some(v) => v,
             None => {
@@ -78,7 +78,7 @@ impl CreateAclsRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Creations"))?;
+        .in_field("Creations")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -264,8 +264,8 @@ impl Decode for AclCreation {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let resource_type = r.i8().map_err(|e| e.at("ResourceType"))?;
-        let resource_name = match read_str(r, flexible).map_err(|e| e.at("ResourceName"))? {
+        let resource_type = r.i8().in_field("ResourceType")?;
+        let resource_name = match read_str(r, flexible).in_field("ResourceName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_RESOURCE_NAME;
@@ -273,18 +273,18 @@ impl Decode for AclCreation {
             }
         };
         let resource_pattern_type = if version >= 1 {
-            r.i8().map_err(|e| e.at("ResourcePatternType"))?
+            r.i8().in_field("ResourcePatternType")?
         } else {
             3
         };
-        let principal = match read_str(r, flexible).map_err(|e| e.at("Principal"))? {
+        let principal = match read_str(r, flexible).in_field("Principal")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_PRINCIPAL;
                 BytesStr::default()
             }
         };
-        let host = match read_str(r, flexible).map_err(|e| e.at("Host"))? {
+        let host = match read_str(r, flexible).in_field("Host")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST;
@@ -326,7 +326,7 @@ impl Encode for AclCreation {
             true,
             flexible,
         )
-        .map_err(|e| e.at("ResourceName"))?;
+        .in_field("ResourceName")?;
         if version >= 1 {
             w.put_i8(self.resource_pattern_type);
         } else if self.resource_pattern_type != 3 {
@@ -338,14 +338,14 @@ impl Encode for AclCreation {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Principal"))?;
+        .in_field("Principal")?;
         put_opt_str(
             w,
             unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             flexible,
         )
-        .map_err(|e| e.at("Host"))?;
+        .in_field("Host")?;
         w.put_i8(self.operation);
         w.put_i8(self.permission_type);
         if version >= 2 {

@@ -57,9 +57,9 @@ impl CreateAclsResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
+        let throttle_time_ms = r.i32().in_field("ThrottleTimeMs")?;
         let results = match read_array(r, flexible, 4, |r| AclCreationResult::decode(r, version))
-            .map_err(|e| e.at("Results"))?
+            .in_field("Results")?
         {
             Some(v) => v,
             None => {
@@ -92,7 +92,7 @@ impl CreateAclsResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Results"))?;
+        .in_field("Results")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -210,8 +210,8 @@ impl AclCreationResult {
 impl Decode for AclCreationResult {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let error_message = read_str(r, flexible).map_err(|e| e.at("ErrorMessage"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
+        let error_message = read_str(r, flexible).in_field("ErrorMessage")?;
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
         } else {
@@ -229,8 +229,7 @@ impl Encode for AclCreationResult {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, flexible)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, flexible).in_field("ErrorMessage")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

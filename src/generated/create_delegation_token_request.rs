@@ -92,17 +92,17 @@ impl CreateDelegationTokenRequest {
         let flexible = version >= 2;
         let mut nulls = 0u64;
         let owner_principal_type = if version >= 3 {
-            read_str(r, true).map_err(|e| e.at("OwnerPrincipalType"))?
+            read_str(r, true).in_field("OwnerPrincipalType")?
         } else {
             Some(BytesStr::default())
         };
         let owner_principal_name = if version >= 3 {
-            read_str(r, true).map_err(|e| e.at("OwnerPrincipalName"))?
+            read_str(r, true).in_field("OwnerPrincipalName")?
         } else {
             Some(BytesStr::default())
         };
         let renewers = match read_array(r, flexible, 3, |r| CreatableRenewers::decode(r, version))
-            .map_err(|e| e.at("Renewers"))?
+            .in_field("Renewers")?
         {
             Some(v) => v,
             None => {
@@ -110,7 +110,7 @@ impl CreateDelegationTokenRequest {
                 Vec::new()
             }
         };
-        let max_lifetime_ms = r.i64().map_err(|e| e.at("MaxLifetimeMs"))?;
+        let max_lifetime_ms = r.i64().in_field("MaxLifetimeMs")?;
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
         } else {
@@ -132,7 +132,7 @@ impl CreateDelegationTokenRequest {
         let flexible = version >= 2;
         if version >= 3 {
             put_opt_str(w, self.owner_principal_type.as_ref(), true, true)
-                .map_err(|e| e.at("OwnerPrincipalType"))?;
+                .in_field("OwnerPrincipalType")?;
         } else if !self
             .owner_principal_type
             .as_ref()
@@ -142,7 +142,7 @@ impl CreateDelegationTokenRequest {
         }
         if version >= 3 {
             put_opt_str(w, self.owner_principal_name.as_ref(), true, true)
-                .map_err(|e| e.at("OwnerPrincipalName"))?;
+                .in_field("OwnerPrincipalName")?;
         } else if !self
             .owner_principal_name
             .as_ref()
@@ -157,7 +157,7 @@ impl CreateDelegationTokenRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Renewers"))?;
+        .in_field("Renewers")?;
         w.put_i64(self.max_lifetime_ms);
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -276,14 +276,14 @@ impl Decode for CreatableRenewers {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let principal_type = match read_str(r, flexible).map_err(|e| e.at("PrincipalType"))? {
+        let principal_type = match read_str(r, flexible).in_field("PrincipalType")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_PRINCIPAL_TYPE;
                 BytesStr::default()
             }
         };
-        let principal_name = match read_str(r, flexible).map_err(|e| e.at("PrincipalName"))? {
+        let principal_name = match read_str(r, flexible).in_field("PrincipalName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_PRINCIPAL_NAME;
@@ -316,7 +316,7 @@ impl Encode for CreatableRenewers {
             true,
             flexible,
         )
-        .map_err(|e| e.at("PrincipalType"))?;
+        .in_field("PrincipalType")?;
         put_opt_str(
             w,
             unless_null(
@@ -326,7 +326,7 @@ impl Encode for CreatableRenewers {
             true,
             flexible,
         )
-        .map_err(|e| e.at("PrincipalName"))?;
+        .in_field("PrincipalName")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

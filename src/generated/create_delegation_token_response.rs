@@ -163,15 +163,15 @@ impl CreateDelegationTokenResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let principal_type = match read_str(r, flexible).map_err(|e| e.at("PrincipalType"))? {
+        let error_code = r.i16().in_field("ErrorCode")?;
+        let principal_type = match read_str(r, flexible).in_field("PrincipalType")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_PRINCIPAL_TYPE;
                 BytesStr::default()
             }
         };
-        let principal_name = match read_str(r, flexible).map_err(|e| e.at("PrincipalName"))? {
+        let principal_name = match read_str(r, flexible).in_field("PrincipalName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_PRINCIPAL_NAME;
@@ -179,7 +179,7 @@ impl CreateDelegationTokenResponse {
             }
         };
         let token_requester_principal_type = if version >= 3 {
-            match read_str(r, true).map_err(|e| e.at("TokenRequesterPrincipalType"))? {
+            match read_str(r, true).in_field("TokenRequesterPrincipalType")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_TOKEN_REQUESTER_PRINCIPAL_TYPE;
@@ -190,7 +190,7 @@ impl CreateDelegationTokenResponse {
             BytesStr::default()
         };
         let token_requester_principal_name = if version >= 3 {
-            match read_str(r, true).map_err(|e| e.at("TokenRequesterPrincipalName"))? {
+            match read_str(r, true).in_field("TokenRequesterPrincipalName")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_TOKEN_REQUESTER_PRINCIPAL_NAME;
@@ -208,21 +208,21 @@ impl CreateDelegationTokenResponse {
         let issue_timestamp_ms = i64::from_be_bytes(chunk(&run, 0));
         let expiry_timestamp_ms = i64::from_be_bytes(chunk(&run, 8));
         let max_timestamp_ms = i64::from_be_bytes(chunk(&run, 16));
-        let token_id = match read_str(r, flexible).map_err(|e| e.at("TokenId"))? {
+        let token_id = match read_str(r, flexible).in_field("TokenId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOKEN_ID;
                 BytesStr::default()
             }
         };
-        let hmac = match read_bytes(r, flexible).map_err(|e| e.at("Hmac"))? {
+        let hmac = match read_bytes(r, flexible).in_field("Hmac")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HMAC;
                 Bytes::new()
             }
         };
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
+        let throttle_time_ms = r.i32().in_field("ThrottleTimeMs")?;
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
         } else {
@@ -259,7 +259,7 @@ impl CreateDelegationTokenResponse {
             true,
             flexible,
         )
-        .map_err(|e| e.at("PrincipalType"))?;
+        .in_field("PrincipalType")?;
         put_opt_str(
             w,
             unless_null(
@@ -269,7 +269,7 @@ impl CreateDelegationTokenResponse {
             true,
             flexible,
         )
-        .map_err(|e| e.at("PrincipalName"))?;
+        .in_field("PrincipalName")?;
         if version >= 3 {
             put_opt_str(
                 w,
@@ -280,7 +280,7 @@ impl CreateDelegationTokenResponse {
                 true,
                 true,
             )
-            .map_err(|e| e.at("TokenRequesterPrincipalType"))?;
+            .in_field("TokenRequesterPrincipalType")?;
         } else if !self.token_requester_principal_type.is_empty() {
             return Err(not_in_version().at("TokenRequesterPrincipalType"));
         }
@@ -294,7 +294,7 @@ impl CreateDelegationTokenResponse {
                 true,
                 true,
             )
-            .map_err(|e| e.at("TokenRequesterPrincipalName"))?;
+            .in_field("TokenRequesterPrincipalName")?;
         } else if !self.token_requester_principal_name.is_empty() {
             return Err(not_in_version().at("TokenRequesterPrincipalName"));
         }
@@ -307,14 +307,14 @@ impl CreateDelegationTokenResponse {
             true,
             flexible,
         )
-        .map_err(|e| e.at("TokenId"))?;
+        .in_field("TokenId")?;
         put_opt_bytes(
             w,
             unless_null(&self.hmac, wire_nulls & Self::NULL_HMAC != 0),
             true,
             flexible,
         )
-        .map_err(|e| e.at("Hmac"))?;
+        .in_field("Hmac")?;
         w.put_i32(self.throttle_time_ms);
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());

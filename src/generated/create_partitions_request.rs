@@ -71,7 +71,7 @@ impl CreatePartitionsRequest {
         let topics = match read_array(r, flexible, 7, |r| {
             CreatePartitionsTopic::decode(r, version)
         })
-        .map_err(|e| e.at("Topics"))?
+        .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -79,8 +79,8 @@ impl CreatePartitionsRequest {
                 Vec::new()
             }
         };
-        let timeout_ms = r.i32().map_err(|e| e.at("TimeoutMs"))?;
-        let validate_only = r.bool().map_err(|e| e.at("ValidateOnly"))?;
+        let timeout_ms = r.i32().in_field("TimeoutMs")?;
+        let validate_only = r.bool().in_field("ValidateOnly")?;
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
         } else {
@@ -106,7 +106,7 @@ impl CreatePartitionsRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         w.put_i32(self.timeout_ms);
         w.put_bool(self.validate_only);
         if version >= 2 {
@@ -211,7 +211,7 @@ impl Decode for CreatePartitionsAssignment {
         let flexible = version >= 2;
         let mut nulls = 0u64;
         let broker_ids = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
-            .map_err(|e| e.at("BrokerIds"))?
+            .in_field("BrokerIds")?
         {
             Some(v) => v,
             None => {
@@ -243,7 +243,7 @@ impl Encode for CreatePartitionsAssignment {
             flexible,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("BrokerIds"))?;
+        .in_field("BrokerIds")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -342,18 +342,18 @@ impl Decode for CreatePartitionsTopic {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let name = match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, flexible).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
                 BytesStr::default()
             }
         };
-        let count_ = r.i32().map_err(|e| e.at("Count"))?;
+        let count_ = r.i32().in_field("Count")?;
         let assignments = read_array(r, flexible, 2, |r| {
             CreatePartitionsAssignment::decode(r, version)
         })
-        .map_err(|e| e.at("Assignments"))?;
+        .in_field("Assignments")?;
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
         } else {
@@ -378,12 +378,12 @@ impl Encode for CreatePartitionsTopic {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         w.put_i32(self.count);
         put_opt_array(w, self.assignments.as_deref(), true, flexible, |w, x| {
             x.write_to(w, version)
         })
-        .map_err(|e| e.at("Assignments"))?;
+        .in_field("Assignments")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

@@ -80,7 +80,7 @@ impl CreateTopicsRequest {
         let flexible = version >= 5;
         let mut nulls = 0u64;
         let topics = match read_array(r, flexible, 10, |r| CreatableTopic::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
+            .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -88,9 +88,9 @@ impl CreateTopicsRequest {
                 Vec::new()
             }
         };
-        let timeout_ms = r.i32().map_err(|e| e.at("timeoutMs"))?;
+        let timeout_ms = r.i32().in_field("timeoutMs")?;
         let validate_only = if version >= 1 {
-            r.bool().map_err(|e| e.at("validateOnly"))?
+            r.bool().in_field("validateOnly")?
         } else {
             false
         };
@@ -119,7 +119,7 @@ impl CreateTopicsRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         w.put_i32(self.timeout_ms);
         if version >= 1 {
             w.put_bool(self.validate_only);
@@ -241,9 +241,9 @@ impl Decode for CreatableReplicaAssignment {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 5;
         let mut nulls = 0u64;
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
+        let partition_index = r.i32().in_field("PartitionIndex")?;
         let broker_ids = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
-            .map_err(|e| e.at("BrokerIds"))?
+            .in_field("BrokerIds")?
         {
             Some(v) => v,
             None => {
@@ -277,7 +277,7 @@ impl Encode for CreatableReplicaAssignment {
             flexible,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("BrokerIds"))?;
+        .in_field("BrokerIds")?;
         if version >= 5 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -389,7 +389,7 @@ impl Decode for CreatableTopic {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 5;
         let mut nulls = 0u64;
-        let name = match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, flexible).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -402,7 +402,7 @@ impl Decode for CreatableTopic {
         let assignments = match read_array(r, flexible, 6, |r| {
             CreatableReplicaAssignment::decode(r, version)
         })
-        .map_err(|e| e.at("Assignments"))?
+        .in_field("Assignments")?
         {
             Some(v) => v,
             None => {
@@ -411,7 +411,7 @@ impl Decode for CreatableTopic {
             }
         };
         let configs = match read_array(r, flexible, 3, |r| CreatableTopicConfig::decode(r, version))
-            .map_err(|e| e.at("Configs"))?
+            .in_field("Configs")?
         {
             Some(v) => v,
             None => {
@@ -445,7 +445,7 @@ impl Encode for CreatableTopic {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         w.put_i32(self.num_partitions);
         w.put_i16(self.replication_factor);
         put_opt_array(
@@ -456,7 +456,7 @@ impl Encode for CreatableTopic {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Assignments"))?;
+        .in_field("Assignments")?;
         put_opt_array(
             w,
             unless_null(&self.configs, wire_nulls & Self::NULL_CONFIGS != 0).map(Vec::as_slice),
@@ -464,7 +464,7 @@ impl Encode for CreatableTopic {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Configs"))?;
+        .in_field("Configs")?;
         if version >= 5 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -560,14 +560,14 @@ impl Decode for CreatableTopicConfig {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 5;
         let mut nulls = 0u64;
-        let name = match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, flexible).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
                 BytesStr::default()
             }
         };
-        let value = read_str(r, flexible).map_err(|e| e.at("Value"))?;
+        let value = read_str(r, flexible).in_field("Value")?;
         let unknown = if version >= 5 {
             read_unknown_tags(r)?
         } else {
@@ -591,8 +591,8 @@ impl Encode for CreatableTopicConfig {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Name"))?;
-        put_opt_str(w, self.value.as_ref(), true, flexible).map_err(|e| e.at("Value"))?;
+        .in_field("Name")?;
+        put_opt_str(w, self.value.as_ref(), true, flexible).in_field("Value")?;
         if version >= 5 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

@@ -58,12 +58,12 @@ impl CreateTopicsResponse {
         let flexible = version >= 5;
         let mut nulls = 0u64;
         let throttle_time_ms = if version >= 2 {
-            r.i32().map_err(|e| e.at("ThrottleTimeMs"))?
+            r.i32().in_field("ThrottleTimeMs")?
         } else {
             0
         };
         let topics = match read_array(r, flexible, 4, |r| CreatableTopicResult::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
+            .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -98,7 +98,7 @@ impl CreateTopicsResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         if version >= 5 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -259,17 +259,17 @@ impl CreatableTopicConfigs {
 impl Decode for CreatableTopicConfigs {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
                 BytesStr::default()
             }
         };
-        let value = read_str(r, true).map_err(|e| e.at("Value"))?;
-        let read_only = r.bool().map_err(|e| e.at("ReadOnly"))?;
-        let config_source = r.i8().map_err(|e| e.at("ConfigSource"))?;
-        let is_sensitive = r.bool().map_err(|e| e.at("IsSensitive"))?;
+        let value = read_str(r, true).in_field("Value")?;
+        let read_only = r.bool().in_field("ReadOnly")?;
+        let config_source = r.i8().in_field("ConfigSource")?;
+        let is_sensitive = r.bool().in_field("IsSensitive")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             name,
@@ -291,8 +291,8 @@ impl Encode for CreatableTopicConfigs {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
-        put_opt_str(w, self.value.as_ref(), true, true).map_err(|e| e.at("Value"))?;
+        .in_field("Name")?;
+        put_opt_str(w, self.value.as_ref(), true, true).in_field("Value")?;
         w.put_bool(self.read_only);
         w.put_i8(self.config_source);
         w.put_bool(self.is_sensitive);
@@ -448,7 +448,7 @@ impl Decode for CreatableTopicResult {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 5;
         let mut nulls = 0u64;
-        let name = match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, flexible).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -456,13 +456,13 @@ impl Decode for CreatableTopicResult {
             }
         };
         let topic_id = if version >= 7 {
-            r.uuid().map_err(|e| e.at("TopicId"))?
+            r.uuid().in_field("TopicId")?
         } else {
             Uuid::NIL
         };
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
         let error_message = if version >= 1 {
-            read_str(r, flexible).map_err(|e| e.at("ErrorMessage"))?
+            read_str(r, flexible).in_field("ErrorMessage")?
         } else {
             Some(BytesStr::default())
         };
@@ -478,7 +478,7 @@ impl Decode for CreatableTopicResult {
         };
         let configs = if version >= 5 {
             read_array(r, true, 6, |r| CreatableTopicConfigs::decode(r, version))
-                .map_err(|e| e.at("Configs"))?
+                .in_field("Configs")?
         } else {
             Some(Vec::new())
         };
@@ -492,9 +492,8 @@ impl Decode for CreatableTopicResult {
                 match tag {
                     0 => {
                         let r = &mut sub;
-                        topic_config_error_code =
-                            r.i16().map_err(|e| e.at("TopicConfigErrorCode"))?;
-                        tag_end(r, tag).map_err(|e| e.at("TopicConfigErrorCode"))?;
+                        topic_config_error_code = r.i16().in_field("TopicConfigErrorCode")?;
+                        tag_end(r, tag).in_field("TopicConfigErrorCode")?;
                         if topic_config_error_code == 0 {
                             tags_present |= Self::TAG_TOPIC_CONFIG_ERROR_CODE;
                         }
@@ -531,14 +530,13 @@ impl Encode for CreatableTopicResult {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         if version >= 7 {
             w.put_uuid(&self.topic_id);
         }
         w.put_i16(self.error_code);
         if version >= 1 {
-            put_opt_str(w, self.error_message.as_ref(), true, flexible)
-                .map_err(|e| e.at("ErrorMessage"))?;
+            put_opt_str(w, self.error_message.as_ref(), true, flexible).in_field("ErrorMessage")?;
         }
         if version >= 5 {
             w.put_i32(self.num_partitions);
@@ -546,7 +544,7 @@ impl Encode for CreatableTopicResult {
             put_opt_array(w, self.configs.as_deref(), true, true, |w, x| {
                 x.write_to(w, version)
             })
-            .map_err(|e| e.at("Configs"))?;
+            .in_field("Configs")?;
         }
         if version >= 5 {
             let send_topic_config_error_code = self.topic_config_error_code != 0

@@ -47,7 +47,7 @@ impl DeleteAclsRequest {
         let flexible = version >= 2;
         let mut nulls = 0u64;
         let filters = match read_array(r, flexible, 8, |r| DeleteAclsFilter::decode(r, version))
-            .map_err(|e| e.at("Filters"))?
+            .in_field("Filters")?
         {
             Some(v) => v,
             None => {
@@ -78,7 +78,7 @@ impl DeleteAclsRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Filters"))?;
+        .in_field("Filters")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -256,15 +256,15 @@ impl DeleteAclsFilter {
 impl Decode for DeleteAclsFilter {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let resource_type_filter = r.i8().map_err(|e| e.at("ResourceTypeFilter"))?;
-        let resource_name_filter = read_str(r, flexible).map_err(|e| e.at("ResourceNameFilter"))?;
+        let resource_type_filter = r.i8().in_field("ResourceTypeFilter")?;
+        let resource_name_filter = read_str(r, flexible).in_field("ResourceNameFilter")?;
         let pattern_type_filter = if version >= 1 {
-            r.i8().map_err(|e| e.at("PatternTypeFilter"))?
+            r.i8().in_field("PatternTypeFilter")?
         } else {
             3
         };
-        let principal_filter = read_str(r, flexible).map_err(|e| e.at("PrincipalFilter"))?;
-        let host_filter = read_str(r, flexible).map_err(|e| e.at("HostFilter"))?;
+        let principal_filter = read_str(r, flexible).in_field("PrincipalFilter")?;
+        let host_filter = read_str(r, flexible).in_field("HostFilter")?;
         let run = r.run::<2>(&[("Operation", 1), ("PermissionType", 1)])?;
         let operation = i8::from_be_bytes(chunk(&run, 0));
         let permission_type = i8::from_be_bytes(chunk(&run, 1));
@@ -291,16 +291,15 @@ impl Encode for DeleteAclsFilter {
         let flexible = version >= 2;
         w.put_i8(self.resource_type_filter);
         put_opt_str(w, self.resource_name_filter.as_ref(), true, flexible)
-            .map_err(|e| e.at("ResourceNameFilter"))?;
+            .in_field("ResourceNameFilter")?;
         if version >= 1 {
             w.put_i8(self.pattern_type_filter);
         } else if self.pattern_type_filter != 3 {
             return Err(not_in_version().at("PatternTypeFilter"));
         }
         put_opt_str(w, self.principal_filter.as_ref(), true, flexible)
-            .map_err(|e| e.at("PrincipalFilter"))?;
-        put_opt_str(w, self.host_filter.as_ref(), true, flexible)
-            .map_err(|e| e.at("HostFilter"))?;
+            .in_field("PrincipalFilter")?;
+        put_opt_str(w, self.host_filter.as_ref(), true, flexible).in_field("HostFilter")?;
         w.put_i8(self.operation);
         w.put_i8(self.permission_type);
         if version >= 2 {

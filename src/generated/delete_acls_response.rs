@@ -57,11 +57,11 @@ impl DeleteAclsResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
+        let throttle_time_ms = r.i32().in_field("ThrottleTimeMs")?;
         let filter_results = match read_array(r, flexible, 5, |r| {
             DeleteAclsFilterResult::decode(r, version)
         })
-        .map_err(|e| e.at("FilterResults"))?
+        .in_field("FilterResults")?
         {
             Some(v) => v,
             None => {
@@ -98,7 +98,7 @@ impl DeleteAclsResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("FilterResults"))?;
+        .in_field("FilterResults")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -238,12 +238,12 @@ impl Decode for DeleteAclsFilterResult {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let error_message = read_str(r, flexible).map_err(|e| e.at("ErrorMessage"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
+        let error_message = read_str(r, flexible).in_field("ErrorMessage")?;
         let matching_acls = match read_array(r, flexible, 11, |r| {
             DeleteAclsMatchingAcl::decode(r, version)
         })
-        .map_err(|e| e.at("MatchingAcls"))?
+        .in_field("MatchingAcls")?
         {
             Some(v) => v,
             None => {
@@ -270,8 +270,7 @@ impl Encode for DeleteAclsFilterResult {
         let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, flexible)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, flexible).in_field("ErrorMessage")?;
         put_opt_array(
             w,
             unless_null(
@@ -283,7 +282,7 @@ impl Encode for DeleteAclsFilterResult {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("MatchingAcls"))?;
+        .in_field("MatchingAcls")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -460,10 +459,10 @@ impl Decode for DeleteAclsMatchingAcl {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let error_message = read_str(r, flexible).map_err(|e| e.at("ErrorMessage"))?;
-        let resource_type = r.i8().map_err(|e| e.at("ResourceType"))?;
-        let resource_name = match read_str(r, flexible).map_err(|e| e.at("ResourceName"))? {
+        let error_code = r.i16().in_field("ErrorCode")?;
+        let error_message = read_str(r, flexible).in_field("ErrorMessage")?;
+        let resource_type = r.i8().in_field("ResourceType")?;
+        let resource_name = match read_str(r, flexible).in_field("ResourceName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_RESOURCE_NAME;
@@ -471,18 +470,18 @@ impl Decode for DeleteAclsMatchingAcl {
             }
         };
         let pattern_type = if version >= 1 {
-            r.i8().map_err(|e| e.at("PatternType"))?
+            r.i8().in_field("PatternType")?
         } else {
             3
         };
-        let principal = match read_str(r, flexible).map_err(|e| e.at("Principal"))? {
+        let principal = match read_str(r, flexible).in_field("Principal")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_PRINCIPAL;
                 BytesStr::default()
             }
         };
-        let host = match read_str(r, flexible).map_err(|e| e.at("Host"))? {
+        let host = match read_str(r, flexible).in_field("Host")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST;
@@ -517,8 +516,7 @@ impl Encode for DeleteAclsMatchingAcl {
         let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, flexible)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, flexible).in_field("ErrorMessage")?;
         w.put_i8(self.resource_type);
         put_opt_str(
             w,
@@ -529,7 +527,7 @@ impl Encode for DeleteAclsMatchingAcl {
             true,
             flexible,
         )
-        .map_err(|e| e.at("ResourceName"))?;
+        .in_field("ResourceName")?;
         if version >= 1 {
             w.put_i8(self.pattern_type);
         } else if self.pattern_type != 3 {
@@ -541,14 +539,14 @@ impl Encode for DeleteAclsMatchingAcl {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Principal"))?;
+        .in_field("Principal")?;
         put_opt_str(
             w,
             unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             flexible,
         )
-        .map_err(|e| e.at("Host"))?;
+        .in_field("Host")?;
         w.put_i8(self.operation);
         w.put_i8(self.permission_type);
         if version >= 2 {

@@ -49,7 +49,7 @@ impl DeleteGroupsRequest {
         let groups_names = match read_array(r, flexible, 1, |r| {
             read_str(r, flexible)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("GroupsNames"))?
+        .in_field("GroupsNames")?
         {
             Some(v) => v,
             None => {
@@ -84,7 +84,7 @@ impl DeleteGroupsRequest {
             flexible,
             |w, x| put_str(w, x, flexible),
         )
-        .map_err(|e| e.at("GroupsNames"))?;
+        .in_field("GroupsNames")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

@@ -57,9 +57,9 @@ impl DeleteGroupsResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
+        let throttle_time_ms = r.i32().in_field("ThrottleTimeMs")?;
         let results = match read_array(r, flexible, 4, |r| DeletableGroupResult::decode(r, version))
-            .map_err(|e| e.at("Results"))?
+            .in_field("Results")?
         {
             Some(v) => v,
             None => {
@@ -92,7 +92,7 @@ impl DeleteGroupsResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Results"))?;
+        .in_field("Results")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -216,16 +216,16 @@ impl Decode for DeletableGroupResult {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let group_id = match read_str(r, flexible).map_err(|e| e.at("GroupId"))? {
+        let group_id = match read_str(r, flexible).in_field("GroupId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_ID;
                 BytesStr::default()
             }
         };
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
         let error_message = if version >= 3 {
-            read_str(r, true).map_err(|e| e.at("ErrorMessage"))?
+            read_str(r, true).in_field("ErrorMessage")?
         } else {
             None
         };
@@ -253,11 +253,10 @@ impl Encode for DeletableGroupResult {
             true,
             flexible,
         )
-        .map_err(|e| e.at("GroupId"))?;
+        .in_field("GroupId")?;
         w.put_i16(self.error_code);
         if version >= 3 {
-            put_opt_str(w, self.error_message.as_ref(), true, true)
-                .map_err(|e| e.at("ErrorMessage"))?;
+            put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         }
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());

@@ -58,7 +58,7 @@ impl DeleteRecordsRequest {
         let flexible = version >= 2;
         let mut nulls = 0u64;
         let topics = match read_array(r, flexible, 3, |r| DeleteRecordsTopic::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
+            .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -66,7 +66,7 @@ impl DeleteRecordsRequest {
                 Vec::new()
             }
         };
-        let timeout_ms = r.i32().map_err(|e| e.at("TimeoutMs"))?;
+        let timeout_ms = r.i32().in_field("TimeoutMs")?;
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
         } else {
@@ -91,7 +91,7 @@ impl DeleteRecordsRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         w.put_i32(self.timeout_ms);
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -287,7 +287,7 @@ impl Decode for DeleteRecordsTopic {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let name = match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, flexible).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -297,7 +297,7 @@ impl Decode for DeleteRecordsTopic {
         let partitions = match read_array(r, flexible, 12, |r| {
             DeleteRecordsPartition::decode(r, version)
         })
-        .map_err(|e| e.at("Partitions"))?
+        .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -328,7 +328,7 @@ impl Encode for DeleteRecordsTopic {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -337,7 +337,7 @@ impl Encode for DeleteRecordsTopic {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

@@ -81,11 +81,11 @@ impl DeleteShareGroupOffsetsResponse {
         let run = r.run::<6>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2)])?;
         let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
         let responses = match read_array(r, true, 21, |r| {
             DeleteShareGroupOffsetsResponseTopic::decode(r, version)
         })
-        .map_err(|e| e.at("Responses"))?
+        .in_field("Responses")?
         {
             Some(v) => v,
             None => {
@@ -109,8 +109,7 @@ impl DeleteShareGroupOffsetsResponse {
         let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         put_opt_array(
             w,
             unless_null(&self.responses, wire_nulls & Self::NULL_RESPONSES != 0).map(Vec::as_slice),
@@ -118,7 +117,7 @@ impl DeleteShareGroupOffsetsResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Responses"))?;
+        .in_field("Responses")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -246,7 +245,7 @@ impl DeleteShareGroupOffsetsResponseTopic {
 impl Decode for DeleteShareGroupOffsetsResponseTopic {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic_name = match read_str(r, true).map_err(|e| e.at("TopicName"))? {
+        let topic_name = match read_str(r, true).in_field("TopicName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC_NAME;
@@ -256,7 +255,7 @@ impl Decode for DeleteShareGroupOffsetsResponseTopic {
         let run = r.run::<18>(&[("TopicId", 16), ("ErrorCode", 2)])?;
         let topic_id = Uuid(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 16));
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             topic_name,
@@ -277,11 +276,10 @@ impl Encode for DeleteShareGroupOffsetsResponseTopic {
             true,
             true,
         )
-        .map_err(|e| e.at("TopicName"))?;
+        .in_field("TopicName")?;
         w.put_uuid(&self.topic_id);
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

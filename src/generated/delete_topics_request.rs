@@ -71,7 +71,7 @@ impl DeleteTopicsRequest {
         let mut nulls = 0u64;
         let topics = if version >= 6 {
             match read_array(r, true, 18, |r| DeleteTopicState::decode(r, version))
-                .map_err(|e| e.at("Topics"))?
+                .in_field("Topics")?
             {
                 Some(v) => v,
                 None => {
@@ -86,7 +86,7 @@ impl DeleteTopicsRequest {
             match read_array(r, flexible, 1, |r| {
                 read_str(r, flexible)?.ok_or_else(|| null_element(r))
             })
-            .map_err(|e| e.at("TopicNames"))?
+            .in_field("TopicNames")?
             {
                 Some(v) => v,
                 None => {
@@ -97,7 +97,7 @@ impl DeleteTopicsRequest {
         } else {
             Vec::new()
         };
-        let timeout_ms = r.i32().map_err(|e| e.at("TimeoutMs"))?;
+        let timeout_ms = r.i32().in_field("TimeoutMs")?;
         let unknown = if version >= 4 {
             read_unknown_tags(r)?
         } else {
@@ -124,7 +124,7 @@ impl DeleteTopicsRequest {
                 true,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("Topics"))?;
+            .in_field("Topics")?;
         } else if !self.topics.is_empty() {
             return Err(not_in_version().at("Topics"));
         }
@@ -137,7 +137,7 @@ impl DeleteTopicsRequest {
                 flexible,
                 |w, x| put_str(w, x, flexible),
             )
-            .map_err(|e| e.at("TopicNames"))?;
+            .in_field("TopicNames")?;
         }
         w.put_i32(self.timeout_ms);
         if version >= 4 {
@@ -255,8 +255,8 @@ impl DeleteTopicState {
 
 impl Decode for DeleteTopicState {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let name = read_str(r, true).map_err(|e| e.at("Name"))?;
-        let topic_id = r.uuid().map_err(|e| e.at("TopicId"))?;
+        let name = read_str(r, true).in_field("Name")?;
+        let topic_id = r.uuid().in_field("TopicId")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             name,
@@ -268,7 +268,7 @@ impl Decode for DeleteTopicState {
 
 impl Encode for DeleteTopicState {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
-        put_opt_str(w, self.name.as_ref(), true, true).map_err(|e| e.at("Name"))?;
+        put_opt_str(w, self.name.as_ref(), true, true).in_field("Name")?;
         w.put_uuid(&self.topic_id);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())

@@ -58,13 +58,13 @@ impl DeleteTopicsResponse {
         let flexible = version >= 4;
         let mut nulls = 0u64;
         let throttle_time_ms = if version >= 1 {
-            r.i32().map_err(|e| e.at("ThrottleTimeMs"))?
+            r.i32().in_field("ThrottleTimeMs")?
         } else {
             0
         };
         let responses =
             match read_array(r, flexible, 4, |r| DeletableTopicResult::decode(r, version))
-                .map_err(|e| e.at("Responses"))?
+                .in_field("Responses")?
             {
                 Some(v) => v,
                 None => {
@@ -99,7 +99,7 @@ impl DeleteTopicsResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Responses"))?;
+        .in_field("Responses")?;
         if version >= 4 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -249,18 +249,18 @@ impl Decode for DeletableTopicResult {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
         let mut nulls = 0u64;
-        let name = read_str(r, flexible).map_err(|e| e.at("Name"))?;
+        let name = read_str(r, flexible).in_field("Name")?;
         if name.is_none() && version <= 5 {
             nulls |= Self::NULL_NAME;
         }
         let topic_id = if version >= 6 {
-            r.uuid().map_err(|e| e.at("TopicId"))?
+            r.uuid().in_field("TopicId")?
         } else {
             Uuid::NIL
         };
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
         let error_message = if version >= 5 {
-            read_str(r, true).map_err(|e| e.at("ErrorMessage"))?
+            read_str(r, true).in_field("ErrorMessage")?
         } else {
             None
         };
@@ -289,14 +289,13 @@ impl Encode for DeletableTopicResult {
             version >= 6 || wire_nulls & Self::NULL_NAME != 0,
             flexible,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         if version >= 6 {
             w.put_uuid(&self.topic_id);
         }
         w.put_i16(self.error_code);
         if version >= 5 {
-            put_opt_str(w, self.error_message.as_ref(), true, true)
-                .map_err(|e| e.at("ErrorMessage"))?;
+            put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         }
         if version >= 4 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());

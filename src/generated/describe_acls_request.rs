@@ -121,15 +121,15 @@ impl DescribeAclsRequest {
 impl DescribeAclsRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let resource_type_filter = r.i8().map_err(|e| e.at("ResourceTypeFilter"))?;
-        let resource_name_filter = read_str(r, flexible).map_err(|e| e.at("ResourceNameFilter"))?;
+        let resource_type_filter = r.i8().in_field("ResourceTypeFilter")?;
+        let resource_name_filter = read_str(r, flexible).in_field("ResourceNameFilter")?;
         let pattern_type_filter = if version >= 1 {
-            r.i8().map_err(|e| e.at("PatternTypeFilter"))?
+            r.i8().in_field("PatternTypeFilter")?
         } else {
             3
         };
-        let principal_filter = read_str(r, flexible).map_err(|e| e.at("PrincipalFilter"))?;
-        let host_filter = read_str(r, flexible).map_err(|e| e.at("HostFilter"))?;
+        let principal_filter = read_str(r, flexible).in_field("PrincipalFilter")?;
+        let host_filter = read_str(r, flexible).in_field("HostFilter")?;
         let run = r.run::<2>(&[("Operation", 1), ("PermissionType", 1)])?;
         let operation = i8::from_be_bytes(chunk(&run, 0));
         let permission_type = i8::from_be_bytes(chunk(&run, 1));
@@ -156,16 +156,15 @@ impl DescribeAclsRequest {
         let flexible = version >= 2;
         w.put_i8(self.resource_type_filter);
         put_opt_str(w, self.resource_name_filter.as_ref(), true, flexible)
-            .map_err(|e| e.at("ResourceNameFilter"))?;
+            .in_field("ResourceNameFilter")?;
         if version >= 1 {
             w.put_i8(self.pattern_type_filter);
         } else if self.pattern_type_filter != 3 {
             return Err(not_in_version().at("PatternTypeFilter"));
         }
         put_opt_str(w, self.principal_filter.as_ref(), true, flexible)
-            .map_err(|e| e.at("PrincipalFilter"))?;
-        put_opt_str(w, self.host_filter.as_ref(), true, flexible)
-            .map_err(|e| e.at("HostFilter"))?;
+            .in_field("PrincipalFilter")?;
+        put_opt_str(w, self.host_filter.as_ref(), true, flexible).in_field("HostFilter")?;
         w.put_i8(self.operation);
         w.put_i8(self.permission_type);
         if version >= 2 {

@@ -94,10 +94,10 @@ impl DescribeAclsResponse {
         let run = r.run::<6>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2)])?;
         let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
-        let error_message = read_str(r, flexible).map_err(|e| e.at("ErrorMessage"))?;
+        let error_message = read_str(r, flexible).in_field("ErrorMessage")?;
         let resources =
             match read_array(r, flexible, 5, |r| DescribeAclsResource::decode(r, version))
-                .map_err(|e| e.at("Resources"))?
+                .in_field("Resources")?
             {
                 Some(v) => v,
                 None => {
@@ -126,8 +126,7 @@ impl DescribeAclsResponse {
         let flexible = version >= 2;
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, flexible)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, flexible).in_field("ErrorMessage")?;
         put_opt_array(
             w,
             unless_null(&self.resources, wire_nulls & Self::NULL_RESOURCES != 0).map(Vec::as_slice),
@@ -135,7 +134,7 @@ impl DescribeAclsResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Resources"))?;
+        .in_field("Resources")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -272,14 +271,14 @@ impl Decode for AclDescription {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let principal = match read_str(r, flexible).map_err(|e| e.at("Principal"))? {
+        let principal = match read_str(r, flexible).in_field("Principal")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_PRINCIPAL;
                 BytesStr::default()
             }
         };
-        let host = match read_str(r, flexible).map_err(|e| e.at("Host"))? {
+        let host = match read_str(r, flexible).in_field("Host")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST;
@@ -314,14 +313,14 @@ impl Encode for AclDescription {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Principal"))?;
+        .in_field("Principal")?;
         put_opt_str(
             w,
             unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             flexible,
         )
-        .map_err(|e| e.at("Host"))?;
+        .in_field("Host")?;
         w.put_i8(self.operation);
         w.put_i8(self.permission_type);
         if version >= 2 {
@@ -437,8 +436,8 @@ impl Decode for DescribeAclsResource {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let resource_type = r.i8().map_err(|e| e.at("ResourceType"))?;
-        let resource_name = match read_str(r, flexible).map_err(|e| e.at("ResourceName"))? {
+        let resource_type = r.i8().in_field("ResourceType")?;
+        let resource_name = match read_str(r, flexible).in_field("ResourceName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_RESOURCE_NAME;
@@ -446,12 +445,12 @@ impl Decode for DescribeAclsResource {
             }
         };
         let pattern_type = if version >= 1 {
-            r.i8().map_err(|e| e.at("PatternType"))?
+            r.i8().in_field("PatternType")?
         } else {
             3
         };
         let acls = match read_array(r, flexible, 5, |r| AclDescription::decode(r, version))
-            .map_err(|e| e.at("Acls"))?
+            .in_field("Acls")?
         {
             Some(v) => v,
             None => {
@@ -488,7 +487,7 @@ impl Encode for DescribeAclsResource {
             true,
             flexible,
         )
-        .map_err(|e| e.at("ResourceName"))?;
+        .in_field("ResourceName")?;
         if version >= 1 {
             w.put_i8(self.pattern_type);
         } else if self.pattern_type != 3 {
@@ -501,7 +500,7 @@ impl Encode for DescribeAclsResource {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Acls"))?;
+        .in_field("Acls")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

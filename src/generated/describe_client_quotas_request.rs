@@ -58,7 +58,7 @@ impl DescribeClientQuotasRequest {
         let flexible = version >= 1;
         let mut nulls = 0u64;
         let components = match read_array(r, flexible, 4, |r| ComponentData::decode(r, version))
-            .map_err(|e| e.at("Components"))?
+            .in_field("Components")?
         {
             Some(v) => v,
             None => {
@@ -66,7 +66,7 @@ impl DescribeClientQuotasRequest {
                 Vec::new()
             }
         };
-        let strict = r.bool().map_err(|e| e.at("Strict"))?;
+        let strict = r.bool().in_field("Strict")?;
         let unknown = if version >= 1 {
             read_unknown_tags(r)?
         } else {
@@ -92,7 +92,7 @@ impl DescribeClientQuotasRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Components"))?;
+        .in_field("Components")?;
         w.put_bool(self.strict);
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -229,15 +229,15 @@ impl Decode for ComponentData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
         let mut nulls = 0u64;
-        let entity_type = match read_str(r, flexible).map_err(|e| e.at("EntityType"))? {
+        let entity_type = match read_str(r, flexible).in_field("EntityType")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_ENTITY_TYPE;
                 BytesStr::default()
             }
         };
-        let match_type = r.i8().map_err(|e| e.at("MatchType"))?;
-        let r#match = read_str(r, flexible).map_err(|e| e.at("Match"))?;
+        let match_type = r.i8().in_field("MatchType")?;
+        let r#match = read_str(r, flexible).in_field("Match")?;
         let unknown = if version >= 1 {
             read_unknown_tags(r)?
         } else {
@@ -262,9 +262,9 @@ impl Encode for ComponentData {
             true,
             flexible,
         )
-        .map_err(|e| e.at("EntityType"))?;
+        .in_field("EntityType")?;
         w.put_i8(self.match_type);
-        put_opt_str(w, self.r#match.as_ref(), true, flexible).map_err(|e| e.at("Match"))?;
+        put_opt_str(w, self.r#match.as_ref(), true, flexible).in_field("Match")?;
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

@@ -88,9 +88,9 @@ impl DescribeClientQuotasResponse {
         let run = r.run::<6>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2)])?;
         let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
-        let error_message = read_str(r, flexible).map_err(|e| e.at("ErrorMessage"))?;
-        let entries = read_array(r, flexible, 3, |r| EntryData::decode(r, version))
-            .map_err(|e| e.at("Entries"))?;
+        let error_message = read_str(r, flexible).in_field("ErrorMessage")?;
+        let entries =
+            read_array(r, flexible, 3, |r| EntryData::decode(r, version)).in_field("Entries")?;
         let unknown = if version >= 1 {
             read_unknown_tags(r)?
         } else {
@@ -111,12 +111,11 @@ impl DescribeClientQuotasResponse {
         let flexible = version >= 1;
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, flexible)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, flexible).in_field("ErrorMessage")?;
         put_opt_array(w, self.entries.as_deref(), true, flexible, |w, x| {
             x.write_to(w, version)
         })
-        .map_err(|e| e.at("Entries"))?;
+        .in_field("Entries")?;
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -237,14 +236,14 @@ impl Decode for EntityData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
         let mut nulls = 0u64;
-        let entity_type = match read_str(r, flexible).map_err(|e| e.at("EntityType"))? {
+        let entity_type = match read_str(r, flexible).in_field("EntityType")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_ENTITY_TYPE;
                 BytesStr::default()
             }
         };
-        let entity_name = read_str(r, flexible).map_err(|e| e.at("EntityName"))?;
+        let entity_name = read_str(r, flexible).in_field("EntityName")?;
         let unknown = if version >= 1 {
             read_unknown_tags(r)?
         } else {
@@ -268,9 +267,8 @@ impl Encode for EntityData {
             true,
             flexible,
         )
-        .map_err(|e| e.at("EntityType"))?;
-        put_opt_str(w, self.entity_name.as_ref(), true, flexible)
-            .map_err(|e| e.at("EntityName"))?;
+        .in_field("EntityType")?;
+        put_opt_str(w, self.entity_name.as_ref(), true, flexible).in_field("EntityName")?;
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -348,7 +346,7 @@ impl Decode for EntryData {
         let flexible = version >= 1;
         let mut nulls = 0u64;
         let entity = match read_array(r, flexible, 3, |r| EntityData::decode(r, version))
-            .map_err(|e| e.at("Entity"))?
+            .in_field("Entity")?
         {
             Some(v) => v,
             None => {
@@ -357,7 +355,7 @@ impl Decode for EntryData {
             }
         };
         let values = match read_array(r, flexible, 10, |r| ValueData::decode(r, version))
-            .map_err(|e| e.at("Values"))?
+            .in_field("Values")?
         {
             Some(v) => v,
             None => {
@@ -389,7 +387,7 @@ impl Encode for EntryData {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Entity"))?;
+        .in_field("Entity")?;
         put_opt_array(
             w,
             unless_null(&self.values, wire_nulls & Self::NULL_VALUES != 0).map(Vec::as_slice),
@@ -397,7 +395,7 @@ impl Encode for EntryData {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Values"))?;
+        .in_field("Values")?;
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -478,14 +476,14 @@ impl Decode for ValueData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
         let mut nulls = 0u64;
-        let key = match read_str(r, flexible).map_err(|e| e.at("Key"))? {
+        let key = match read_str(r, flexible).in_field("Key")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_KEY;
                 BytesStr::default()
             }
         };
-        let value = r.f64().map_err(|e| e.at("Value"))?;
+        let value = r.f64().in_field("Value")?;
         let unknown = if version >= 1 {
             read_unknown_tags(r)?
         } else {
@@ -509,7 +507,7 @@ impl Encode for ValueData {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Key"))?;
+        .in_field("Key")?;
         w.put_f64(self.value);
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());

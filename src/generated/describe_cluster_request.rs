@@ -72,16 +72,15 @@ impl DescribeClusterRequest {
 
 impl DescribeClusterRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let include_cluster_authorized_operations = r
-            .bool()
-            .map_err(|e| e.at("IncludeClusterAuthorizedOperations"))?;
+        let include_cluster_authorized_operations =
+            r.bool().in_field("IncludeClusterAuthorizedOperations")?;
         let endpoint_type = if version >= 1 {
-            r.i8().map_err(|e| e.at("EndpointType"))?
+            r.i8().in_field("EndpointType")?
         } else {
             1
         };
         let include_fenced_brokers = if version >= 2 {
-            r.bool().map_err(|e| e.at("IncludeFencedBrokers"))?
+            r.bool().in_field("IncludeFencedBrokers")?
         } else {
             false
         };

@@ -142,22 +142,22 @@ impl DescribeClusterResponse {
         let run = r.run::<6>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2)])?;
         let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
         let endpoint_type = if version >= 1 {
-            r.i8().map_err(|e| e.at("EndpointType"))?
+            r.i8().in_field("EndpointType")?
         } else {
             1
         };
-        let cluster_id = match read_str(r, true).map_err(|e| e.at("ClusterId"))? {
+        let cluster_id = match read_str(r, true).in_field("ClusterId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_CLUSTER_ID;
                 BytesStr::default()
             }
         };
-        let controller_id = r.i32().map_err(|e| e.at("ControllerId"))?;
+        let controller_id = r.i32().in_field("ControllerId")?;
         let brokers = match read_array(r, true, 11, |r| DescribeClusterBroker::decode(r, version))
-            .map_err(|e| e.at("Brokers"))?
+            .in_field("Brokers")?
         {
             Some(v) => v,
             None => {
@@ -165,8 +165,7 @@ impl DescribeClusterResponse {
                 Vec::new()
             }
         };
-        let cluster_authorized_operations =
-            r.i32().map_err(|e| e.at("ClusterAuthorizedOperations"))?;
+        let cluster_authorized_operations = r.i32().in_field("ClusterAuthorizedOperations")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             throttle_time_ms,
@@ -187,8 +186,7 @@ impl DescribeClusterResponse {
         let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         if version >= 1 {
             w.put_i8(self.endpoint_type);
         } else if self.endpoint_type != 1 {
@@ -200,7 +198,7 @@ impl DescribeClusterResponse {
             true,
             true,
         )
-        .map_err(|e| e.at("ClusterId"))?;
+        .in_field("ClusterId")?;
         w.put_i32(self.controller_id);
         put_opt_array(
             w,
@@ -209,7 +207,7 @@ impl DescribeClusterResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Brokers"))?;
+        .in_field("Brokers")?;
         w.put_i32(self.cluster_authorized_operations);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
@@ -356,18 +354,18 @@ impl DescribeClusterBroker {
 impl Decode for DescribeClusterBroker {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let broker_id = r.i32().map_err(|e| e.at("BrokerId"))?;
-        let host = match read_str(r, true).map_err(|e| e.at("Host"))? {
+        let broker_id = r.i32().in_field("BrokerId")?;
+        let host = match read_str(r, true).in_field("Host")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST;
                 BytesStr::default()
             }
         };
-        let port = r.i32().map_err(|e| e.at("Port"))?;
-        let rack = read_str(r, true).map_err(|e| e.at("Rack"))?;
+        let port = r.i32().in_field("Port")?;
+        let rack = read_str(r, true).in_field("Rack")?;
         let is_fenced = if version >= 2 {
-            r.bool().map_err(|e| e.at("IsFenced"))?
+            r.bool().in_field("IsFenced")?
         } else {
             false
         };
@@ -393,9 +391,9 @@ impl Encode for DescribeClusterBroker {
             true,
             true,
         )
-        .map_err(|e| e.at("Host"))?;
+        .in_field("Host")?;
         w.put_i32(self.port);
-        put_opt_str(w, self.rack.as_ref(), true, true).map_err(|e| e.at("Rack"))?;
+        put_opt_str(w, self.rack.as_ref(), true, true).in_field("Rack")?;
         if version >= 2 {
             w.put_bool(self.is_fenced);
         } else if self.is_fenced {

@@ -71,7 +71,7 @@ impl DescribeConfigsRequest {
         let resources = match read_array(r, flexible, 4, |r| {
             DescribeConfigsResource::decode(r, version)
         })
-        .map_err(|e| e.at("Resources"))?
+        .in_field("Resources")?
         {
             Some(v) => v,
             None => {
@@ -80,12 +80,12 @@ impl DescribeConfigsRequest {
             }
         };
         let include_synonyms = if version >= 1 {
-            r.bool().map_err(|e| e.at("IncludeSynonyms"))?
+            r.bool().in_field("IncludeSynonyms")?
         } else {
             false
         };
         let include_documentation = if version >= 3 {
-            r.bool().map_err(|e| e.at("IncludeDocumentation"))?
+            r.bool().in_field("IncludeDocumentation")?
         } else {
             false
         };
@@ -114,7 +114,7 @@ impl DescribeConfigsRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Resources"))?;
+        .in_field("Resources")?;
         if version >= 1 {
             w.put_bool(self.include_synonyms);
         } else if self.include_synonyms {
@@ -265,8 +265,8 @@ impl Decode for DescribeConfigsResource {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
         let mut nulls = 0u64;
-        let resource_type = r.i8().map_err(|e| e.at("ResourceType"))?;
-        let resource_name = match read_str(r, flexible).map_err(|e| e.at("ResourceName"))? {
+        let resource_type = r.i8().in_field("ResourceType")?;
+        let resource_name = match read_str(r, flexible).in_field("ResourceName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_RESOURCE_NAME;
@@ -276,7 +276,7 @@ impl Decode for DescribeConfigsResource {
         let configuration_keys = read_array(r, flexible, 1, |r| {
             read_str(r, flexible)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("ConfigurationKeys"))?;
+        .in_field("ConfigurationKeys")?;
         let unknown = if version >= 4 {
             read_unknown_tags(r)?
         } else {
@@ -305,7 +305,7 @@ impl Encode for DescribeConfigsResource {
             true,
             flexible,
         )
-        .map_err(|e| e.at("ResourceName"))?;
+        .in_field("ResourceName")?;
         put_opt_array(
             w,
             self.configuration_keys.as_deref(),
@@ -313,7 +313,7 @@ impl Encode for DescribeConfigsResource {
             flexible,
             |w, x| put_str(w, x, flexible),
         )
-        .map_err(|e| e.at("ConfigurationKeys"))?;
+        .in_field("ConfigurationKeys")?;
         if version >= 4 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

@@ -57,11 +57,11 @@ impl DescribeConfigsResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
+        let throttle_time_ms = r.i32().in_field("ThrottleTimeMs")?;
         let results = match read_array(r, flexible, 7, |r| {
             DescribeConfigsResult::decode(r, version)
         })
-        .map_err(|e| e.at("Results"))?
+        .in_field("Results")?
         {
             Some(v) => v,
             None => {
@@ -94,7 +94,7 @@ impl DescribeConfigsResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Results"))?;
+        .in_field("Results")?;
         if version >= 4 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -302,31 +302,31 @@ impl Decode for DescribeConfigsResourceResult {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
         let mut nulls = 0u64;
-        let name = match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, flexible).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
                 BytesStr::default()
             }
         };
-        let value = read_str(r, flexible).map_err(|e| e.at("Value"))?;
-        let read_only = r.bool().map_err(|e| e.at("ReadOnly"))?;
+        let value = read_str(r, flexible).in_field("Value")?;
+        let read_only = r.bool().in_field("ReadOnly")?;
         let is_default = if version <= 0 {
-            r.bool().map_err(|e| e.at("IsDefault"))?
+            r.bool().in_field("IsDefault")?
         } else {
             false
         };
         let config_source = if version >= 1 {
-            r.i8().map_err(|e| e.at("ConfigSource"))?
+            r.i8().in_field("ConfigSource")?
         } else {
             -1
         };
-        let is_sensitive = r.bool().map_err(|e| e.at("IsSensitive"))?;
+        let is_sensitive = r.bool().in_field("IsSensitive")?;
         let synonyms = if version >= 1 {
             match read_array(r, flexible, 4, |r| {
                 DescribeConfigsSynonym::decode(r, version)
             })
-            .map_err(|e| e.at("Synonyms"))?
+            .in_field("Synonyms")?
             {
                 Some(v) => v,
                 None => {
@@ -338,12 +338,12 @@ impl Decode for DescribeConfigsResourceResult {
             Vec::new()
         };
         let config_type = if version >= 3 {
-            r.i8().map_err(|e| e.at("ConfigType"))?
+            r.i8().in_field("ConfigType")?
         } else {
             0
         };
         let documentation = if version >= 3 {
-            read_str(r, flexible).map_err(|e| e.at("Documentation"))?
+            read_str(r, flexible).in_field("Documentation")?
         } else {
             Some(BytesStr::default())
         };
@@ -377,8 +377,8 @@ impl Encode for DescribeConfigsResourceResult {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Name"))?;
-        put_opt_str(w, self.value.as_ref(), true, flexible).map_err(|e| e.at("Value"))?;
+        .in_field("Name")?;
+        put_opt_str(w, self.value.as_ref(), true, flexible).in_field("Value")?;
         w.put_bool(self.read_only);
         if version <= 0 {
             w.put_bool(self.is_default);
@@ -398,12 +398,12 @@ impl Encode for DescribeConfigsResourceResult {
                 flexible,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("Synonyms"))?;
+            .in_field("Synonyms")?;
         }
         if version >= 3 {
             w.put_i8(self.config_type);
             put_opt_str(w, self.documentation.as_ref(), true, flexible)
-                .map_err(|e| e.at("Documentation"))?;
+                .in_field("Documentation")?;
         }
         if version >= 4 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -543,10 +543,10 @@ impl Decode for DescribeConfigsResult {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let error_message = read_str(r, flexible).map_err(|e| e.at("ErrorMessage"))?;
-        let resource_type = r.i8().map_err(|e| e.at("ResourceType"))?;
-        let resource_name = match read_str(r, flexible).map_err(|e| e.at("ResourceName"))? {
+        let error_code = r.i16().in_field("ErrorCode")?;
+        let error_message = read_str(r, flexible).in_field("ErrorMessage")?;
+        let resource_type = r.i8().in_field("ResourceType")?;
+        let resource_name = match read_str(r, flexible).in_field("ResourceName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_RESOURCE_NAME;
@@ -556,7 +556,7 @@ impl Decode for DescribeConfigsResult {
         let configs = match read_array(r, flexible, 7, |r| {
             DescribeConfigsResourceResult::decode(r, version)
         })
-        .map_err(|e| e.at("Configs"))?
+        .in_field("Configs")?
         {
             Some(v) => v,
             None => {
@@ -585,8 +585,7 @@ impl Encode for DescribeConfigsResult {
         let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, flexible)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, flexible).in_field("ErrorMessage")?;
         w.put_i8(self.resource_type);
         put_opt_str(
             w,
@@ -597,7 +596,7 @@ impl Encode for DescribeConfigsResult {
             true,
             flexible,
         )
-        .map_err(|e| e.at("ResourceName"))?;
+        .in_field("ResourceName")?;
         put_opt_array(
             w,
             unless_null(&self.configs, wire_nulls & Self::NULL_CONFIGS != 0).map(Vec::as_slice),
@@ -605,7 +604,7 @@ impl Encode for DescribeConfigsResult {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Configs"))?;
+        .in_field("Configs")?;
         if version >= 4 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -711,15 +710,15 @@ impl Decode for DescribeConfigsSynonym {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
         let mut nulls = 0u64;
-        let name = match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, flexible).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
                 BytesStr::default()
             }
         };
-        let value = read_str(r, flexible).map_err(|e| e.at("Value"))?;
-        let source = r.i8().map_err(|e| e.at("Source"))?;
+        let value = read_str(r, flexible).in_field("Value")?;
+        let source = r.i8().in_field("Source")?;
         let unknown = if version >= 4 {
             read_unknown_tags(r)?
         } else {
@@ -744,8 +743,8 @@ impl Encode for DescribeConfigsSynonym {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Name"))?;
-        put_opt_str(w, self.value.as_ref(), true, flexible).map_err(|e| e.at("Value"))?;
+        .in_field("Name")?;
+        put_opt_str(w, self.value.as_ref(), true, flexible).in_field("Value")?;
         w.put_i8(self.source);
         if version >= 4 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());

@@ -52,7 +52,7 @@ impl DescribeDelegationTokenRequest {
         let owners = read_array(r, flexible, 3, |r| {
             DescribeDelegationTokenOwner::decode(r, version)
         })
-        .map_err(|e| e.at("Owners"))?;
+        .in_field("Owners")?;
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
         } else {
@@ -71,7 +71,7 @@ impl DescribeDelegationTokenRequest {
         put_opt_array(w, self.owners.as_deref(), true, flexible, |w, x| {
             x.write_to(w, version)
         })
-        .map_err(|e| e.at("Owners"))?;
+        .in_field("Owners")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -180,14 +180,14 @@ impl Decode for DescribeDelegationTokenOwner {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let principal_type = match read_str(r, flexible).map_err(|e| e.at("PrincipalType"))? {
+        let principal_type = match read_str(r, flexible).in_field("PrincipalType")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_PRINCIPAL_TYPE;
                 BytesStr::default()
             }
         };
-        let principal_name = match read_str(r, flexible).map_err(|e| e.at("PrincipalName"))? {
+        let principal_name = match read_str(r, flexible).in_field("PrincipalName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_PRINCIPAL_NAME;
@@ -220,7 +220,7 @@ impl Encode for DescribeDelegationTokenOwner {
             true,
             flexible,
         )
-        .map_err(|e| e.at("PrincipalType"))?;
+        .in_field("PrincipalType")?;
         put_opt_str(
             w,
             unless_null(
@@ -230,7 +230,7 @@ impl Encode for DescribeDelegationTokenOwner {
             true,
             flexible,
         )
-        .map_err(|e| e.at("PrincipalName"))?;
+        .in_field("PrincipalName")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

@@ -68,11 +68,11 @@ impl DescribeDelegationTokenResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
         let tokens = match read_array(r, flexible, 30, |r| {
             DescribedDelegationToken::decode(r, version)
         })
-        .map_err(|e| e.at("Tokens"))?
+        .in_field("Tokens")?
         {
             Some(v) => v,
             None => {
@@ -80,7 +80,7 @@ impl DescribeDelegationTokenResponse {
                 Vec::new()
             }
         };
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
+        let throttle_time_ms = r.i32().in_field("ThrottleTimeMs")?;
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
         } else {
@@ -107,7 +107,7 @@ impl DescribeDelegationTokenResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Tokens"))?;
+        .in_field("Tokens")?;
         w.put_i32(self.throttle_time_ms);
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -317,14 +317,14 @@ impl Decode for DescribedDelegationToken {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let principal_type = match read_str(r, flexible).map_err(|e| e.at("PrincipalType"))? {
+        let principal_type = match read_str(r, flexible).in_field("PrincipalType")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_PRINCIPAL_TYPE;
                 BytesStr::default()
             }
         };
-        let principal_name = match read_str(r, flexible).map_err(|e| e.at("PrincipalName"))? {
+        let principal_name = match read_str(r, flexible).in_field("PrincipalName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_PRINCIPAL_NAME;
@@ -332,7 +332,7 @@ impl Decode for DescribedDelegationToken {
             }
         };
         let token_requester_principal_type = if version >= 3 {
-            match read_str(r, true).map_err(|e| e.at("TokenRequesterPrincipalType"))? {
+            match read_str(r, true).in_field("TokenRequesterPrincipalType")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_TOKEN_REQUESTER_PRINCIPAL_TYPE;
@@ -343,7 +343,7 @@ impl Decode for DescribedDelegationToken {
             BytesStr::default()
         };
         let token_requester_principal_name = if version >= 3 {
-            match read_str(r, true).map_err(|e| e.at("TokenRequesterPrincipalName"))? {
+            match read_str(r, true).in_field("TokenRequesterPrincipalName")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_TOKEN_REQUESTER_PRINCIPAL_NAME;
@@ -361,14 +361,14 @@ impl Decode for DescribedDelegationToken {
         let issue_timestamp = i64::from_be_bytes(chunk(&run, 0));
         let expiry_timestamp = i64::from_be_bytes(chunk(&run, 8));
         let max_timestamp = i64::from_be_bytes(chunk(&run, 16));
-        let token_id = match read_str(r, flexible).map_err(|e| e.at("TokenId"))? {
+        let token_id = match read_str(r, flexible).in_field("TokenId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOKEN_ID;
                 BytesStr::default()
             }
         };
-        let hmac = match read_bytes(r, flexible).map_err(|e| e.at("Hmac"))? {
+        let hmac = match read_bytes(r, flexible).in_field("Hmac")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HMAC;
@@ -378,7 +378,7 @@ impl Decode for DescribedDelegationToken {
         let renewers = match read_array(r, flexible, 3, |r| {
             DescribedDelegationTokenRenewer::decode(r, version)
         })
-        .map_err(|e| e.at("Renewers"))?
+        .in_field("Renewers")?
         {
             Some(v) => v,
             None => {
@@ -420,7 +420,7 @@ impl Encode for DescribedDelegationToken {
             true,
             flexible,
         )
-        .map_err(|e| e.at("PrincipalType"))?;
+        .in_field("PrincipalType")?;
         put_opt_str(
             w,
             unless_null(
@@ -430,7 +430,7 @@ impl Encode for DescribedDelegationToken {
             true,
             flexible,
         )
-        .map_err(|e| e.at("PrincipalName"))?;
+        .in_field("PrincipalName")?;
         if version >= 3 {
             put_opt_str(
                 w,
@@ -441,7 +441,7 @@ impl Encode for DescribedDelegationToken {
                 true,
                 true,
             )
-            .map_err(|e| e.at("TokenRequesterPrincipalType"))?;
+            .in_field("TokenRequesterPrincipalType")?;
         } else if !self.token_requester_principal_type.is_empty() {
             return Err(not_in_version().at("TokenRequesterPrincipalType"));
         }
@@ -455,7 +455,7 @@ impl Encode for DescribedDelegationToken {
                 true,
                 true,
             )
-            .map_err(|e| e.at("TokenRequesterPrincipalName"))?;
+            .in_field("TokenRequesterPrincipalName")?;
         } else if !self.token_requester_principal_name.is_empty() {
             return Err(not_in_version().at("TokenRequesterPrincipalName"));
         }
@@ -468,14 +468,14 @@ impl Encode for DescribedDelegationToken {
             true,
             flexible,
         )
-        .map_err(|e| e.at("TokenId"))?;
+        .in_field("TokenId")?;
         put_opt_bytes(
             w,
             unless_null(&self.hmac, wire_nulls & Self::NULL_HMAC != 0),
             true,
             flexible,
         )
-        .map_err(|e| e.at("Hmac"))?;
+        .in_field("Hmac")?;
         put_opt_array(
             w,
             unless_null(&self.renewers, wire_nulls & Self::NULL_RENEWERS != 0).map(Vec::as_slice),
@@ -483,7 +483,7 @@ impl Encode for DescribedDelegationToken {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Renewers"))?;
+        .in_field("Renewers")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -598,14 +598,14 @@ impl Decode for DescribedDelegationTokenRenewer {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let principal_type = match read_str(r, flexible).map_err(|e| e.at("PrincipalType"))? {
+        let principal_type = match read_str(r, flexible).in_field("PrincipalType")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_PRINCIPAL_TYPE;
                 BytesStr::default()
             }
         };
-        let principal_name = match read_str(r, flexible).map_err(|e| e.at("PrincipalName"))? {
+        let principal_name = match read_str(r, flexible).in_field("PrincipalName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_PRINCIPAL_NAME;
@@ -638,7 +638,7 @@ impl Encode for DescribedDelegationTokenRenewer {
             true,
             flexible,
         )
-        .map_err(|e| e.at("PrincipalType"))?;
+        .in_field("PrincipalType")?;
         put_opt_str(
             w,
             unless_null(
@@ -648,7 +648,7 @@ impl Encode for DescribedDelegationTokenRenewer {
             true,
             flexible,
         )
-        .map_err(|e| e.at("PrincipalName"))?;
+        .in_field("PrincipalName")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

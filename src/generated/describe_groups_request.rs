@@ -60,7 +60,7 @@ impl DescribeGroupsRequest {
         let groups = match read_array(r, flexible, 1, |r| {
             read_str(r, flexible)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("Groups"))?
+        .in_field("Groups")?
         {
             Some(v) => v,
             None => {
@@ -69,7 +69,7 @@ impl DescribeGroupsRequest {
             }
         };
         let include_authorized_operations = if version >= 3 {
-            r.bool().map_err(|e| e.at("IncludeAuthorizedOperations"))?
+            r.bool().in_field("IncludeAuthorizedOperations")?
         } else {
             false
         };
@@ -97,7 +97,7 @@ impl DescribeGroupsRequest {
             flexible,
             |w, x| put_str(w, x, flexible),
         )
-        .map_err(|e| e.at("Groups"))?;
+        .in_field("Groups")?;
         if version >= 3 {
             w.put_bool(self.include_authorized_operations);
         } else if self.include_authorized_operations {

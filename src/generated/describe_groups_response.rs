@@ -58,12 +58,12 @@ impl DescribeGroupsResponse {
         let flexible = version >= 5;
         let mut nulls = 0u64;
         let throttle_time_ms = if version >= 1 {
-            r.i32().map_err(|e| e.at("ThrottleTimeMs"))?
+            r.i32().in_field("ThrottleTimeMs")?
         } else {
             0
         };
         let groups = match read_array(r, flexible, 12, |r| DescribedGroup::decode(r, version))
-            .map_err(|e| e.at("Groups"))?
+            .in_field("Groups")?
         {
             Some(v) => v,
             None => {
@@ -98,7 +98,7 @@ impl DescribeGroupsResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Groups"))?;
+        .in_field("Groups")?;
         if version >= 5 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -300,34 +300,34 @@ impl Decode for DescribedGroup {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 5;
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
         let error_message = if version >= 6 {
-            read_str(r, true).map_err(|e| e.at("ErrorMessage"))?
+            read_str(r, true).in_field("ErrorMessage")?
         } else {
             None
         };
-        let group_id = match read_str(r, flexible).map_err(|e| e.at("GroupId"))? {
+        let group_id = match read_str(r, flexible).in_field("GroupId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_ID;
                 BytesStr::default()
             }
         };
-        let group_state = match read_str(r, flexible).map_err(|e| e.at("GroupState"))? {
+        let group_state = match read_str(r, flexible).in_field("GroupState")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_STATE;
                 BytesStr::default()
             }
         };
-        let protocol_type = match read_str(r, flexible).map_err(|e| e.at("ProtocolType"))? {
+        let protocol_type = match read_str(r, flexible).in_field("ProtocolType")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_PROTOCOL_TYPE;
                 BytesStr::default()
             }
         };
-        let protocol_data = match read_str(r, flexible).map_err(|e| e.at("ProtocolData"))? {
+        let protocol_data = match read_str(r, flexible).in_field("ProtocolData")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_PROTOCOL_DATA;
@@ -335,7 +335,7 @@ impl Decode for DescribedGroup {
             }
         };
         let members = match read_array(r, flexible, 7, |r| DescribedGroupMember::decode(r, version))
-            .map_err(|e| e.at("Members"))?
+            .in_field("Members")?
         {
             Some(v) => v,
             None => {
@@ -344,7 +344,7 @@ impl Decode for DescribedGroup {
             }
         };
         let authorized_operations = if version >= 3 {
-            r.i32().map_err(|e| e.at("AuthorizedOperations"))?
+            r.i32().in_field("AuthorizedOperations")?
         } else {
             -2147483648
         };
@@ -373,8 +373,7 @@ impl Encode for DescribedGroup {
         let flexible = version >= 5;
         w.put_i16(self.error_code);
         if version >= 6 {
-            put_opt_str(w, self.error_message.as_ref(), true, true)
-                .map_err(|e| e.at("ErrorMessage"))?;
+            put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         } else if self.error_message.is_some() {
             return Err(not_in_version().at("ErrorMessage"));
         }
@@ -384,14 +383,14 @@ impl Encode for DescribedGroup {
             true,
             flexible,
         )
-        .map_err(|e| e.at("GroupId"))?;
+        .in_field("GroupId")?;
         put_opt_str(
             w,
             unless_null(&self.group_state, wire_nulls & Self::NULL_GROUP_STATE != 0),
             true,
             flexible,
         )
-        .map_err(|e| e.at("GroupState"))?;
+        .in_field("GroupState")?;
         put_opt_str(
             w,
             unless_null(
@@ -401,7 +400,7 @@ impl Encode for DescribedGroup {
             true,
             flexible,
         )
-        .map_err(|e| e.at("ProtocolType"))?;
+        .in_field("ProtocolType")?;
         put_opt_str(
             w,
             unless_null(
@@ -411,7 +410,7 @@ impl Encode for DescribedGroup {
             true,
             flexible,
         )
-        .map_err(|e| e.at("ProtocolData"))?;
+        .in_field("ProtocolData")?;
         put_opt_array(
             w,
             unless_null(&self.members, wire_nulls & Self::NULL_MEMBERS != 0).map(Vec::as_slice),
@@ -419,7 +418,7 @@ impl Encode for DescribedGroup {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Members"))?;
+        .in_field("Members")?;
         if version >= 3 {
             w.put_i32(self.authorized_operations);
         } else if self.authorized_operations != -2147483648 {
@@ -580,7 +579,7 @@ impl Decode for DescribedGroupMember {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 5;
         let mut nulls = 0u64;
-        let member_id = match read_str(r, flexible).map_err(|e| e.at("MemberId"))? {
+        let member_id = match read_str(r, flexible).in_field("MemberId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_MEMBER_ID;
@@ -588,39 +587,38 @@ impl Decode for DescribedGroupMember {
             }
         };
         let group_instance_id = if version >= 4 {
-            read_str(r, flexible).map_err(|e| e.at("GroupInstanceId"))?
+            read_str(r, flexible).in_field("GroupInstanceId")?
         } else {
             None
         };
-        let client_id = match read_str(r, flexible).map_err(|e| e.at("ClientId"))? {
+        let client_id = match read_str(r, flexible).in_field("ClientId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_CLIENT_ID;
                 BytesStr::default()
             }
         };
-        let client_host = match read_str(r, flexible).map_err(|e| e.at("ClientHost"))? {
+        let client_host = match read_str(r, flexible).in_field("ClientHost")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_CLIENT_HOST;
                 BytesStr::default()
             }
         };
-        let member_metadata = match read_bytes(r, flexible).map_err(|e| e.at("MemberMetadata"))? {
+        let member_metadata = match read_bytes(r, flexible).in_field("MemberMetadata")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_MEMBER_METADATA;
                 Bytes::new()
             }
         };
-        let member_assignment =
-            match read_bytes(r, flexible).map_err(|e| e.at("MemberAssignment"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_MEMBER_ASSIGNMENT;
-                    Bytes::new()
-                }
-            };
+        let member_assignment = match read_bytes(r, flexible).in_field("MemberAssignment")? {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_MEMBER_ASSIGNMENT;
+                Bytes::new()
+            }
+        };
         let unknown = if version >= 5 {
             read_unknown_tags(r)?
         } else {
@@ -648,10 +646,10 @@ impl Encode for DescribedGroupMember {
             true,
             flexible,
         )
-        .map_err(|e| e.at("MemberId"))?;
+        .in_field("MemberId")?;
         if version >= 4 {
             put_opt_str(w, self.group_instance_id.as_ref(), true, flexible)
-                .map_err(|e| e.at("GroupInstanceId"))?;
+                .in_field("GroupInstanceId")?;
         }
         put_opt_str(
             w,
@@ -659,14 +657,14 @@ impl Encode for DescribedGroupMember {
             true,
             flexible,
         )
-        .map_err(|e| e.at("ClientId"))?;
+        .in_field("ClientId")?;
         put_opt_str(
             w,
             unless_null(&self.client_host, wire_nulls & Self::NULL_CLIENT_HOST != 0),
             true,
             flexible,
         )
-        .map_err(|e| e.at("ClientHost"))?;
+        .in_field("ClientHost")?;
         put_opt_bytes(
             w,
             unless_null(
@@ -676,7 +674,7 @@ impl Encode for DescribedGroupMember {
             true,
             flexible,
         )
-        .map_err(|e| e.at("MemberMetadata"))?;
+        .in_field("MemberMetadata")?;
         put_opt_bytes(
             w,
             unless_null(
@@ -686,7 +684,7 @@ impl Encode for DescribedGroupMember {
             true,
             flexible,
         )
-        .map_err(|e| e.at("MemberAssignment"))?;
+        .in_field("MemberAssignment")?;
         if version >= 5 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

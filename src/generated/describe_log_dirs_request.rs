@@ -52,7 +52,7 @@ impl DescribeLogDirsRequest {
         let topics = read_array(r, flexible, 3, |r| {
             DescribableLogDirTopic::decode(r, version)
         })
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
         } else {
@@ -71,7 +71,7 @@ impl DescribeLogDirsRequest {
         put_opt_array(w, self.topics.as_deref(), true, flexible, |w, x| {
             x.write_to(w, version)
         })
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -180,7 +180,7 @@ impl Decode for DescribableLogDirTopic {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let topic = match read_str(r, flexible).map_err(|e| e.at("Topic"))? {
+        let topic = match read_str(r, flexible).in_field("Topic")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC;
@@ -188,7 +188,7 @@ impl Decode for DescribableLogDirTopic {
             }
         };
         let partitions = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -219,7 +219,7 @@ impl Encode for DescribableLogDirTopic {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Topic"))?;
+        .in_field("Topic")?;
         put_opt_fixed_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -228,7 +228,7 @@ impl Encode for DescribableLogDirTopic {
             flexible,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

@@ -68,16 +68,16 @@ impl DescribeLogDirsResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
+        let throttle_time_ms = r.i32().in_field("ThrottleTimeMs")?;
         let error_code = if version >= 3 {
-            r.i16().map_err(|e| e.at("ErrorCode"))?
+            r.i16().in_field("ErrorCode")?
         } else {
             0
         };
         let results = match read_array(r, flexible, 5, |r| {
             DescribeLogDirsResult::decode(r, version)
         })
-        .map_err(|e| e.at("Results"))?
+        .in_field("Results")?
         {
             Some(v) => v,
             None => {
@@ -114,7 +114,7 @@ impl DescribeLogDirsResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Results"))?;
+        .in_field("Results")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -253,7 +253,7 @@ impl Decode for DescribeLogDirsPartition {
         let partition_index = i32::from_be_bytes(chunk(&run, 0));
         let partition_size = i64::from_be_bytes(chunk(&run, 4));
         let offset_lag = i64::from_be_bytes(chunk(&run, 12));
-        let is_future_key = r.bool().map_err(|e| e.at("IsFutureKey"))?;
+        let is_future_key = r.bool().in_field("IsFutureKey")?;
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
         } else {
@@ -402,8 +402,8 @@ impl Decode for DescribeLogDirsResult {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let log_dir = match read_str(r, flexible).map_err(|e| e.at("LogDir"))? {
+        let error_code = r.i16().in_field("ErrorCode")?;
+        let log_dir = match read_str(r, flexible).in_field("LogDir")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_LOG_DIR;
@@ -411,7 +411,7 @@ impl Decode for DescribeLogDirsResult {
             }
         };
         let topics = match read_array(r, flexible, 3, |r| DescribeLogDirsTopic::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
+            .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -429,7 +429,7 @@ impl Decode for DescribeLogDirsResult {
             (-1, -1)
         };
         let is_cordoned = if version >= 5 {
-            r.bool().map_err(|e| e.at("IsCordoned"))?
+            r.bool().in_field("IsCordoned")?
         } else {
             false
         };
@@ -461,7 +461,7 @@ impl Encode for DescribeLogDirsResult {
             true,
             flexible,
         )
-        .map_err(|e| e.at("LogDir"))?;
+        .in_field("LogDir")?;
         put_opt_array(
             w,
             unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
@@ -469,7 +469,7 @@ impl Encode for DescribeLogDirsResult {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         if version >= 4 {
             w.put_i64(self.total_bytes);
             w.put_i64(self.usable_bytes);
@@ -563,7 +563,7 @@ impl Decode for DescribeLogDirsTopic {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let name = match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, flexible).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -573,7 +573,7 @@ impl Decode for DescribeLogDirsTopic {
         let partitions = match read_array(r, flexible, 21, |r| {
             DescribeLogDirsPartition::decode(r, version)
         })
-        .map_err(|e| e.at("Partitions"))?
+        .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -604,7 +604,7 @@ impl Encode for DescribeLogDirsTopic {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -613,7 +613,7 @@ impl Encode for DescribeLogDirsTopic {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

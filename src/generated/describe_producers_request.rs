@@ -46,7 +46,7 @@ impl DescribeProducersRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
         let topics = match read_array(r, true, 3, |r| TopicRequest::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
+            .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -72,7 +72,7 @@ impl DescribeProducersRequest {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -178,7 +178,7 @@ impl TopicRequest {
 impl Decode for TopicRequest {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -186,7 +186,7 @@ impl Decode for TopicRequest {
             }
         };
         let partition_indexes = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
-            .map_err(|e| e.at("PartitionIndexes"))?
+            .in_field("PartitionIndexes")?
         {
             Some(v) => v,
             None => {
@@ -212,7 +212,7 @@ impl Encode for TopicRequest {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_fixed_array(
             w,
             unless_null(
@@ -224,7 +224,7 @@ impl Encode for TopicRequest {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("PartitionIndexes"))?;
+        .in_field("PartitionIndexes")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

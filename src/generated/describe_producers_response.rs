@@ -56,9 +56,9 @@ impl DescribeProducersResponse {
 impl DescribeProducersResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
+        let throttle_time_ms = r.i32().in_field("ThrottleTimeMs")?;
         let topics = match read_array(r, true, 3, |r| TopicResponse::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
+            .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -86,7 +86,7 @@ impl DescribeProducersResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -216,9 +216,9 @@ impl Decode for PartitionResponse {
         let run = r.run::<6>(&[("PartitionIndex", 4), ("ErrorCode", 2)])?;
         let partition_index = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
         let active_producers = match read_array(r, true, 37, |r| ProducerState::decode(r, version))
-            .map_err(|e| e.at("ActiveProducers"))?
+            .in_field("ActiveProducers")?
         {
             Some(v) => v,
             None => {
@@ -242,8 +242,7 @@ impl Encode for PartitionResponse {
         let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.partition_index);
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         put_opt_array(
             w,
             unless_null(
@@ -255,7 +254,7 @@ impl Encode for PartitionResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("ActiveProducers"))?;
+        .in_field("ActiveProducers")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -477,7 +476,7 @@ impl TopicResponse {
 impl Decode for TopicResponse {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -485,7 +484,7 @@ impl Decode for TopicResponse {
             }
         };
         let partitions = match read_array(r, true, 9, |r| PartitionResponse::decode(r, version))
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -511,7 +510,7 @@ impl Encode for TopicResponse {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -520,7 +519,7 @@ impl Encode for TopicResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

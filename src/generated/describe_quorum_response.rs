@@ -91,23 +91,22 @@ impl DescribeQuorumResponse {
 impl DescribeQuorumResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
         let error_message = if version >= 2 {
-            read_str(r, true).map_err(|e| e.at("ErrorMessage"))?
+            read_str(r, true).in_field("ErrorMessage")?
         } else {
             Some(BytesStr::default())
         };
-        let topics = match read_array(r, true, 3, |r| TopicData::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_TOPICS;
-                Vec::new()
-            }
-        };
+        let topics =
+            match read_array(r, true, 3, |r| TopicData::decode(r, version)).in_field("Topics")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_TOPICS;
+                    Vec::new()
+                }
+            };
         let nodes = if version >= 2 {
-            match read_array(r, true, 6, |r| Node::decode(r, version)).map_err(|e| e.at("Nodes"))? {
+            match read_array(r, true, 6, |r| Node::decode(r, version)).in_field("Nodes")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_NODES;
@@ -133,8 +132,7 @@ impl DescribeQuorumResponse {
         let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i16(self.error_code);
         if version >= 2 {
-            put_opt_str(w, self.error_message.as_ref(), true, true)
-                .map_err(|e| e.at("ErrorMessage"))?;
+            put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         }
         put_opt_array(
             w,
@@ -143,7 +141,7 @@ impl DescribeQuorumResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         if version >= 2 {
             put_opt_array(
                 w,
@@ -152,7 +150,7 @@ impl DescribeQuorumResponse {
                 true,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("Nodes"))?;
+            .in_field("Nodes")?;
         } else if !self.nodes.is_empty() {
             return Err(not_in_version().at("Nodes"));
         }
@@ -282,21 +280,21 @@ impl Listener {
 impl Decode for Listener {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
                 BytesStr::default()
             }
         };
-        let host = match read_str(r, true).map_err(|e| e.at("Host"))? {
+        let host = match read_str(r, true).in_field("Host")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST;
                 BytesStr::default()
             }
         };
-        let port = r.u16().map_err(|e| e.at("Port"))?;
+        let port = r.u16().in_field("Port")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             name,
@@ -316,14 +314,14 @@ impl Encode for Listener {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_str(
             w,
             unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             true,
         )
-        .map_err(|e| e.at("Host"))?;
+        .in_field("Host")?;
         w.put_u16(self.port);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
@@ -395,16 +393,15 @@ impl Node {
 impl Decode for Node {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let node_id = r.i32().map_err(|e| e.at("NodeId"))?;
-        let listeners = match read_array(r, true, 5, |r| Listener::decode(r, version))
-            .map_err(|e| e.at("Listeners"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_LISTENERS;
-                Vec::new()
-            }
-        };
+        let node_id = r.i32().in_field("NodeId")?;
+        let listeners =
+            match read_array(r, true, 5, |r| Listener::decode(r, version)).in_field("Listeners")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_LISTENERS;
+                    Vec::new()
+                }
+            };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             node_id,
@@ -425,7 +422,7 @@ impl Encode for Node {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Listeners"))?;
+        .in_field("Listeners")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -580,7 +577,7 @@ impl Decode for PartitionData {
         let partition_index = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
         let error_message = if version >= 2 {
-            read_str(r, true).map_err(|e| e.at("ErrorMessage"))?
+            read_str(r, true).in_field("ErrorMessage")?
         } else {
             Some(BytesStr::default())
         };
@@ -589,7 +586,7 @@ impl Decode for PartitionData {
         let leader_epoch = i32::from_be_bytes(chunk(&run, 4));
         let high_watermark = i64::from_be_bytes(chunk(&run, 8));
         let current_voters = match read_array(r, true, 13, |r| ReplicaState::decode(r, version))
-            .map_err(|e| e.at("CurrentVoters"))?
+            .in_field("CurrentVoters")?
         {
             Some(v) => v,
             None => {
@@ -598,7 +595,7 @@ impl Decode for PartitionData {
             }
         };
         let observers = match read_array(r, true, 13, |r| ReplicaState::decode(r, version))
-            .map_err(|e| e.at("Observers"))?
+            .in_field("Observers")?
         {
             Some(v) => v,
             None => {
@@ -627,8 +624,7 @@ impl Encode for PartitionData {
         w.put_i32(self.partition_index);
         w.put_i16(self.error_code);
         if version >= 2 {
-            put_opt_str(w, self.error_message.as_ref(), true, true)
-                .map_err(|e| e.at("ErrorMessage"))?;
+            put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         }
         w.put_i32(self.leader_id);
         w.put_i32(self.leader_epoch);
@@ -644,7 +640,7 @@ impl Encode for PartitionData {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("CurrentVoters"))?;
+        .in_field("CurrentVoters")?;
         put_opt_array(
             w,
             unless_null(&self.observers, wire_nulls & Self::NULL_OBSERVERS != 0).map(Vec::as_slice),
@@ -652,7 +648,7 @@ impl Encode for PartitionData {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Observers"))?;
+        .in_field("Observers")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -772,13 +768,13 @@ impl ReplicaState {
 
 impl Decode for ReplicaState {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let replica_id = r.i32().map_err(|e| e.at("ReplicaId"))?;
+        let replica_id = r.i32().in_field("ReplicaId")?;
         let replica_directory_id = if version >= 2 {
-            r.uuid().map_err(|e| e.at("ReplicaDirectoryId"))?
+            r.uuid().in_field("ReplicaDirectoryId")?
         } else {
             Uuid::NIL
         };
-        let log_end_offset = r.i64().map_err(|e| e.at("LogEndOffset"))?;
+        let log_end_offset = r.i64().in_field("LogEndOffset")?;
         let (last_fetch_timestamp, last_caught_up_timestamp) = if version >= 1 {
             let run = r.run::<16>(&[("LastFetchTimestamp", 8), ("LastCaughtUpTimestamp", 8)])?;
             (
@@ -881,7 +877,7 @@ impl TopicData {
 impl Decode for TopicData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic_name = match read_str(r, true).map_err(|e| e.at("TopicName"))? {
+        let topic_name = match read_str(r, true).in_field("TopicName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC_NAME;
@@ -889,7 +885,7 @@ impl Decode for TopicData {
             }
         };
         let partitions = match read_array(r, true, 25, |r| PartitionData::decode(r, version))
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -915,7 +911,7 @@ impl Encode for TopicData {
             true,
             true,
         )
-        .map_err(|e| e.at("TopicName"))?;
+        .in_field("TopicName")?;
         put_opt_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -924,7 +920,7 @@ impl Encode for TopicData {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

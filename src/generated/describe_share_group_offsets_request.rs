@@ -48,7 +48,7 @@ impl DescribeShareGroupOffsetsRequest {
         let groups = match read_array(r, true, 3, |r| {
             DescribeShareGroupOffsetsRequestGroup::decode(r, version)
         })
-        .map_err(|e| e.at("Groups"))?
+        .in_field("Groups")?
         {
             Some(v) => v,
             None => {
@@ -74,7 +74,7 @@ impl DescribeShareGroupOffsetsRequest {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Groups"))?;
+        .in_field("Groups")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -192,7 +192,7 @@ impl DescribeShareGroupOffsetsRequestGroup {
 impl Decode for DescribeShareGroupOffsetsRequestGroup {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let group_id = match read_str(r, true).map_err(|e| e.at("GroupId"))? {
+        let group_id = match read_str(r, true).in_field("GroupId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_ID;
@@ -202,7 +202,7 @@ impl Decode for DescribeShareGroupOffsetsRequestGroup {
         let topics = read_array(r, true, 3, |r| {
             DescribeShareGroupOffsetsRequestTopic::decode(r, version)
         })
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             group_id,
@@ -221,11 +221,11 @@ impl Encode for DescribeShareGroupOffsetsRequestGroup {
             true,
             true,
         )
-        .map_err(|e| e.at("GroupId"))?;
+        .in_field("GroupId")?;
         put_opt_array(w, self.topics.as_deref(), true, true, |w, x| {
             x.write_to(w, version)
         })
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -294,22 +294,21 @@ impl DescribeShareGroupOffsetsRequestTopic {
 impl Decode for DescribeShareGroupOffsetsRequestTopic {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic_name = match read_str(r, true).map_err(|e| e.at("TopicName"))? {
+        let topic_name = match read_str(r, true).in_field("TopicName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC_NAME;
                 BytesStr::default()
             }
         };
-        let partitions = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
-            .map_err(|e| e.at("Partitions"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_PARTITIONS;
-                Vec::new()
-            }
-        };
+        let partitions =
+            match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes).in_field("Partitions")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_PARTITIONS;
+                    Vec::new()
+                }
+            };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             topic_name,
@@ -328,7 +327,7 @@ impl Encode for DescribeShareGroupOffsetsRequestTopic {
             true,
             true,
         )
-        .map_err(|e| e.at("TopicName"))?;
+        .in_field("TopicName")?;
         put_opt_fixed_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -337,7 +336,7 @@ impl Encode for DescribeShareGroupOffsetsRequestTopic {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

@@ -56,11 +56,11 @@ impl DescribeShareGroupOffsetsResponse {
 impl DescribeShareGroupOffsetsResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
+        let throttle_time_ms = r.i32().in_field("ThrottleTimeMs")?;
         let groups = match read_array(r, true, 6, |r| {
             DescribeShareGroupOffsetsResponseGroup::decode(r, version)
         })
-        .map_err(|e| e.at("Groups"))?
+        .in_field("Groups")?
         {
             Some(v) => v,
             None => {
@@ -88,7 +88,7 @@ impl DescribeShareGroupOffsetsResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Groups"))?;
+        .in_field("Groups")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -216,7 +216,7 @@ impl DescribeShareGroupOffsetsResponseGroup {
 impl Decode for DescribeShareGroupOffsetsResponseGroup {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let group_id = match read_str(r, true).map_err(|e| e.at("GroupId"))? {
+        let group_id = match read_str(r, true).in_field("GroupId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_ID;
@@ -226,7 +226,7 @@ impl Decode for DescribeShareGroupOffsetsResponseGroup {
         let topics = match read_array(r, true, 19, |r| {
             DescribeShareGroupOffsetsResponseTopic::decode(r, version)
         })
-        .map_err(|e| e.at("Topics"))?
+        .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -234,8 +234,8 @@ impl Decode for DescribeShareGroupOffsetsResponseGroup {
                 Vec::new()
             }
         };
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             group_id,
@@ -256,7 +256,7 @@ impl Encode for DescribeShareGroupOffsetsResponseGroup {
             true,
             true,
         )
-        .map_err(|e| e.at("GroupId"))?;
+        .in_field("GroupId")?;
         put_opt_array(
             w,
             unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
@@ -264,10 +264,9 @@ impl Encode for DescribeShareGroupOffsetsResponseGroup {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -401,12 +400,12 @@ impl Decode for DescribeShareGroupOffsetsResponsePartition {
         let start_offset = i64::from_be_bytes(chunk(&run, 4));
         let leader_epoch = i32::from_be_bytes(chunk(&run, 12));
         let lag = if version >= 1 {
-            r.i64().map_err(|e| e.at("Lag"))?
+            r.i64().in_field("Lag")?
         } else {
             -1
         };
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             partition_index,
@@ -429,8 +428,7 @@ impl Encode for DescribeShareGroupOffsetsResponsePartition {
             w.put_i64(self.lag);
         }
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -511,18 +509,18 @@ impl DescribeShareGroupOffsetsResponseTopic {
 impl Decode for DescribeShareGroupOffsetsResponseTopic {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic_name = match read_str(r, true).map_err(|e| e.at("TopicName"))? {
+        let topic_name = match read_str(r, true).in_field("TopicName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC_NAME;
                 BytesStr::default()
             }
         };
-        let topic_id = r.uuid().map_err(|e| e.at("TopicId"))?;
+        let topic_id = r.uuid().in_field("TopicId")?;
         let partitions = match read_array(r, true, 20, |r| {
             DescribeShareGroupOffsetsResponsePartition::decode(r, version)
         })
-        .map_err(|e| e.at("Partitions"))?
+        .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -549,7 +547,7 @@ impl Encode for DescribeShareGroupOffsetsResponseTopic {
             true,
             true,
         )
-        .map_err(|e| e.at("TopicName"))?;
+        .in_field("TopicName")?;
         w.put_uuid(&self.topic_id);
         put_opt_array(
             w,
@@ -559,7 +557,7 @@ impl Encode for DescribeShareGroupOffsetsResponseTopic {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

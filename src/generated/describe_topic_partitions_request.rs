@@ -79,7 +79,7 @@ impl DescribeTopicPartitionsRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
         let topics = match read_array(r, true, 2, |r| TopicRequest::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
+            .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -87,9 +87,8 @@ impl DescribeTopicPartitionsRequest {
                 Vec::new()
             }
         };
-        let response_partition_limit = r.i32().map_err(|e| e.at("ResponsePartitionLimit"))?;
-        let cursor =
-            read_nullable_struct(r, version, Cursor::decode).map_err(|e| e.at("Cursor"))?;
+        let response_partition_limit = r.i32().in_field("ResponsePartitionLimit")?;
+        let cursor = read_nullable_struct(r, version, Cursor::decode).in_field("Cursor")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             topics,
@@ -110,9 +109,9 @@ impl DescribeTopicPartitionsRequest {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         w.put_i32(self.response_partition_limit);
-        put_nullable_struct(w, self.cursor.as_ref(), version).map_err(|e| e.at("Cursor"))?;
+        put_nullable_struct(w, self.cursor.as_ref(), version).in_field("Cursor")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -218,14 +217,14 @@ impl Cursor {
 impl Decode for Cursor {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic_name = match read_str(r, true).map_err(|e| e.at("TopicName"))? {
+        let topic_name = match read_str(r, true).in_field("TopicName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC_NAME;
                 BytesStr::default()
             }
         };
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
+        let partition_index = r.i32().in_field("PartitionIndex")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             topic_name,
@@ -244,7 +243,7 @@ impl Encode for Cursor {
             true,
             true,
         )
-        .map_err(|e| e.at("TopicName"))?;
+        .in_field("TopicName")?;
         w.put_i32(self.partition_index);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
@@ -301,7 +300,7 @@ impl TopicRequest {
 impl Decode for TopicRequest {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -325,7 +324,7 @@ impl Encode for TopicRequest {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

@@ -67,11 +67,11 @@ impl DescribeTopicPartitionsResponse {
 impl DescribeTopicPartitionsResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
+        let throttle_time_ms = r.i32().in_field("ThrottleTimeMs")?;
         let topics = match read_array(r, true, 26, |r| {
             DescribeTopicPartitionsResponseTopic::decode(r, version)
         })
-        .map_err(|e| e.at("Topics"))?
+        .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -80,7 +80,7 @@ impl DescribeTopicPartitionsResponse {
             }
         };
         let next_cursor =
-            read_nullable_struct(r, version, Cursor::decode).map_err(|e| e.at("NextCursor"))?;
+            read_nullable_struct(r, version, Cursor::decode).in_field("NextCursor")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             throttle_time_ms,
@@ -102,9 +102,8 @@ impl DescribeTopicPartitionsResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
-        put_nullable_struct(w, self.next_cursor.as_ref(), version)
-            .map_err(|e| e.at("NextCursor"))?;
+        .in_field("Topics")?;
+        put_nullable_struct(w, self.next_cursor.as_ref(), version).in_field("NextCursor")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -210,14 +209,14 @@ impl Cursor {
 impl Decode for Cursor {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic_name = match read_str(r, true).map_err(|e| e.at("TopicName"))? {
+        let topic_name = match read_str(r, true).in_field("TopicName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC_NAME;
                 BytesStr::default()
             }
         };
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
+        let partition_index = r.i32().in_field("PartitionIndex")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             topic_name,
@@ -236,7 +235,7 @@ impl Encode for Cursor {
             true,
             true,
         )
-        .map_err(|e| e.at("TopicName"))?;
+        .in_field("TopicName")?;
         w.put_i32(self.partition_index);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
@@ -410,30 +409,28 @@ impl Decode for DescribeTopicPartitionsResponsePartition {
         let partition_index = i32::from_be_bytes(chunk(&run, 2));
         let leader_id = i32::from_be_bytes(chunk(&run, 6));
         let leader_epoch = i32::from_be_bytes(chunk(&run, 10));
-        let replica_nodes = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
-            .map_err(|e| e.at("ReplicaNodes"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_REPLICA_NODES;
-                Vec::new()
-            }
-        };
-        let isr_nodes = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
-            .map_err(|e| e.at("IsrNodes"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_ISR_NODES;
-                Vec::new()
-            }
-        };
+        let replica_nodes =
+            match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes).in_field("ReplicaNodes")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_REPLICA_NODES;
+                    Vec::new()
+                }
+            };
+        let isr_nodes =
+            match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes).in_field("IsrNodes")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_ISR_NODES;
+                    Vec::new()
+                }
+            };
         let eligible_leader_replicas = read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
-            .map_err(|e| e.at("EligibleLeaderReplicas"))?;
-        let last_known_elr = read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
-            .map_err(|e| e.at("LastKnownElr"))?;
+            .in_field("EligibleLeaderReplicas")?;
+        let last_known_elr =
+            read_fixed_array::<_, 4>(r, true, i32::from_be_bytes).in_field("LastKnownElr")?;
         let offline_replicas = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
-            .map_err(|e| e.at("OfflineReplicas"))?
+            .in_field("OfflineReplicas")?
         {
             Some(v) => v,
             None => {
@@ -475,7 +472,7 @@ impl Encode for DescribeTopicPartitionsResponsePartition {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("ReplicaNodes"))?;
+        .in_field("ReplicaNodes")?;
         put_opt_fixed_array(
             w,
             unless_null(&self.isr_nodes, wire_nulls & Self::NULL_ISR_NODES != 0).map(Vec::as_slice),
@@ -483,7 +480,7 @@ impl Encode for DescribeTopicPartitionsResponsePartition {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("IsrNodes"))?;
+        .in_field("IsrNodes")?;
         put_opt_fixed_array(
             w,
             self.eligible_leader_replicas.as_deref(),
@@ -491,11 +488,11 @@ impl Encode for DescribeTopicPartitionsResponsePartition {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("EligibleLeaderReplicas"))?;
+        .in_field("EligibleLeaderReplicas")?;
         put_opt_fixed_array(w, self.last_known_elr.as_deref(), true, true, |x| {
             x.to_be_bytes()
         })
-        .map_err(|e| e.at("LastKnownElr"))?;
+        .in_field("LastKnownElr")?;
         put_opt_fixed_array(
             w,
             unless_null(
@@ -507,7 +504,7 @@ impl Encode for DescribeTopicPartitionsResponsePartition {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("OfflineReplicas"))?;
+        .in_field("OfflineReplicas")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -653,14 +650,14 @@ impl DescribeTopicPartitionsResponseTopic {
 impl Decode for DescribeTopicPartitionsResponseTopic {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let name = read_str(r, true).map_err(|e| e.at("Name"))?;
-        let topic_id = r.uuid().map_err(|e| e.at("TopicId"))?;
-        let is_internal = r.bool().map_err(|e| e.at("IsInternal"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
+        let name = read_str(r, true).in_field("Name")?;
+        let topic_id = r.uuid().in_field("TopicId")?;
+        let is_internal = r.bool().in_field("IsInternal")?;
         let partitions = match read_array(r, true, 20, |r| {
             DescribeTopicPartitionsResponsePartition::decode(r, version)
         })
-        .map_err(|e| e.at("Partitions"))?
+        .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -668,7 +665,7 @@ impl Decode for DescribeTopicPartitionsResponseTopic {
                 Vec::new()
             }
         };
-        let topic_authorized_operations = r.i32().map_err(|e| e.at("TopicAuthorizedOperations"))?;
+        let topic_authorized_operations = r.i32().in_field("TopicAuthorizedOperations")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             error_code,
@@ -686,7 +683,7 @@ impl Encode for DescribeTopicPartitionsResponseTopic {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i16(self.error_code);
-        put_opt_str(w, self.name.as_ref(), true, true).map_err(|e| e.at("Name"))?;
+        put_opt_str(w, self.name.as_ref(), true, true).in_field("Name")?;
         w.put_uuid(&self.topic_id);
         w.put_bool(self.is_internal);
         put_opt_array(
@@ -697,7 +694,7 @@ impl Encode for DescribeTopicPartitionsResponseTopic {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         w.put_i32(self.topic_authorized_operations);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())

@@ -48,7 +48,7 @@ impl DescribeTransactionsRequest {
         let transactional_ids = match read_array(r, true, 1, |r| {
             read_str(r, true)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("TransactionalIds"))?
+        .in_field("TransactionalIds")?
         {
             Some(v) => v,
             None => {
@@ -78,7 +78,7 @@ impl DescribeTransactionsRequest {
             true,
             |w, x| put_str(w, x, true),
         )
-        .map_err(|e| e.at("TransactionalIds"))?;
+        .in_field("TransactionalIds")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

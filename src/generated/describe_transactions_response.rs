@@ -56,10 +56,10 @@ impl DescribeTransactionsResponse {
 impl DescribeTransactionsResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
+        let throttle_time_ms = r.i32().in_field("ThrottleTimeMs")?;
         let transaction_states =
             match read_array(r, true, 28, |r| TransactionState::decode(r, version))
-                .map_err(|e| e.at("TransactionStates"))?
+                .in_field("TransactionStates")?
             {
                 Some(v) => v,
                 None => {
@@ -91,7 +91,7 @@ impl DescribeTransactionsResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("TransactionStates"))?;
+        .in_field("TransactionStates")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -201,22 +201,21 @@ impl TopicData {
 impl Decode for TopicData {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic = match read_str(r, true).map_err(|e| e.at("Topic"))? {
+        let topic = match read_str(r, true).in_field("Topic")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC;
                 BytesStr::default()
             }
         };
-        let partitions = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
-            .map_err(|e| e.at("Partitions"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_PARTITIONS;
-                Vec::new()
-            }
-        };
+        let partitions =
+            match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes).in_field("Partitions")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_PARTITIONS;
+                    Vec::new()
+                }
+            };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             topic,
@@ -235,7 +234,7 @@ impl Encode for TopicData {
             true,
             true,
         )
-        .map_err(|e| e.at("Topic"))?;
+        .in_field("Topic")?;
         put_opt_fixed_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -244,7 +243,7 @@ impl Encode for TopicData {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -385,15 +384,15 @@ impl TransactionState {
 impl Decode for TransactionState {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let transactional_id = match read_str(r, true).map_err(|e| e.at("TransactionalId"))? {
+        let error_code = r.i16().in_field("ErrorCode")?;
+        let transactional_id = match read_str(r, true).in_field("TransactionalId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TRANSACTIONAL_ID;
                 BytesStr::default()
             }
         };
-        let transaction_state = match read_str(r, true).map_err(|e| e.at("TransactionState"))? {
+        let transaction_state = match read_str(r, true).in_field("TransactionState")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TRANSACTION_STATE;
@@ -410,15 +409,14 @@ impl Decode for TransactionState {
         let transaction_start_time_ms = i64::from_be_bytes(chunk(&run, 4));
         let producer_id = i64::from_be_bytes(chunk(&run, 12));
         let producer_epoch = i16::from_be_bytes(chunk(&run, 20));
-        let topics = match read_array(r, true, 3, |r| TopicData::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_TOPICS;
-                Vec::new()
-            }
-        };
+        let topics =
+            match read_array(r, true, 3, |r| TopicData::decode(r, version)).in_field("Topics")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_TOPICS;
+                    Vec::new()
+                }
+            };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             error_code,
@@ -447,7 +445,7 @@ impl Encode for TransactionState {
             true,
             true,
         )
-        .map_err(|e| e.at("TransactionalId"))?;
+        .in_field("TransactionalId")?;
         put_opt_str(
             w,
             unless_null(
@@ -457,7 +455,7 @@ impl Encode for TransactionState {
             true,
             true,
         )
-        .map_err(|e| e.at("TransactionState"))?;
+        .in_field("TransactionState")?;
         w.put_i32(self.transaction_timeout_ms);
         w.put_i64(self.transaction_start_time_ms);
         w.put_i64(self.producer_id);
@@ -469,7 +467,7 @@ impl Encode for TransactionState {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

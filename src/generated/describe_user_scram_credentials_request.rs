@@ -48,8 +48,7 @@ impl DescribeUserScramCredentialsRequest {
 
 impl DescribeUserScramCredentialsRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let users =
-            read_array(r, true, 2, |r| UserName::decode(r, version)).map_err(|e| e.at("Users"))?;
+        let users = read_array(r, true, 2, |r| UserName::decode(r, version)).in_field("Users")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             users,
@@ -63,7 +62,7 @@ impl DescribeUserScramCredentialsRequest {
         put_opt_array(w, self.users.as_deref(), true, true, |w, x| {
             x.write_to(w, version)
         })
-        .map_err(|e| e.at("Users"))?;
+        .in_field("Users")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -152,7 +151,7 @@ impl UserName {
 impl Decode for UserName {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -176,7 +175,7 @@ impl Encode for UserName {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

@@ -93,11 +93,11 @@ impl DescribeUserScramCredentialsResponse {
         let run = r.run::<6>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2)])?;
         let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
         let results = match read_array(r, true, 6, |r| {
             DescribeUserScramCredentialsResult::decode(r, version)
         })
-        .map_err(|e| e.at("Results"))?
+        .in_field("Results")?
         {
             Some(v) => v,
             None => {
@@ -121,8 +121,7 @@ impl DescribeUserScramCredentialsResponse {
         let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         put_opt_array(
             w,
             unless_null(&self.results, wire_nulls & Self::NULL_RESULTS != 0).map(Vec::as_slice),
@@ -130,7 +129,7 @@ impl DescribeUserScramCredentialsResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Results"))?;
+        .in_field("Results")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -342,17 +341,17 @@ impl DescribeUserScramCredentialsResult {
 impl Decode for DescribeUserScramCredentialsResult {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let user = match read_str(r, true).map_err(|e| e.at("User"))? {
+        let user = match read_str(r, true).in_field("User")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_USER;
                 BytesStr::default()
             }
         };
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
         let credential_infos = match read_array(r, true, 6, |r| CredentialInfo::decode(r, version))
-            .map_err(|e| e.at("CredentialInfos"))?
+            .in_field("CredentialInfos")?
         {
             Some(v) => v,
             None => {
@@ -380,10 +379,9 @@ impl Encode for DescribeUserScramCredentialsResult {
             true,
             true,
         )
-        .map_err(|e| e.at("User"))?;
+        .in_field("User")?;
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         put_opt_array(
             w,
             unless_null(
@@ -395,7 +393,7 @@ impl Encode for DescribeUserScramCredentialsResult {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("CredentialInfos"))?;
+        .in_field("CredentialInfos")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

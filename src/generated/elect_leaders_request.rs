@@ -74,13 +74,13 @@ impl ElectLeadersRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let election_type = if version >= 1 {
-            r.i8().map_err(|e| e.at("ElectionType"))?
+            r.i8().in_field("ElectionType")?
         } else {
             0
         };
         let topic_partitions = read_array(r, flexible, 3, |r| TopicPartitions::decode(r, version))
-            .map_err(|e| e.at("TopicPartitions"))?;
-        let timeout_ms = r.i32().map_err(|e| e.at("TimeoutMs"))?;
+            .in_field("TopicPartitions")?;
+        let timeout_ms = r.i32().in_field("TimeoutMs")?;
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
         } else {
@@ -110,7 +110,7 @@ impl ElectLeadersRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("TopicPartitions"))?;
+        .in_field("TopicPartitions")?;
         w.put_i32(self.timeout_ms);
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -225,7 +225,7 @@ impl Decode for TopicPartitions {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let topic = match read_str(r, flexible).map_err(|e| e.at("Topic"))? {
+        let topic = match read_str(r, flexible).in_field("Topic")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC;
@@ -233,7 +233,7 @@ impl Decode for TopicPartitions {
             }
         };
         let partitions = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -264,7 +264,7 @@ impl Encode for TopicPartitions {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Topic"))?;
+        .in_field("Topic")?;
         put_opt_fixed_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -273,7 +273,7 @@ impl Encode for TopicPartitions {
             flexible,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

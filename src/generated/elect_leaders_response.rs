@@ -68,16 +68,16 @@ impl ElectLeadersResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
+        let throttle_time_ms = r.i32().in_field("ThrottleTimeMs")?;
         let error_code = if version >= 1 {
-            r.i16().map_err(|e| e.at("ErrorCode"))?
+            r.i16().in_field("ErrorCode")?
         } else {
             0
         };
         let replica_election_results = match read_array(r, flexible, 3, |r| {
             ReplicaElectionResult::decode(r, version)
         })
-        .map_err(|e| e.at("ReplicaElectionResults"))?
+        .in_field("ReplicaElectionResults")?
         {
             Some(v) => v,
             None => {
@@ -120,7 +120,7 @@ impl ElectLeadersResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("ReplicaElectionResults"))?;
+        .in_field("ReplicaElectionResults")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -259,7 +259,7 @@ impl Decode for PartitionResult {
         let run = r.run::<6>(&[("PartitionId", 4), ("ErrorCode", 2)])?;
         let partition_id = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
-        let error_message = read_str(r, flexible).map_err(|e| e.at("ErrorMessage"))?;
+        let error_message = read_str(r, flexible).in_field("ErrorMessage")?;
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
         } else {
@@ -279,8 +279,7 @@ impl Encode for PartitionResult {
         let flexible = version >= 2;
         w.put_i32(self.partition_id);
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, flexible)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, flexible).in_field("ErrorMessage")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -352,7 +351,7 @@ impl Decode for ReplicaElectionResult {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let topic = match read_str(r, flexible).map_err(|e| e.at("Topic"))? {
+        let topic = match read_str(r, flexible).in_field("Topic")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC;
@@ -361,7 +360,7 @@ impl Decode for ReplicaElectionResult {
         };
         let partition_result =
             match read_array(r, flexible, 8, |r| PartitionResult::decode(r, version))
-                .map_err(|e| e.at("PartitionResult"))?
+                .in_field("PartitionResult")?
             {
                 Some(v) => v,
                 None => {
@@ -392,7 +391,7 @@ impl Encode for ReplicaElectionResult {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Topic"))?;
+        .in_field("Topic")?;
         put_opt_array(
             w,
             unless_null(
@@ -404,7 +403,7 @@ impl Encode for ReplicaElectionResult {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("PartitionResult"))?;
+        .in_field("PartitionResult")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

@@ -69,9 +69,9 @@ impl EndQuorumEpochRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
         let mut nulls = 0u64;
-        let cluster_id = read_str(r, flexible).map_err(|e| e.at("ClusterId"))?;
+        let cluster_id = read_str(r, flexible).in_field("ClusterId")?;
         let topics = match read_array(r, flexible, 3, |r| TopicData::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
+            .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -81,7 +81,7 @@ impl EndQuorumEpochRequest {
         };
         let leader_endpoints = if version >= 1 {
             match read_array(r, true, 5, |r| LeaderEndpoint::decode(r, version))
-                .map_err(|e| e.at("LeaderEndpoints"))?
+                .in_field("LeaderEndpoints")?
             {
                 Some(v) => v,
                 None => {
@@ -110,7 +110,7 @@ impl EndQuorumEpochRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
-        put_opt_str(w, self.cluster_id.as_ref(), true, flexible).map_err(|e| e.at("ClusterId"))?;
+        put_opt_str(w, self.cluster_id.as_ref(), true, flexible).in_field("ClusterId")?;
         put_opt_array(
             w,
             unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
@@ -118,7 +118,7 @@ impl EndQuorumEpochRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         if version >= 1 {
             put_opt_array(
                 w,
@@ -131,7 +131,7 @@ impl EndQuorumEpochRequest {
                 true,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("LeaderEndpoints"))?;
+            .in_field("LeaderEndpoints")?;
         }
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -268,21 +268,21 @@ impl LeaderEndpoint {
 impl Decode for LeaderEndpoint {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
                 BytesStr::default()
             }
         };
-        let host = match read_str(r, true).map_err(|e| e.at("Host"))? {
+        let host = match read_str(r, true).in_field("Host")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST;
                 BytesStr::default()
             }
         };
-        let port = r.u16().map_err(|e| e.at("Port"))?;
+        let port = r.u16().in_field("Port")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             name,
@@ -302,14 +302,14 @@ impl Encode for LeaderEndpoint {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_str(
             w,
             unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             true,
         )
-        .map_err(|e| e.at("Host"))?;
+        .in_field("Host")?;
         w.put_u16(self.port);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
@@ -421,7 +421,7 @@ impl Decode for PartitionData {
         let leader_epoch = i32::from_be_bytes(chunk(&run, 8));
         let preferred_successors = if version <= 0 {
             match read_fixed_array::<_, 4>(r, false, i32::from_be_bytes)
-                .map_err(|e| e.at("PreferredSuccessors"))?
+                .in_field("PreferredSuccessors")?
             {
                 Some(v) => v,
                 None => {
@@ -434,7 +434,7 @@ impl Decode for PartitionData {
         };
         let preferred_candidates = if version >= 1 {
             match read_array(r, true, 21, |r| ReplicaInfo::decode(r, version))
-                .map_err(|e| e.at("PreferredCandidates"))?
+                .in_field("PreferredCandidates")?
             {
                 Some(v) => v,
                 None => {
@@ -479,7 +479,7 @@ impl Encode for PartitionData {
                 false,
                 |x| x.to_be_bytes(),
             )
-            .map_err(|e| e.at("PreferredSuccessors"))?;
+            .in_field("PreferredSuccessors")?;
         }
         if version >= 1 {
             put_opt_array(
@@ -493,7 +493,7 @@ impl Encode for PartitionData {
                 true,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("PreferredCandidates"))?;
+            .in_field("PreferredCandidates")?;
         }
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -658,7 +658,7 @@ impl Decode for TopicData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
         let mut nulls = 0u64;
-        let topic_name = match read_str(r, flexible).map_err(|e| e.at("TopicName"))? {
+        let topic_name = match read_str(r, flexible).in_field("TopicName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC_NAME;
@@ -666,7 +666,7 @@ impl Decode for TopicData {
             }
         };
         let partitions = match read_array(r, flexible, 14, |r| PartitionData::decode(r, version))
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -697,7 +697,7 @@ impl Encode for TopicData {
             true,
             flexible,
         )
-        .map_err(|e| e.at("TopicName"))?;
+        .in_field("TopicName")?;
         put_opt_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -706,7 +706,7 @@ impl Encode for TopicData {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

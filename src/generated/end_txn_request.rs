@@ -79,7 +79,7 @@ impl EndTxnRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
         let mut nulls = 0u64;
-        let transactional_id = match read_str(r, flexible).map_err(|e| e.at("TransactionalId"))? {
+        let transactional_id = match read_str(r, flexible).in_field("TransactionalId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TRANSACTIONAL_ID;
@@ -89,7 +89,7 @@ impl EndTxnRequest {
         let run = r.run::<10>(&[("ProducerId", 8), ("ProducerEpoch", 2)])?;
         let producer_id = i64::from_be_bytes(chunk(&run, 0));
         let producer_epoch = i16::from_be_bytes(chunk(&run, 8));
-        let committed = r.bool().map_err(|e| e.at("Committed"))?;
+        let committed = r.bool().in_field("Committed")?;
         let unknown = if version >= 3 {
             read_unknown_tags(r)?
         } else {
@@ -118,7 +118,7 @@ impl EndTxnRequest {
             true,
             flexible,
         )
-        .map_err(|e| e.at("TransactionalId"))?;
+        .in_field("TransactionalId")?;
         w.put_i64(self.producer_id);
         w.put_i16(self.producer_epoch);
         w.put_bool(self.committed);

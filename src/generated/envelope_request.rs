@@ -85,22 +85,21 @@ impl EnvelopeRequest {
 impl EnvelopeRequest {
     fn decode_fields(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let request_data = match read_bytes(r, true).map_err(|e| e.at("RequestData"))? {
+        let request_data = match read_bytes(r, true).in_field("RequestData")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_REQUEST_DATA;
                 Bytes::new()
             }
         };
-        let request_principal = read_bytes(r, true).map_err(|e| e.at("RequestPrincipal"))?;
-        let client_host_address =
-            match read_bytes(r, true).map_err(|e| e.at("ClientHostAddress"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_CLIENT_HOST_ADDRESS;
-                    Bytes::new()
-                }
-            };
+        let request_principal = read_bytes(r, true).in_field("RequestPrincipal")?;
+        let client_host_address = match read_bytes(r, true).in_field("ClientHostAddress")? {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_CLIENT_HOST_ADDRESS;
+                Bytes::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             request_data,
@@ -123,9 +122,9 @@ impl EnvelopeRequest {
             true,
             true,
         )
-        .map_err(|e| e.at("RequestData"))?;
+        .in_field("RequestData")?;
         put_opt_bytes(w, self.request_principal.as_ref(), true, true)
-            .map_err(|e| e.at("RequestPrincipal"))?;
+            .in_field("RequestPrincipal")?;
         put_opt_bytes(
             w,
             unless_null(
@@ -135,7 +134,7 @@ impl EnvelopeRequest {
             true,
             true,
         )
-        .map_err(|e| e.at("ClientHostAddress"))?;
+        .in_field("ClientHostAddress")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

@@ -52,8 +52,8 @@ impl EnvelopeResponse {
 
 impl EnvelopeResponse {
     fn decode_fields(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let response_data = read_bytes(r, true).map_err(|e| e.at("ResponseData"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let response_data = read_bytes(r, true).in_field("ResponseData")?;
+        let error_code = r.i16().in_field("ErrorCode")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             response_data,
@@ -65,8 +65,7 @@ impl EnvelopeResponse {
 
 impl EnvelopeResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
-        put_opt_bytes(w, self.response_data.as_ref(), true, true)
-            .map_err(|e| e.at("ResponseData"))?;
+        put_opt_bytes(w, self.response_data.as_ref(), true, true).in_field("ResponseData")?;
         w.put_i16(self.error_code);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())

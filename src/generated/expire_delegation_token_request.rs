@@ -59,14 +59,14 @@ impl ExpireDelegationTokenRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let hmac = match read_bytes(r, flexible).map_err(|e| e.at("Hmac"))? {
+        let hmac = match read_bytes(r, flexible).in_field("Hmac")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HMAC;
                 Bytes::new()
             }
         };
-        let expiry_time_period_ms = r.i64().map_err(|e| e.at("ExpiryTimePeriodMs"))?;
+        let expiry_time_period_ms = r.i64().in_field("ExpiryTimePeriodMs")?;
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
         } else {
@@ -90,7 +90,7 @@ impl ExpireDelegationTokenRequest {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Hmac"))?;
+        .in_field("Hmac")?;
         w.put_i64(self.expiry_time_period_ms);
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());

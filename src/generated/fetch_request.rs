@@ -194,7 +194,7 @@ impl FetchRequest {
         let mut nulls = 0u64;
         let mut cluster_id = None;
         let replica_id = if version <= 14 {
-            r.i32().map_err(|e| e.at("ReplicaId"))?
+            r.i32().in_field("ReplicaId")?
         } else {
             -1
         };
@@ -203,12 +203,12 @@ impl FetchRequest {
         let max_wait_ms = i32::from_be_bytes(chunk(&run, 0));
         let min_bytes = i32::from_be_bytes(chunk(&run, 4));
         let max_bytes = if version >= 3 {
-            r.i32().map_err(|e| e.at("MaxBytes"))?
+            r.i32().in_field("MaxBytes")?
         } else {
             i32::MAX
         };
         let isolation_level = if version >= 4 {
-            r.i8().map_err(|e| e.at("IsolationLevel"))?
+            r.i8().in_field("IsolationLevel")?
         } else {
             0
         };
@@ -222,7 +222,7 @@ impl FetchRequest {
             (0, -1)
         };
         let topics = match read_array(r, flexible, 3, |r| FetchTopic::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
+            .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -232,7 +232,7 @@ impl FetchRequest {
         };
         let forgotten_topics_data = if version >= 7 {
             match read_array(r, flexible, 3, |r| ForgottenTopic::decode(r, version))
-                .map_err(|e| e.at("ForgottenTopicsData"))?
+                .in_field("ForgottenTopicsData")?
             {
                 Some(v) => v,
                 None => {
@@ -244,7 +244,7 @@ impl FetchRequest {
             Vec::new()
         };
         let rack_id = if version >= 11 {
-            match read_str(r, flexible).map_err(|e| e.at("RackId"))? {
+            match read_str(r, flexible).in_field("RackId")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_RACK_ID;
@@ -264,8 +264,8 @@ impl FetchRequest {
                 match tag {
                     0 => {
                         let r = &mut sub;
-                        cluster_id = read_str(r, true).map_err(|e| e.at("ClusterId"))?;
-                        tag_end(r, tag).map_err(|e| e.at("ClusterId"))?;
+                        cluster_id = read_str(r, true).in_field("ClusterId")?;
+                        tag_end(r, tag).in_field("ClusterId")?;
                         if cluster_id.is_none() {
                             tags_present |= Self::TAG_CLUSTER_ID;
                         }
@@ -273,8 +273,8 @@ impl FetchRequest {
                     1 if version >= 15 => {
                         let r = &mut sub;
                         replica_state =
-                            ReplicaState::decode(r, version).map_err(|e| e.at("ReplicaState"))?;
-                        tag_end(r, tag).map_err(|e| e.at("ReplicaState"))?;
+                            ReplicaState::decode(r, version).in_field("ReplicaState")?;
+                        tag_end(r, tag).in_field("ReplicaState")?;
                         if replica_state == ReplicaState::default() {
                             tags_present |= Self::TAG_REPLICA_STATE;
                         }
@@ -336,7 +336,7 @@ impl FetchRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         if version >= 7 {
             put_opt_array(
                 w,
@@ -349,7 +349,7 @@ impl FetchRequest {
                 flexible,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("ForgottenTopicsData"))?;
+            .in_field("ForgottenTopicsData")?;
         } else if !self.forgotten_topics_data.is_empty() {
             return Err(not_in_version().at("ForgottenTopicsData"));
         }
@@ -360,7 +360,7 @@ impl FetchRequest {
                 true,
                 flexible,
             )
-            .map_err(|e| e.at("RackId"))?;
+            .in_field("RackId")?;
         }
         if version >= 12 {
             let send_cluster_id =
@@ -376,15 +376,14 @@ impl FetchRequest {
             if send_cluster_id {
                 put_unknown_before(w, &mut unknown, 0);
                 put_tag_header(w, 0, opt_str_len(self.cluster_id.as_ref(), true));
-                put_opt_str(w, self.cluster_id.as_ref(), true, true)
-                    .map_err(|e| e.at("ClusterId"))?;
+                put_opt_str(w, self.cluster_id.as_ref(), true, true).in_field("ClusterId")?;
             }
             if send_replica_state {
                 put_unknown_before(w, &mut unknown, 1);
                 put_tag_header(w, 1, self.replica_state.encoded_len(version));
                 self.replica_state
                     .write_to(w, version)
-                    .map_err(|e| e.at("ReplicaState"))?;
+                    .in_field("ReplicaState")?;
             }
             for u in unknown {
                 put_raw_tagged(w, u);
@@ -629,24 +628,24 @@ impl FetchPartition {
 
 impl Decode for FetchPartition {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let partition = r.i32().map_err(|e| e.at("Partition"))?;
+        let partition = r.i32().in_field("Partition")?;
         let current_leader_epoch = if version >= 9 {
-            r.i32().map_err(|e| e.at("CurrentLeaderEpoch"))?
+            r.i32().in_field("CurrentLeaderEpoch")?
         } else {
             -1
         };
-        let fetch_offset = r.i64().map_err(|e| e.at("FetchOffset"))?;
+        let fetch_offset = r.i64().in_field("FetchOffset")?;
         let last_fetched_epoch = if version >= 12 {
-            r.i32().map_err(|e| e.at("LastFetchedEpoch"))?
+            r.i32().in_field("LastFetchedEpoch")?
         } else {
             -1
         };
         let log_start_offset = if version >= 5 {
-            r.i64().map_err(|e| e.at("LogStartOffset"))?
+            r.i64().in_field("LogStartOffset")?
         } else {
             -1
         };
-        let partition_max_bytes = r.i32().map_err(|e| e.at("PartitionMaxBytes"))?;
+        let partition_max_bytes = r.i32().in_field("PartitionMaxBytes")?;
         let mut replica_directory_id = Uuid::NIL;
         let mut high_watermark = i64::MAX;
         let mut unknown = Vec::new();
@@ -659,16 +658,16 @@ impl Decode for FetchPartition {
                 match tag {
                     0 if version >= 17 => {
                         let r = &mut sub;
-                        replica_directory_id = r.uuid().map_err(|e| e.at("ReplicaDirectoryId"))?;
-                        tag_end(r, tag).map_err(|e| e.at("ReplicaDirectoryId"))?;
+                        replica_directory_id = r.uuid().in_field("ReplicaDirectoryId")?;
+                        tag_end(r, tag).in_field("ReplicaDirectoryId")?;
                         if replica_directory_id.is_nil() {
                             tags_present |= Self::TAG_REPLICA_DIRECTORY_ID;
                         }
                     }
                     1 if version >= 18 => {
                         let r = &mut sub;
-                        high_watermark = r.i64().map_err(|e| e.at("HighWatermark"))?;
-                        tag_end(r, tag).map_err(|e| e.at("HighWatermark"))?;
+                        high_watermark = r.i64().in_field("HighWatermark")?;
+                        tag_end(r, tag).in_field("HighWatermark")?;
                         if high_watermark == i64::MAX {
                             tags_present |= Self::TAG_HIGH_WATERMARK;
                         }
@@ -844,7 +843,7 @@ impl Decode for FetchTopic {
         let flexible = version >= 12;
         let mut nulls = 0u64;
         let topic = if version <= 12 {
-            match read_str(r, flexible).map_err(|e| e.at("Topic"))? {
+            match read_str(r, flexible).in_field("Topic")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_TOPIC;
@@ -855,12 +854,12 @@ impl Decode for FetchTopic {
             BytesStr::default()
         };
         let topic_id = if version >= 13 {
-            r.uuid().map_err(|e| e.at("TopicId"))?
+            r.uuid().in_field("TopicId")?
         } else {
             Uuid::NIL
         };
         let partitions = match read_array(r, flexible, 16, |r| FetchPartition::decode(r, version))
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -893,7 +892,7 @@ impl Encode for FetchTopic {
                 true,
                 flexible,
             )
-            .map_err(|e| e.at("Topic"))?;
+            .in_field("Topic")?;
         }
         if version >= 13 {
             w.put_uuid(&self.topic_id);
@@ -906,7 +905,7 @@ impl Encode for FetchTopic {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         if version >= 12 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -1005,7 +1004,7 @@ impl Decode for ForgottenTopic {
         let flexible = version >= 12;
         let mut nulls = 0u64;
         let topic = if version <= 12 {
-            match read_str(r, flexible).map_err(|e| e.at("Topic"))? {
+            match read_str(r, flexible).in_field("Topic")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_TOPIC;
@@ -1016,12 +1015,12 @@ impl Decode for ForgottenTopic {
             BytesStr::default()
         };
         let topic_id = if version >= 13 {
-            r.uuid().map_err(|e| e.at("TopicId"))?
+            r.uuid().in_field("TopicId")?
         } else {
             Uuid::NIL
         };
         let partitions = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -1054,7 +1053,7 @@ impl Encode for ForgottenTopic {
                 true,
                 flexible,
             )
-            .map_err(|e| e.at("Topic"))?;
+            .in_field("Topic")?;
         }
         if version >= 13 {
             w.put_uuid(&self.topic_id);
@@ -1067,7 +1066,7 @@ impl Encode for ForgottenTopic {
             flexible,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         if version >= 12 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

@@ -94,7 +94,7 @@ impl FetchResponse {
         let flexible = version >= 12;
         let mut nulls = 0u64;
         let throttle_time_ms = if version >= 1 {
-            r.i32().map_err(|e| e.at("ThrottleTimeMs"))?
+            r.i32().in_field("ThrottleTimeMs")?
         } else {
             0
         };
@@ -110,7 +110,7 @@ impl FetchResponse {
         let responses = match read_array(r, flexible, 3, |r| {
             FetchableTopicResponse::decode(r, version)
         })
-        .map_err(|e| e.at("Responses"))?
+        .in_field("Responses")?
         {
             Some(v) => v,
             None => {
@@ -131,7 +131,7 @@ impl FetchResponse {
                         let r = &mut sub;
                         node_endpoints =
                             match read_array(r, true, 11, |r| NodeEndpoint::decode(r, version))
-                                .map_err(|e| e.at("NodeEndpoints"))?
+                                .in_field("NodeEndpoints")?
                             {
                                 Some(v) => v,
                                 None => {
@@ -139,7 +139,7 @@ impl FetchResponse {
                                     Vec::new()
                                 }
                             };
-                        tag_end(r, tag).map_err(|e| e.at("NodeEndpoints"))?;
+                        tag_end(r, tag).in_field("NodeEndpoints")?;
                         if node_endpoints.is_empty() {
                             tags_present |= Self::TAG_NODE_ENDPOINTS;
                         }
@@ -183,7 +183,7 @@ impl FetchResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Responses"))?;
+        .in_field("Responses")?;
         if version <= 15 && !self.node_endpoints.is_empty() {
             return Err(not_in_version().at("NodeEndpoints"));
         }
@@ -219,7 +219,7 @@ impl FetchResponse {
                     true,
                     |w, x| x.write_to(w, version),
                 )
-                .map_err(|e| e.at("NodeEndpoints"))?;
+                .in_field("NodeEndpoints")?;
             }
             for u in unknown {
                 put_raw_tagged(w, u);
@@ -538,7 +538,7 @@ impl Decode for FetchableTopicResponse {
         let flexible = version >= 12;
         let mut nulls = 0u64;
         let topic = if version <= 12 {
-            match read_str(r, flexible).map_err(|e| e.at("Topic"))? {
+            match read_str(r, flexible).in_field("Topic")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_TOPIC;
@@ -549,12 +549,12 @@ impl Decode for FetchableTopicResponse {
             BytesStr::default()
         };
         let topic_id = if version >= 13 {
-            r.uuid().map_err(|e| e.at("TopicId"))?
+            r.uuid().in_field("TopicId")?
         } else {
             Uuid::NIL
         };
         let partitions = match read_array(r, flexible, 18, |r| PartitionData::decode(r, version))
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -587,7 +587,7 @@ impl Encode for FetchableTopicResponse {
                 true,
                 flexible,
             )
-            .map_err(|e| e.at("Topic"))?;
+            .in_field("Topic")?;
         }
         if version >= 13 {
             w.put_uuid(&self.topic_id);
@@ -600,7 +600,7 @@ impl Encode for FetchableTopicResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         if version >= 12 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -788,16 +788,16 @@ impl NodeEndpoint {
 impl Decode for NodeEndpoint {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let node_id = r.i32().map_err(|e| e.at("NodeId"))?;
-        let host = match read_str(r, true).map_err(|e| e.at("Host"))? {
+        let node_id = r.i32().in_field("NodeId")?;
+        let host = match read_str(r, true).in_field("Host")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST;
                 BytesStr::default()
             }
         };
-        let port = r.i32().map_err(|e| e.at("Port"))?;
-        let rack = read_str(r, true).map_err(|e| e.at("Rack"))?;
+        let port = r.i32().in_field("Port")?;
+        let rack = read_str(r, true).in_field("Rack")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             node_id,
@@ -819,9 +819,9 @@ impl Encode for NodeEndpoint {
             true,
             true,
         )
-        .map_err(|e| e.at("Host"))?;
+        .in_field("Host")?;
         w.put_i32(self.port);
-        put_opt_str(w, self.rack.as_ref(), true, true).map_err(|e| e.at("Rack"))?;
+        put_opt_str(w, self.rack.as_ref(), true, true).in_field("Rack")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -1020,12 +1020,12 @@ impl Decode for PartitionData {
         let error_code = i16::from_be_bytes(chunk(&run, 4));
         let high_watermark = i64::from_be_bytes(chunk(&run, 6));
         let last_stable_offset = if version >= 4 {
-            r.i64().map_err(|e| e.at("LastStableOffset"))?
+            r.i64().in_field("LastStableOffset")?
         } else {
             -1
         };
         let log_start_offset = if version >= 5 {
-            r.i64().map_err(|e| e.at("LogStartOffset"))?
+            r.i64().in_field("LogStartOffset")?
         } else {
             -1
         };
@@ -1034,16 +1034,16 @@ impl Decode for PartitionData {
         let mut snapshot_id = SnapshotId::default();
         let aborted_transactions = if version >= 4 {
             read_array(r, flexible, 16, |r| AbortedTransaction::decode(r, version))
-                .map_err(|e| e.at("AbortedTransactions"))?
+                .in_field("AbortedTransactions")?
         } else {
             Some(Vec::new())
         };
         let preferred_read_replica = if version >= 11 {
-            r.i32().map_err(|e| e.at("PreferredReadReplica"))?
+            r.i32().in_field("PreferredReadReplica")?
         } else {
             -1
         };
-        let records = read_bytes(r, flexible).map_err(|e| e.at("Records"))?;
+        let records = read_bytes(r, flexible).in_field("Records")?;
         let mut unknown = Vec::new();
         let mut tags_present = 0u64;
         if version >= 12 {
@@ -1054,27 +1054,26 @@ impl Decode for PartitionData {
                 match tag {
                     0 => {
                         let r = &mut sub;
-                        diverging_epoch = EpochEndOffset::decode(r, version)
-                            .map_err(|e| e.at("DivergingEpoch"))?;
-                        tag_end(r, tag).map_err(|e| e.at("DivergingEpoch"))?;
+                        diverging_epoch =
+                            EpochEndOffset::decode(r, version).in_field("DivergingEpoch")?;
+                        tag_end(r, tag).in_field("DivergingEpoch")?;
                         if diverging_epoch == EpochEndOffset::default() {
                             tags_present |= Self::TAG_DIVERGING_EPOCH;
                         }
                     }
                     1 => {
                         let r = &mut sub;
-                        current_leader = LeaderIdAndEpoch::decode(r, version)
-                            .map_err(|e| e.at("CurrentLeader"))?;
-                        tag_end(r, tag).map_err(|e| e.at("CurrentLeader"))?;
+                        current_leader =
+                            LeaderIdAndEpoch::decode(r, version).in_field("CurrentLeader")?;
+                        tag_end(r, tag).in_field("CurrentLeader")?;
                         if current_leader == LeaderIdAndEpoch::default() {
                             tags_present |= Self::TAG_CURRENT_LEADER;
                         }
                     }
                     2 => {
                         let r = &mut sub;
-                        snapshot_id =
-                            SnapshotId::decode(r, version).map_err(|e| e.at("SnapshotId"))?;
-                        tag_end(r, tag).map_err(|e| e.at("SnapshotId"))?;
+                        snapshot_id = SnapshotId::decode(r, version).in_field("SnapshotId")?;
+                        tag_end(r, tag).in_field("SnapshotId")?;
                         if snapshot_id == SnapshotId::default() {
                             tags_present |= Self::TAG_SNAPSHOT_ID;
                         }
@@ -1133,14 +1132,14 @@ impl Encode for PartitionData {
                 flexible,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("AbortedTransactions"))?;
+            .in_field("AbortedTransactions")?;
         }
         if version >= 11 {
             w.put_i32(self.preferred_read_replica);
         } else if self.preferred_read_replica != -1 {
             return Err(not_in_version().at("PreferredReadReplica"));
         }
-        put_opt_bytes(w, self.records.as_ref(), true, flexible).map_err(|e| e.at("Records"))?;
+        put_opt_bytes(w, self.records.as_ref(), true, flexible).in_field("Records")?;
         if version >= 12 {
             let send_diverging_epoch = self.diverging_epoch != EpochEndOffset::default()
                 || wire_tags & Self::TAG_DIVERGING_EPOCH != 0;
@@ -1159,21 +1158,21 @@ impl Encode for PartitionData {
                 put_tag_header(w, 0, self.diverging_epoch.encoded_len(version));
                 self.diverging_epoch
                     .write_to(w, version)
-                    .map_err(|e| e.at("DivergingEpoch"))?;
+                    .in_field("DivergingEpoch")?;
             }
             if send_current_leader {
                 put_unknown_before(w, &mut unknown, 1);
                 put_tag_header(w, 1, self.current_leader.encoded_len(version));
                 self.current_leader
                     .write_to(w, version)
-                    .map_err(|e| e.at("CurrentLeader"))?;
+                    .in_field("CurrentLeader")?;
             }
             if send_snapshot_id {
                 put_unknown_before(w, &mut unknown, 2);
                 put_tag_header(w, 2, self.snapshot_id.encoded_len(version));
                 self.snapshot_id
                     .write_to(w, version)
-                    .map_err(|e| e.at("SnapshotId"))?;
+                    .in_field("SnapshotId")?;
             }
             for u in unknown {
                 put_raw_tagged(w, u);

@@ -97,7 +97,7 @@ impl FetchSnapshotRequest {
         let replica_id = i32::from_be_bytes(chunk(&run, 0));
         let max_bytes = i32::from_be_bytes(chunk(&run, 4));
         let topics = match read_array(r, true, 3, |r| TopicSnapshot::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
+            .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -114,8 +114,8 @@ impl FetchSnapshotRequest {
             match tag {
                 0 => {
                     let r = &mut sub;
-                    cluster_id = read_str(r, true).map_err(|e| e.at("ClusterId"))?;
-                    tag_end(r, tag).map_err(|e| e.at("ClusterId"))?;
+                    cluster_id = read_str(r, true).in_field("ClusterId")?;
+                    tag_end(r, tag).in_field("ClusterId")?;
                     if cluster_id.is_none() {
                         tags_present |= Self::TAG_CLUSTER_ID;
                     }
@@ -149,7 +149,7 @@ impl FetchSnapshotRequest {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         let send_cluster_id = self.cluster_id.is_some() || wire_tags & Self::TAG_CLUSTER_ID != 0;
         let count = self.wire.unknown_tagged_fields().len() + usize::from(send_cluster_id);
         put_tag_count(w, count);
@@ -157,7 +157,7 @@ impl FetchSnapshotRequest {
         if send_cluster_id {
             put_unknown_before(w, &mut unknown, 0);
             put_tag_header(w, 0, opt_str_len(self.cluster_id.as_ref(), true));
-            put_opt_str(w, self.cluster_id.as_ref(), true, true).map_err(|e| e.at("ClusterId"))?;
+            put_opt_str(w, self.cluster_id.as_ref(), true, true).in_field("ClusterId")?;
         }
         for u in unknown {
             put_raw_tagged(w, u);
@@ -312,8 +312,8 @@ impl Decode for PartitionSnapshot {
         let run = r.run::<8>(&[("Partition", 4), ("CurrentLeaderEpoch", 4)])?;
         let partition = i32::from_be_bytes(chunk(&run, 0));
         let current_leader_epoch = i32::from_be_bytes(chunk(&run, 4));
-        let snapshot_id = SnapshotId::decode(r, version).map_err(|e| e.at("SnapshotId"))?;
-        let position = r.i64().map_err(|e| e.at("Position"))?;
+        let snapshot_id = SnapshotId::decode(r, version).in_field("SnapshotId")?;
+        let position = r.i64().in_field("Position")?;
         let mut replica_directory_id = Uuid::NIL;
         let mut unknown = Vec::new();
         let mut tags_present = 0u64;
@@ -324,8 +324,8 @@ impl Decode for PartitionSnapshot {
             match tag {
                 0 if version >= 1 => {
                     let r = &mut sub;
-                    replica_directory_id = r.uuid().map_err(|e| e.at("ReplicaDirectoryId"))?;
-                    tag_end(r, tag).map_err(|e| e.at("ReplicaDirectoryId"))?;
+                    replica_directory_id = r.uuid().in_field("ReplicaDirectoryId")?;
+                    tag_end(r, tag).in_field("ReplicaDirectoryId")?;
                     if replica_directory_id.is_nil() {
                         tags_present |= Self::TAG_REPLICA_DIRECTORY_ID;
                     }
@@ -354,7 +354,7 @@ impl Encode for PartitionSnapshot {
         w.put_i32(self.current_leader_epoch);
         self.snapshot_id
             .write_to(w, version)
-            .map_err(|e| e.at("SnapshotId"))?;
+            .in_field("SnapshotId")?;
         w.put_i64(self.position);
         let send_replica_directory_id = version >= 1
             && (!self.replica_directory_id.is_nil()
@@ -519,7 +519,7 @@ impl TopicSnapshot {
 impl Decode for TopicSnapshot {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -527,7 +527,7 @@ impl Decode for TopicSnapshot {
             }
         };
         let partitions = match read_array(r, true, 30, |r| PartitionSnapshot::decode(r, version))
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -553,7 +553,7 @@ impl Encode for TopicSnapshot {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -562,7 +562,7 @@ impl Encode for TopicSnapshot {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

@@ -85,7 +85,7 @@ impl FetchSnapshotResponse {
         let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
         let topics = match read_array(r, true, 3, |r| TopicSnapshot::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
+            .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -105,7 +105,7 @@ impl FetchSnapshotResponse {
                     let r = &mut sub;
                     node_endpoints =
                         match read_array(r, true, 8, |r| NodeEndpoint::decode(r, version))
-                            .map_err(|e| e.at("NodeEndpoints"))?
+                            .in_field("NodeEndpoints")?
                         {
                             Some(v) => v,
                             None => {
@@ -113,7 +113,7 @@ impl FetchSnapshotResponse {
                                 Vec::new()
                             }
                         };
-                    tag_end(r, tag).map_err(|e| e.at("NodeEndpoints"))?;
+                    tag_end(r, tag).in_field("NodeEndpoints")?;
                     if node_endpoints.is_empty() {
                         tags_present |= Self::TAG_NODE_ENDPOINTS;
                     }
@@ -147,7 +147,7 @@ impl FetchSnapshotResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         if version <= 0 && !self.node_endpoints.is_empty() {
             return Err(not_in_version().at("NodeEndpoints"));
         }
@@ -182,7 +182,7 @@ impl FetchSnapshotResponse {
                 true,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("NodeEndpoints"))?;
+            .in_field("NodeEndpoints")?;
         }
         for u in unknown {
             put_raw_tagged(w, u);
@@ -396,15 +396,15 @@ impl NodeEndpoint {
 impl Decode for NodeEndpoint {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let node_id = r.i32().map_err(|e| e.at("NodeId"))?;
-        let host = match read_str(r, true).map_err(|e| e.at("Host"))? {
+        let node_id = r.i32().in_field("NodeId")?;
+        let host = match read_str(r, true).in_field("Host")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST;
                 BytesStr::default()
             }
         };
-        let port = r.u16().map_err(|e| e.at("Port"))?;
+        let port = r.u16().in_field("Port")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             node_id,
@@ -425,7 +425,7 @@ impl Encode for NodeEndpoint {
             true,
             true,
         )
-        .map_err(|e| e.at("Host"))?;
+        .in_field("Host")?;
         w.put_u16(self.port);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
@@ -555,12 +555,12 @@ impl Decode for PartitionSnapshot {
         let run = r.run::<6>(&[("Index", 4), ("ErrorCode", 2)])?;
         let index = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
-        let snapshot_id = SnapshotId::decode(r, version).map_err(|e| e.at("SnapshotId"))?;
+        let snapshot_id = SnapshotId::decode(r, version).in_field("SnapshotId")?;
         let mut current_leader = LeaderIdAndEpoch::default();
         let run = r.run::<16>(&[("Size", 8), ("Position", 8)])?;
         let size = i64::from_be_bytes(chunk(&run, 0));
         let position = i64::from_be_bytes(chunk(&run, 8));
-        let unaligned_records = match read_bytes(r, true).map_err(|e| e.at("UnalignedRecords"))? {
+        let unaligned_records = match read_bytes(r, true).in_field("UnalignedRecords")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_UNALIGNED_RECORDS;
@@ -577,8 +577,8 @@ impl Decode for PartitionSnapshot {
                 0 => {
                     let r = &mut sub;
                     current_leader =
-                        LeaderIdAndEpoch::decode(r, version).map_err(|e| e.at("CurrentLeader"))?;
-                    tag_end(r, tag).map_err(|e| e.at("CurrentLeader"))?;
+                        LeaderIdAndEpoch::decode(r, version).in_field("CurrentLeader")?;
+                    tag_end(r, tag).in_field("CurrentLeader")?;
                     if current_leader == LeaderIdAndEpoch::default() {
                         tags_present |= Self::TAG_CURRENT_LEADER;
                     }
@@ -610,7 +610,7 @@ impl Encode for PartitionSnapshot {
         w.put_i16(self.error_code);
         self.snapshot_id
             .write_to(w, version)
-            .map_err(|e| e.at("SnapshotId"))?;
+            .in_field("SnapshotId")?;
         w.put_i64(self.size);
         w.put_i64(self.position);
         put_opt_bytes(
@@ -622,7 +622,7 @@ impl Encode for PartitionSnapshot {
             true,
             true,
         )
-        .map_err(|e| e.at("UnalignedRecords"))?;
+        .in_field("UnalignedRecords")?;
         let send_current_leader = self.current_leader != LeaderIdAndEpoch::default()
             || wire_tags & Self::TAG_CURRENT_LEADER != 0;
         let count = self.wire.unknown_tagged_fields().len() + usize::from(send_current_leader);
@@ -633,7 +633,7 @@ impl Encode for PartitionSnapshot {
             put_tag_header(w, 0, self.current_leader.encoded_len(version));
             self.current_leader
                 .write_to(w, version)
-                .map_err(|e| e.at("CurrentLeader"))?;
+                .in_field("CurrentLeader")?;
         }
         for u in unknown {
             put_raw_tagged(w, u);
@@ -792,7 +792,7 @@ impl TopicSnapshot {
 impl Decode for TopicSnapshot {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -800,7 +800,7 @@ impl Decode for TopicSnapshot {
             }
         };
         let partitions = match read_array(r, true, 37, |r| PartitionSnapshot::decode(r, version))
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -826,7 +826,7 @@ impl Encode for TopicSnapshot {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -835,7 +835,7 @@ impl Encode for TopicSnapshot {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

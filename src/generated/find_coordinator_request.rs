@@ -70,7 +70,7 @@ impl FindCoordinatorRequest {
         let flexible = version >= 3;
         let mut nulls = 0u64;
         let key = if version <= 3 {
-            match read_str(r, flexible).map_err(|e| e.at("Key"))? {
+            match read_str(r, flexible).in_field("Key")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_KEY;
@@ -81,7 +81,7 @@ impl FindCoordinatorRequest {
             BytesStr::default()
         };
         let key_type = if version >= 1 {
-            r.i8().map_err(|e| e.at("KeyType"))?
+            r.i8().in_field("KeyType")?
         } else {
             0
         };
@@ -89,7 +89,7 @@ impl FindCoordinatorRequest {
             match read_array(r, true, 1, |r| {
                 read_str(r, true)?.ok_or_else(|| null_element(r))
             })
-            .map_err(|e| e.at("CoordinatorKeys"))?
+            .in_field("CoordinatorKeys")?
             {
                 Some(v) => v,
                 None => {
@@ -125,7 +125,7 @@ impl FindCoordinatorRequest {
                 true,
                 flexible,
             )
-            .map_err(|e| e.at("Key"))?;
+            .in_field("Key")?;
         } else if !self.key.is_empty() {
             return Err(not_in_version().at("Key"));
         }
@@ -146,7 +146,7 @@ impl FindCoordinatorRequest {
                 true,
                 |w, x| put_str(w, x, true),
             )
-            .map_err(|e| e.at("CoordinatorKeys"))?;
+            .in_field("CoordinatorKeys")?;
         } else if !self.coordinator_keys.is_empty() {
             return Err(not_in_version().at("CoordinatorKeys"));
         }

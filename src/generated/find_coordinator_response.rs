@@ -129,27 +129,27 @@ impl FindCoordinatorResponse {
         let flexible = version >= 3;
         let mut nulls = 0u64;
         let throttle_time_ms = if version >= 1 {
-            r.i32().map_err(|e| e.at("ThrottleTimeMs"))?
+            r.i32().in_field("ThrottleTimeMs")?
         } else {
             0
         };
         let error_code = if version <= 3 {
-            r.i16().map_err(|e| e.at("ErrorCode"))?
+            r.i16().in_field("ErrorCode")?
         } else {
             0
         };
         let error_message = if (1..=3).contains(&version) {
-            read_str(r, flexible).map_err(|e| e.at("ErrorMessage"))?
+            read_str(r, flexible).in_field("ErrorMessage")?
         } else {
             Some(BytesStr::default())
         };
         let node_id = if version <= 3 {
-            r.i32().map_err(|e| e.at("NodeId"))?
+            r.i32().in_field("NodeId")?
         } else {
             0
         };
         let host = if version <= 3 {
-            match read_str(r, flexible).map_err(|e| e.at("Host"))? {
+            match read_str(r, flexible).in_field("Host")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_HOST;
@@ -160,13 +160,13 @@ impl FindCoordinatorResponse {
             BytesStr::default()
         };
         let port = if version <= 3 {
-            r.i32().map_err(|e| e.at("Port"))?
+            r.i32().in_field("Port")?
         } else {
             0
         };
         let coordinators = if version >= 4 {
             match read_array(r, true, 14, |r| Coordinator::decode(r, version))
-                .map_err(|e| e.at("Coordinators"))?
+                .in_field("Coordinators")?
             {
                 Some(v) => v,
                 None => {
@@ -208,8 +208,7 @@ impl FindCoordinatorResponse {
             return Err(not_in_version().at("ErrorCode"));
         }
         if (1..=3).contains(&version) {
-            put_opt_str(w, self.error_message.as_ref(), true, flexible)
-                .map_err(|e| e.at("ErrorMessage"))?;
+            put_opt_str(w, self.error_message.as_ref(), true, flexible).in_field("ErrorMessage")?;
         }
         if version <= 3 {
             w.put_i32(self.node_id);
@@ -223,7 +222,7 @@ impl FindCoordinatorResponse {
                 true,
                 flexible,
             )
-            .map_err(|e| e.at("Host"))?;
+            .in_field("Host")?;
         } else if !self.host.is_empty() {
             return Err(not_in_version().at("Host"));
         }
@@ -244,7 +243,7 @@ impl FindCoordinatorResponse {
                 true,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("Coordinators"))?;
+            .in_field("Coordinators")?;
         } else if !self.coordinators.is_empty() {
             return Err(not_in_version().at("Coordinators"));
         }
@@ -440,15 +439,15 @@ impl Coordinator {
 impl Decode for Coordinator {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let key = match read_str(r, true).map_err(|e| e.at("Key"))? {
+        let key = match read_str(r, true).in_field("Key")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_KEY;
                 BytesStr::default()
             }
         };
-        let node_id = r.i32().map_err(|e| e.at("NodeId"))?;
-        let host = match read_str(r, true).map_err(|e| e.at("Host"))? {
+        let node_id = r.i32().in_field("NodeId")?;
+        let host = match read_str(r, true).in_field("Host")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST;
@@ -458,7 +457,7 @@ impl Decode for Coordinator {
         let run = r.run::<6>(&[("Port", 4), ("ErrorCode", 2)])?;
         let port = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             key,
@@ -481,7 +480,7 @@ impl Encode for Coordinator {
             true,
             true,
         )
-        .map_err(|e| e.at("Key"))?;
+        .in_field("Key")?;
         w.put_i32(self.node_id);
         put_opt_str(
             w,
@@ -489,11 +488,10 @@ impl Encode for Coordinator {
             true,
             true,
         )
-        .map_err(|e| e.at("Host"))?;
+        .in_field("Host")?;
         w.put_i32(self.port);
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

@@ -39,7 +39,7 @@ impl GetTelemetrySubscriptionsRequest {
 
 impl GetTelemetrySubscriptionsRequest {
     fn decode_fields(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let client_instance_id = r.uuid().map_err(|e| e.at("ClientInstanceId"))?;
+        let client_instance_id = r.uuid().in_field("ClientInstanceId")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             client_instance_id,

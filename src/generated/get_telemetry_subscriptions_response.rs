@@ -145,7 +145,7 @@ impl GetTelemetrySubscriptionsResponse {
         let client_instance_id = Uuid(chunk(&run, 6));
         let subscription_id = i32::from_be_bytes(chunk(&run, 22));
         let accepted_compression_types = match read_fixed_array::<_, 1>(r, true, i8::from_be_bytes)
-            .map_err(|e| e.at("AcceptedCompressionTypes"))?
+            .in_field("AcceptedCompressionTypes")?
         {
             Some(v) => v,
             None => {
@@ -156,11 +156,11 @@ impl GetTelemetrySubscriptionsResponse {
         let run = r.run::<8>(&[("PushIntervalMs", 4), ("TelemetryMaxBytes", 4)])?;
         let push_interval_ms = i32::from_be_bytes(chunk(&run, 0));
         let telemetry_max_bytes = i32::from_be_bytes(chunk(&run, 4));
-        let delta_temporality = r.bool().map_err(|e| e.at("DeltaTemporality"))?;
+        let delta_temporality = r.bool().in_field("DeltaTemporality")?;
         let requested_metrics = match read_array(r, true, 1, |r| {
             read_str(r, true)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("RequestedMetrics"))?
+        .in_field("RequestedMetrics")?
         {
             Some(v) => v,
             None => {
@@ -202,7 +202,7 @@ impl GetTelemetrySubscriptionsResponse {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("AcceptedCompressionTypes"))?;
+        .in_field("AcceptedCompressionTypes")?;
         w.put_i32(self.push_interval_ms);
         w.put_i32(self.telemetry_max_bytes);
         w.put_bool(self.delta_temporality);
@@ -217,7 +217,7 @@ impl GetTelemetrySubscriptionsResponse {
             true,
             |w, x| put_str(w, x, true),
         )
-        .map_err(|e| e.at("RequestedMetrics"))?;
+        .in_field("RequestedMetrics")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

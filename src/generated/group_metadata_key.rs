@@ -45,7 +45,7 @@ impl GroupMetadataKey {
 impl GroupMetadataKey {
     fn decode_fields(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let group = match read_str(r, false).map_err(|e| e.at("group"))? {
+        let group = match read_str(r, false).in_field("group")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP;
@@ -68,7 +68,7 @@ impl GroupMetadataKey {
             true,
             false,
         )
-        .map_err(|e| e.at("group"))?;
+        .in_field("group")?;
         Ok(())
     }
 

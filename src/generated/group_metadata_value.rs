@@ -116,23 +116,23 @@ impl GroupMetadataValue {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
         let mut nulls = 0u64;
-        let protocol_type = match read_str(r, flexible).map_err(|e| e.at("protocolType"))? {
+        let protocol_type = match read_str(r, flexible).in_field("protocolType")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_PROTOCOL_TYPE;
                 BytesStr::default()
             }
         };
-        let generation = r.i32().map_err(|e| e.at("generation"))?;
-        let protocol = read_str(r, flexible).map_err(|e| e.at("protocol"))?;
-        let leader = read_str(r, flexible).map_err(|e| e.at("leader"))?;
+        let generation = r.i32().in_field("generation")?;
+        let protocol = read_str(r, flexible).in_field("protocol")?;
+        let leader = read_str(r, flexible).in_field("leader")?;
         let current_state_timestamp = if version >= 2 {
-            r.i64().map_err(|e| e.at("currentStateTimestamp"))?
+            r.i64().in_field("currentStateTimestamp")?
         } else {
             -1
         };
         let members = match read_array(r, flexible, 15, |r| MemberMetadata::decode(r, version))
-            .map_err(|e| e.at("members"))?
+            .in_field("members")?
         {
             Some(v) => v,
             None => {
@@ -170,10 +170,10 @@ impl GroupMetadataValue {
             true,
             flexible,
         )
-        .map_err(|e| e.at("protocolType"))?;
+        .in_field("protocolType")?;
         w.put_i32(self.generation);
-        put_opt_str(w, self.protocol.as_ref(), true, flexible).map_err(|e| e.at("protocol"))?;
-        put_opt_str(w, self.leader.as_ref(), true, flexible).map_err(|e| e.at("leader"))?;
+        put_opt_str(w, self.protocol.as_ref(), true, flexible).in_field("protocol")?;
+        put_opt_str(w, self.leader.as_ref(), true, flexible).in_field("leader")?;
         if version >= 2 {
             w.put_i64(self.current_state_timestamp);
         }
@@ -184,7 +184,7 @@ impl GroupMetadataValue {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("members"))?;
+        .in_field("members")?;
         if version >= 4 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -396,7 +396,7 @@ impl Decode for MemberMetadata {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
         let mut nulls = 0u64;
-        let member_id = match read_str(r, flexible).map_err(|e| e.at("memberId"))? {
+        let member_id = match read_str(r, flexible).in_field("memberId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_MEMBER_ID;
@@ -404,18 +404,18 @@ impl Decode for MemberMetadata {
             }
         };
         let group_instance_id = if version >= 3 {
-            read_str(r, flexible).map_err(|e| e.at("groupInstanceId"))?
+            read_str(r, flexible).in_field("groupInstanceId")?
         } else {
             None
         };
-        let client_id = match read_str(r, flexible).map_err(|e| e.at("clientId"))? {
+        let client_id = match read_str(r, flexible).in_field("clientId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_CLIENT_ID;
                 BytesStr::default()
             }
         };
-        let client_host = match read_str(r, flexible).map_err(|e| e.at("clientHost"))? {
+        let client_host = match read_str(r, flexible).in_field("clientHost")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_CLIENT_HOST;
@@ -423,19 +423,19 @@ impl Decode for MemberMetadata {
             }
         };
         let rebalance_timeout = if version >= 1 {
-            r.i32().map_err(|e| e.at("rebalanceTimeout"))?
+            r.i32().in_field("rebalanceTimeout")?
         } else {
             -1
         };
-        let session_timeout = r.i32().map_err(|e| e.at("sessionTimeout"))?;
-        let subscription = match read_bytes(r, flexible).map_err(|e| e.at("subscription"))? {
+        let session_timeout = r.i32().in_field("sessionTimeout")?;
+        let subscription = match read_bytes(r, flexible).in_field("subscription")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_SUBSCRIPTION;
                 Bytes::new()
             }
         };
-        let assignment = match read_bytes(r, flexible).map_err(|e| e.at("assignment"))? {
+        let assignment = match read_bytes(r, flexible).in_field("assignment")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_ASSIGNMENT;
@@ -471,10 +471,10 @@ impl Encode for MemberMetadata {
             true,
             flexible,
         )
-        .map_err(|e| e.at("memberId"))?;
+        .in_field("memberId")?;
         if version >= 3 {
             put_opt_str(w, self.group_instance_id.as_ref(), true, flexible)
-                .map_err(|e| e.at("groupInstanceId"))?;
+                .in_field("groupInstanceId")?;
         }
         put_opt_str(
             w,
@@ -482,14 +482,14 @@ impl Encode for MemberMetadata {
             true,
             flexible,
         )
-        .map_err(|e| e.at("clientId"))?;
+        .in_field("clientId")?;
         put_opt_str(
             w,
             unless_null(&self.client_host, wire_nulls & Self::NULL_CLIENT_HOST != 0),
             true,
             flexible,
         )
-        .map_err(|e| e.at("clientHost"))?;
+        .in_field("clientHost")?;
         if version >= 1 {
             w.put_i32(self.rebalance_timeout);
         }
@@ -503,14 +503,14 @@ impl Encode for MemberMetadata {
             true,
             flexible,
         )
-        .map_err(|e| e.at("subscription"))?;
+        .in_field("subscription")?;
         put_opt_bytes(
             w,
             unless_null(&self.assignment, wire_nulls & Self::NULL_ASSIGNMENT != 0),
             true,
             flexible,
         )
-        .map_err(|e| e.at("assignment"))?;
+        .in_field("assignment")?;
         if version >= 4 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

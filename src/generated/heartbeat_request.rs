@@ -80,15 +80,15 @@ impl HeartbeatRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
         let mut nulls = 0u64;
-        let group_id = match read_str(r, flexible).map_err(|e| e.at("GroupId"))? {
+        let group_id = match read_str(r, flexible).in_field("GroupId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_ID;
                 BytesStr::default()
             }
         };
-        let generation_id = r.i32().map_err(|e| e.at("GenerationId"))?;
-        let member_id = match read_str(r, flexible).map_err(|e| e.at("MemberId"))? {
+        let generation_id = r.i32().in_field("GenerationId")?;
+        let member_id = match read_str(r, flexible).in_field("MemberId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_MEMBER_ID;
@@ -96,7 +96,7 @@ impl HeartbeatRequest {
             }
         };
         let group_instance_id = if version >= 3 {
-            read_str(r, flexible).map_err(|e| e.at("GroupInstanceId"))?
+            read_str(r, flexible).in_field("GroupInstanceId")?
         } else {
             None
         };
@@ -125,7 +125,7 @@ impl HeartbeatRequest {
             true,
             flexible,
         )
-        .map_err(|e| e.at("GroupId"))?;
+        .in_field("GroupId")?;
         w.put_i32(self.generation_id);
         put_opt_str(
             w,
@@ -133,10 +133,10 @@ impl HeartbeatRequest {
             true,
             flexible,
         )
-        .map_err(|e| e.at("MemberId"))?;
+        .in_field("MemberId")?;
         if version >= 3 {
             put_opt_str(w, self.group_instance_id.as_ref(), true, flexible)
-                .map_err(|e| e.at("GroupInstanceId"))?;
+                .in_field("GroupInstanceId")?;
         } else if self.group_instance_id.is_some() {
             return Err(not_in_version().at("GroupInstanceId"));
         }

@@ -51,11 +51,11 @@ impl HeartbeatResponse {
 impl HeartbeatResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let throttle_time_ms = if version >= 1 {
-            r.i32().map_err(|e| e.at("ThrottleTimeMs"))?
+            r.i32().in_field("ThrottleTimeMs")?
         } else {
             0
         };
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
         let unknown = if version >= 4 {
             read_unknown_tags(r)?
         } else {

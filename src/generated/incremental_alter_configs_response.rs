@@ -57,11 +57,11 @@ impl IncrementalAlterConfigsResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
+        let throttle_time_ms = r.i32().in_field("ThrottleTimeMs")?;
         let responses = match read_array(r, flexible, 6, |r| {
             AlterConfigsResourceResponse::decode(r, version)
         })
-        .map_err(|e| e.at("Responses"))?
+        .in_field("Responses")?
         {
             Some(v) => v,
             None => {
@@ -94,7 +94,7 @@ impl IncrementalAlterConfigsResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Responses"))?;
+        .in_field("Responses")?;
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -241,10 +241,10 @@ impl Decode for AlterConfigsResourceResponse {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let error_message = read_str(r, flexible).map_err(|e| e.at("ErrorMessage"))?;
-        let resource_type = r.i8().map_err(|e| e.at("ResourceType"))?;
-        let resource_name = match read_str(r, flexible).map_err(|e| e.at("ResourceName"))? {
+        let error_code = r.i16().in_field("ErrorCode")?;
+        let error_message = read_str(r, flexible).in_field("ErrorMessage")?;
+        let resource_type = r.i8().in_field("ResourceType")?;
+        let resource_name = match read_str(r, flexible).in_field("ResourceName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_RESOURCE_NAME;
@@ -271,8 +271,7 @@ impl Encode for AlterConfigsResourceResponse {
         let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, flexible)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, flexible).in_field("ErrorMessage")?;
         w.put_i8(self.resource_type);
         put_opt_str(
             w,
@@ -283,7 +282,7 @@ impl Encode for AlterConfigsResourceResponse {
             true,
             flexible,
         )
-        .map_err(|e| e.at("ResourceName"))?;
+        .in_field("ResourceName")?;
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

@@ -109,8 +109,8 @@ impl InitProducerIdRequest {
 impl InitProducerIdRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let transactional_id = read_str(r, flexible).map_err(|e| e.at("TransactionalId"))?;
-        let transaction_timeout_ms = r.i32().map_err(|e| e.at("TransactionTimeoutMs"))?;
+        let transactional_id = read_str(r, flexible).in_field("TransactionalId")?;
+        let transaction_timeout_ms = r.i32().in_field("TransactionTimeoutMs")?;
         let (producer_id, producer_epoch) = if version >= 3 {
             let run = r.run::<10>(&[("ProducerId", 8), ("ProducerEpoch", 2)])?;
             (
@@ -121,12 +121,12 @@ impl InitProducerIdRequest {
             (-1, -1)
         };
         let enable2_pc = if version >= 6 {
-            r.bool().map_err(|e| e.at("Enable2Pc"))?
+            r.bool().in_field("Enable2Pc")?
         } else {
             false
         };
         let keep_prepared_txn = if version >= 6 {
-            r.bool().map_err(|e| e.at("KeepPreparedTxn"))?
+            r.bool().in_field("KeepPreparedTxn")?
         } else {
             false
         };
@@ -151,7 +151,7 @@ impl InitProducerIdRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
         put_opt_str(w, self.transactional_id.as_ref(), true, flexible)
-            .map_err(|e| e.at("TransactionalId"))?;
+            .in_field("TransactionalId")?;
         w.put_i32(self.transaction_timeout_ms);
         if version >= 3 {
             w.put_i64(self.producer_id);

@@ -142,20 +142,20 @@ impl JoinGroupRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
         let mut nulls = 0u64;
-        let group_id = match read_str(r, flexible).map_err(|e| e.at("GroupId"))? {
+        let group_id = match read_str(r, flexible).in_field("GroupId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_ID;
                 BytesStr::default()
             }
         };
-        let session_timeout_ms = r.i32().map_err(|e| e.at("SessionTimeoutMs"))?;
+        let session_timeout_ms = r.i32().in_field("SessionTimeoutMs")?;
         let rebalance_timeout_ms = if version >= 1 {
-            r.i32().map_err(|e| e.at("RebalanceTimeoutMs"))?
+            r.i32().in_field("RebalanceTimeoutMs")?
         } else {
             -1
         };
-        let member_id = match read_str(r, flexible).map_err(|e| e.at("MemberId"))? {
+        let member_id = match read_str(r, flexible).in_field("MemberId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_MEMBER_ID;
@@ -163,11 +163,11 @@ impl JoinGroupRequest {
             }
         };
         let group_instance_id = if version >= 5 {
-            read_str(r, flexible).map_err(|e| e.at("GroupInstanceId"))?
+            read_str(r, flexible).in_field("GroupInstanceId")?
         } else {
             None
         };
-        let protocol_type = match read_str(r, flexible).map_err(|e| e.at("ProtocolType"))? {
+        let protocol_type = match read_str(r, flexible).in_field("ProtocolType")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_PROTOCOL_TYPE;
@@ -177,7 +177,7 @@ impl JoinGroupRequest {
         let protocols = match read_array(r, flexible, 3, |r| {
             JoinGroupRequestProtocol::decode(r, version)
         })
-        .map_err(|e| e.at("Protocols"))?
+        .in_field("Protocols")?
         {
             Some(v) => v,
             None => {
@@ -186,7 +186,7 @@ impl JoinGroupRequest {
             }
         };
         let reason = if version >= 8 {
-            read_str(r, true).map_err(|e| e.at("Reason"))?
+            read_str(r, true).in_field("Reason")?
         } else {
             None
         };
@@ -219,7 +219,7 @@ impl JoinGroupRequest {
             true,
             flexible,
         )
-        .map_err(|e| e.at("GroupId"))?;
+        .in_field("GroupId")?;
         w.put_i32(self.session_timeout_ms);
         if version >= 1 {
             w.put_i32(self.rebalance_timeout_ms);
@@ -230,10 +230,10 @@ impl JoinGroupRequest {
             true,
             flexible,
         )
-        .map_err(|e| e.at("MemberId"))?;
+        .in_field("MemberId")?;
         if version >= 5 {
             put_opt_str(w, self.group_instance_id.as_ref(), true, flexible)
-                .map_err(|e| e.at("GroupInstanceId"))?;
+                .in_field("GroupInstanceId")?;
         } else if self.group_instance_id.is_some() {
             return Err(not_in_version().at("GroupInstanceId"));
         }
@@ -246,7 +246,7 @@ impl JoinGroupRequest {
             true,
             flexible,
         )
-        .map_err(|e| e.at("ProtocolType"))?;
+        .in_field("ProtocolType")?;
         put_opt_array(
             w,
             unless_null(&self.protocols, wire_nulls & Self::NULL_PROTOCOLS != 0).map(Vec::as_slice),
@@ -254,9 +254,9 @@ impl JoinGroupRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Protocols"))?;
+        .in_field("Protocols")?;
         if version >= 8 {
-            put_opt_str(w, self.reason.as_ref(), true, true).map_err(|e| e.at("Reason"))?;
+            put_opt_str(w, self.reason.as_ref(), true, true).in_field("Reason")?;
         }
         if version >= 6 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -398,14 +398,14 @@ impl Decode for JoinGroupRequestProtocol {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
         let mut nulls = 0u64;
-        let name = match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, flexible).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
                 BytesStr::default()
             }
         };
-        let metadata = match read_bytes(r, flexible).map_err(|e| e.at("Metadata"))? {
+        let metadata = match read_bytes(r, flexible).in_field("Metadata")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_METADATA;
@@ -435,14 +435,14 @@ impl Encode for JoinGroupRequestProtocol {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_bytes(
             w,
             unless_null(&self.metadata, wire_nulls & Self::NULL_METADATA != 0),
             true,
             flexible,
         )
-        .map_err(|e| e.at("Metadata"))?;
+        .in_field("Metadata")?;
         if version >= 6 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

@@ -155,7 +155,7 @@ impl JoinGroupResponse {
         let flexible = version >= 6;
         let mut nulls = 0u64;
         let throttle_time_ms = if version >= 2 {
-            r.i32().map_err(|e| e.at("ThrottleTimeMs"))?
+            r.i32().in_field("ThrottleTimeMs")?
         } else {
             0
         };
@@ -163,15 +163,15 @@ impl JoinGroupResponse {
         let error_code = i16::from_be_bytes(chunk(&run, 0));
         let generation_id = i32::from_be_bytes(chunk(&run, 2));
         let protocol_type = if version >= 7 {
-            read_str(r, true).map_err(|e| e.at("ProtocolType"))?
+            read_str(r, true).in_field("ProtocolType")?
         } else {
             None
         };
-        let protocol_name = read_str(r, flexible).map_err(|e| e.at("ProtocolName"))?;
+        let protocol_name = read_str(r, flexible).in_field("ProtocolName")?;
         if protocol_name.is_none() && version <= 6 {
             nulls |= Self::NULL_PROTOCOL_NAME;
         }
-        let leader = match read_str(r, flexible).map_err(|e| e.at("Leader"))? {
+        let leader = match read_str(r, flexible).in_field("Leader")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_LEADER;
@@ -179,11 +179,11 @@ impl JoinGroupResponse {
             }
         };
         let skip_assignment = if version >= 9 {
-            r.bool().map_err(|e| e.at("SkipAssignment"))?
+            r.bool().in_field("SkipAssignment")?
         } else {
             false
         };
-        let member_id = match read_str(r, flexible).map_err(|e| e.at("MemberId"))? {
+        let member_id = match read_str(r, flexible).in_field("MemberId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_MEMBER_ID;
@@ -193,7 +193,7 @@ impl JoinGroupResponse {
         let members = match read_array(r, flexible, 4, |r| {
             JoinGroupResponseMember::decode(r, version)
         })
-        .map_err(|e| e.at("Members"))?
+        .in_field("Members")?
         {
             Some(v) => v,
             None => {
@@ -231,8 +231,7 @@ impl JoinGroupResponse {
         w.put_i16(self.error_code);
         w.put_i32(self.generation_id);
         if version >= 7 {
-            put_opt_str(w, self.protocol_type.as_ref(), true, true)
-                .map_err(|e| e.at("ProtocolType"))?;
+            put_opt_str(w, self.protocol_type.as_ref(), true, true).in_field("ProtocolType")?;
         }
         put_opt_str(
             w,
@@ -240,14 +239,14 @@ impl JoinGroupResponse {
             version >= 7 || wire_nulls & Self::NULL_PROTOCOL_NAME != 0,
             flexible,
         )
-        .map_err(|e| e.at("ProtocolName"))?;
+        .in_field("ProtocolName")?;
         put_opt_str(
             w,
             unless_null(&self.leader, wire_nulls & Self::NULL_LEADER != 0),
             true,
             flexible,
         )
-        .map_err(|e| e.at("Leader"))?;
+        .in_field("Leader")?;
         if version >= 9 {
             w.put_bool(self.skip_assignment);
         } else if self.skip_assignment {
@@ -259,7 +258,7 @@ impl JoinGroupResponse {
             true,
             flexible,
         )
-        .map_err(|e| e.at("MemberId"))?;
+        .in_field("MemberId")?;
         put_opt_array(
             w,
             unless_null(&self.members, wire_nulls & Self::NULL_MEMBERS != 0).map(Vec::as_slice),
@@ -267,7 +266,7 @@ impl JoinGroupResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Members"))?;
+        .in_field("Members")?;
         if version >= 6 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -413,7 +412,7 @@ impl Decode for JoinGroupResponseMember {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
         let mut nulls = 0u64;
-        let member_id = match read_str(r, flexible).map_err(|e| e.at("MemberId"))? {
+        let member_id = match read_str(r, flexible).in_field("MemberId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_MEMBER_ID;
@@ -421,11 +420,11 @@ impl Decode for JoinGroupResponseMember {
             }
         };
         let group_instance_id = if version >= 5 {
-            read_str(r, flexible).map_err(|e| e.at("GroupInstanceId"))?
+            read_str(r, flexible).in_field("GroupInstanceId")?
         } else {
             None
         };
-        let metadata = match read_bytes(r, flexible).map_err(|e| e.at("Metadata"))? {
+        let metadata = match read_bytes(r, flexible).in_field("Metadata")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_METADATA;
@@ -456,10 +455,10 @@ impl Encode for JoinGroupResponseMember {
             true,
             flexible,
         )
-        .map_err(|e| e.at("MemberId"))?;
+        .in_field("MemberId")?;
         if version >= 5 {
             put_opt_str(w, self.group_instance_id.as_ref(), true, flexible)
-                .map_err(|e| e.at("GroupInstanceId"))?;
+                .in_field("GroupInstanceId")?;
         }
         put_opt_bytes(
             w,
@@ -467,7 +466,7 @@ impl Encode for JoinGroupResponseMember {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Metadata"))?;
+        .in_field("Metadata")?;
         if version >= 6 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

@@ -144,20 +144,20 @@ impl LeaderAndIsrRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
         let mut nulls = 0u64;
-        let controller_id = r.i32().map_err(|e| e.at("ControllerId"))?;
+        let controller_id = r.i32().in_field("ControllerId")?;
         let is_k_raft_controller = if version >= 7 {
-            r.bool().map_err(|e| e.at("isKRaftController"))?
+            r.bool().in_field("isKRaftController")?
         } else {
             false
         };
-        let controller_epoch = r.i32().map_err(|e| e.at("ControllerEpoch"))?;
+        let controller_epoch = r.i32().in_field("ControllerEpoch")?;
         let broker_epoch = if version >= 2 {
-            r.i64().map_err(|e| e.at("BrokerEpoch"))?
+            r.i64().in_field("BrokerEpoch")?
         } else {
             -1
         };
         let r#type = if version >= 5 {
-            r.i8().map_err(|e| e.at("Type"))?
+            r.i8().in_field("Type")?
         } else {
             0
         };
@@ -165,7 +165,7 @@ impl LeaderAndIsrRequest {
             match read_array(r, false, 26, |r| {
                 LeaderAndIsrPartitionState::decode(r, version)
             })
-            .map_err(|e| e.at("UngroupedPartitionStates"))?
+            .in_field("UngroupedPartitionStates")?
             {
                 Some(v) => v,
                 None => {
@@ -180,7 +180,7 @@ impl LeaderAndIsrRequest {
             match read_array(r, flexible, 3, |r| {
                 LeaderAndIsrTopicState::decode(r, version)
             })
-            .map_err(|e| e.at("TopicStates"))?
+            .in_field("TopicStates")?
             {
                 Some(v) => v,
                 None => {
@@ -194,7 +194,7 @@ impl LeaderAndIsrRequest {
         let live_leaders = match read_array(r, flexible, 10, |r| {
             LeaderAndIsrLiveLeader::decode(r, version)
         })
-        .map_err(|e| e.at("LiveLeaders"))?
+        .in_field("LiveLeaders")?
         {
             Some(v) => v,
             None => {
@@ -252,7 +252,7 @@ impl LeaderAndIsrRequest {
                 false,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("UngroupedPartitionStates"))?;
+            .in_field("UngroupedPartitionStates")?;
         } else if !self.ungrouped_partition_states.is_empty() {
             return Err(not_in_version().at("UngroupedPartitionStates"));
         }
@@ -268,7 +268,7 @@ impl LeaderAndIsrRequest {
                 flexible,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("TopicStates"))?;
+            .in_field("TopicStates")?;
         } else if !self.topic_states.is_empty() {
             return Err(not_in_version().at("TopicStates"));
         }
@@ -283,7 +283,7 @@ impl LeaderAndIsrRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("LiveLeaders"))?;
+        .in_field("LiveLeaders")?;
         if version >= 4 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -442,15 +442,15 @@ impl Decode for LeaderAndIsrLiveLeader {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
         let mut nulls = 0u64;
-        let broker_id = r.i32().map_err(|e| e.at("BrokerId"))?;
-        let host_name = match read_str(r, flexible).map_err(|e| e.at("HostName"))? {
+        let broker_id = r.i32().in_field("BrokerId")?;
+        let host_name = match read_str(r, flexible).in_field("HostName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST_NAME;
                 BytesStr::default()
             }
         };
-        let port = r.i32().map_err(|e| e.at("Port"))?;
+        let port = r.i32().in_field("Port")?;
         let unknown = if version >= 4 {
             read_unknown_tags(r)?
         } else {
@@ -476,7 +476,7 @@ impl Encode for LeaderAndIsrLiveLeader {
             true,
             flexible,
         )
-        .map_err(|e| e.at("HostName"))?;
+        .in_field("HostName")?;
         w.put_i32(self.port);
         if version >= 4 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -667,7 +667,7 @@ impl Decode for LeaderAndIsrPartitionState {
         let flexible = version >= 4;
         let mut nulls = 0u64;
         let topic_name = if version <= 1 {
-            match read_str(r, false).map_err(|e| e.at("TopicName"))? {
+            match read_str(r, false).in_field("TopicName")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_TOPIC_NAME;
@@ -687,28 +687,25 @@ impl Decode for LeaderAndIsrPartitionState {
         let controller_epoch = i32::from_be_bytes(chunk(&run, 4));
         let leader = i32::from_be_bytes(chunk(&run, 8));
         let leader_epoch = i32::from_be_bytes(chunk(&run, 12));
-        let isr = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
-            .map_err(|e| e.at("Isr"))?
-        {
+        let isr = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes).in_field("Isr")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_ISR;
                 Vec::new()
             }
         };
-        let partition_epoch = r.i32().map_err(|e| e.at("PartitionEpoch"))?;
-        let replicas = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
-            .map_err(|e| e.at("Replicas"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_REPLICAS;
-                Vec::new()
-            }
-        };
+        let partition_epoch = r.i32().in_field("PartitionEpoch")?;
+        let replicas =
+            match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes).in_field("Replicas")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_REPLICAS;
+                    Vec::new()
+                }
+            };
         let adding_replicas = if version >= 3 {
             match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
-                .map_err(|e| e.at("AddingReplicas"))?
+                .in_field("AddingReplicas")?
             {
                 Some(v) => v,
                 None => {
@@ -721,7 +718,7 @@ impl Decode for LeaderAndIsrPartitionState {
         };
         let removing_replicas = if version >= 3 {
             match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
-                .map_err(|e| e.at("RemovingReplicas"))?
+                .in_field("RemovingReplicas")?
             {
                 Some(v) => v,
                 None => {
@@ -733,12 +730,12 @@ impl Decode for LeaderAndIsrPartitionState {
             Vec::new()
         };
         let is_new = if version >= 1 {
-            r.bool().map_err(|e| e.at("IsNew"))?
+            r.bool().in_field("IsNew")?
         } else {
             false
         };
         let leader_recovery_state = if version >= 6 {
-            r.i8().map_err(|e| e.at("LeaderRecoveryState"))?
+            r.i8().in_field("LeaderRecoveryState")?
         } else {
             0
         };
@@ -776,7 +773,7 @@ impl Encode for LeaderAndIsrPartitionState {
                 true,
                 false,
             )
-            .map_err(|e| e.at("TopicName"))?;
+            .in_field("TopicName")?;
         }
         w.put_i32(self.partition_index);
         w.put_i32(self.controller_epoch);
@@ -789,7 +786,7 @@ impl Encode for LeaderAndIsrPartitionState {
             flexible,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("Isr"))?;
+        .in_field("Isr")?;
         w.put_i32(self.partition_epoch);
         put_opt_fixed_array(
             w,
@@ -798,7 +795,7 @@ impl Encode for LeaderAndIsrPartitionState {
             flexible,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("Replicas"))?;
+        .in_field("Replicas")?;
         if version >= 3 {
             put_opt_fixed_array(
                 w,
@@ -811,7 +808,7 @@ impl Encode for LeaderAndIsrPartitionState {
                 flexible,
                 |x| x.to_be_bytes(),
             )
-            .map_err(|e| e.at("AddingReplicas"))?;
+            .in_field("AddingReplicas")?;
             put_opt_fixed_array(
                 w,
                 unless_null(
@@ -823,7 +820,7 @@ impl Encode for LeaderAndIsrPartitionState {
                 flexible,
                 |x| x.to_be_bytes(),
             )
-            .map_err(|e| e.at("RemovingReplicas"))?;
+            .in_field("RemovingReplicas")?;
         }
         if version >= 1 {
             w.put_bool(self.is_new);
@@ -957,7 +954,7 @@ impl Decode for LeaderAndIsrTopicState {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
         let mut nulls = 0u64;
-        let topic_name = match read_str(r, flexible).map_err(|e| e.at("TopicName"))? {
+        let topic_name = match read_str(r, flexible).in_field("TopicName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC_NAME;
@@ -965,14 +962,14 @@ impl Decode for LeaderAndIsrTopicState {
             }
         };
         let topic_id = if version >= 5 {
-            r.uuid().map_err(|e| e.at("TopicId"))?
+            r.uuid().in_field("TopicId")?
         } else {
             Uuid::NIL
         };
         let partition_states = match read_array(r, flexible, 26, |r| {
             LeaderAndIsrPartitionState::decode(r, version)
         })
-        .map_err(|e| e.at("PartitionStates"))?
+        .in_field("PartitionStates")?
         {
             Some(v) => v,
             None => {
@@ -1004,7 +1001,7 @@ impl Encode for LeaderAndIsrTopicState {
             true,
             flexible,
         )
-        .map_err(|e| e.at("TopicName"))?;
+        .in_field("TopicName")?;
         if version >= 5 {
             w.put_uuid(&self.topic_id);
         }
@@ -1019,7 +1016,7 @@ impl Encode for LeaderAndIsrTopicState {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("PartitionStates"))?;
+        .in_field("PartitionStates")?;
         if version >= 4 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

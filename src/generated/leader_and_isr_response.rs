@@ -69,12 +69,12 @@ impl LeaderAndIsrResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
         let partition_errors = if version <= 4 {
             match read_array(r, flexible, 7, |r| {
                 LeaderAndIsrPartitionError::decode(r, version)
             })
-            .map_err(|e| e.at("PartitionErrors"))?
+            .in_field("PartitionErrors")?
             {
                 Some(v) => v,
                 None => {
@@ -87,7 +87,7 @@ impl LeaderAndIsrResponse {
         };
         let topics = if version >= 5 {
             match read_array(r, true, 18, |r| LeaderAndIsrTopicError::decode(r, version))
-                .map_err(|e| e.at("Topics"))?
+                .in_field("Topics")?
             {
                 Some(v) => v,
                 None => {
@@ -129,7 +129,7 @@ impl LeaderAndIsrResponse {
                 flexible,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("PartitionErrors"))?;
+            .in_field("PartitionErrors")?;
         } else if !self.partition_errors.is_empty() {
             return Err(not_in_version().at("PartitionErrors"));
         }
@@ -141,7 +141,7 @@ impl LeaderAndIsrResponse {
                 true,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("Topics"))?;
+            .in_field("Topics")?;
         } else if !self.topics.is_empty() {
             return Err(not_in_version().at("Topics"));
         }
@@ -282,7 +282,7 @@ impl Decode for LeaderAndIsrPartitionError {
         let flexible = version >= 4;
         let mut nulls = 0u64;
         let topic_name = if version <= 4 {
-            match read_str(r, flexible).map_err(|e| e.at("TopicName"))? {
+            match read_str(r, flexible).in_field("TopicName")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_TOPIC_NAME;
@@ -320,7 +320,7 @@ impl Encode for LeaderAndIsrPartitionError {
                 true,
                 flexible,
             )
-            .map_err(|e| e.at("TopicName"))?;
+            .in_field("TopicName")?;
         }
         w.put_i32(self.partition_index);
         w.put_i16(self.error_code);
@@ -399,11 +399,11 @@ impl LeaderAndIsrTopicError {
 impl Decode for LeaderAndIsrTopicError {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic_id = r.uuid().map_err(|e| e.at("TopicId"))?;
+        let topic_id = r.uuid().in_field("TopicId")?;
         let partition_errors = match read_array(r, true, 7, |r| {
             LeaderAndIsrPartitionError::decode(r, version)
         })
-        .map_err(|e| e.at("PartitionErrors"))?
+        .in_field("PartitionErrors")?
         {
             Some(v) => v,
             None => {
@@ -435,7 +435,7 @@ impl Encode for LeaderAndIsrTopicError {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("PartitionErrors"))?;
+        .in_field("PartitionErrors")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

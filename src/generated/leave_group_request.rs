@@ -70,7 +70,7 @@ impl LeaveGroupRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
         let mut nulls = 0u64;
-        let group_id = match read_str(r, flexible).map_err(|e| e.at("GroupId"))? {
+        let group_id = match read_str(r, flexible).in_field("GroupId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_ID;
@@ -78,7 +78,7 @@ impl LeaveGroupRequest {
             }
         };
         let member_id = if version <= 2 {
-            match read_str(r, false).map_err(|e| e.at("MemberId"))? {
+            match read_str(r, false).in_field("MemberId")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_MEMBER_ID;
@@ -90,7 +90,7 @@ impl LeaveGroupRequest {
         };
         let members = if version >= 3 {
             match read_array(r, flexible, 3, |r| MemberIdentity::decode(r, version))
-                .map_err(|e| e.at("Members"))?
+                .in_field("Members")?
             {
                 Some(v) => v,
                 None => {
@@ -125,7 +125,7 @@ impl LeaveGroupRequest {
             true,
             flexible,
         )
-        .map_err(|e| e.at("GroupId"))?;
+        .in_field("GroupId")?;
         if version <= 2 {
             put_opt_str(
                 w,
@@ -133,7 +133,7 @@ impl LeaveGroupRequest {
                 true,
                 false,
             )
-            .map_err(|e| e.at("MemberId"))?;
+            .in_field("MemberId")?;
         } else if !self.member_id.is_empty() {
             return Err(not_in_version().at("MemberId"));
         }
@@ -145,7 +145,7 @@ impl LeaveGroupRequest {
                 flexible,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("Members"))?;
+            .in_field("Members")?;
         } else if !self.members.is_empty() {
             return Err(not_in_version().at("Members"));
         }
@@ -285,16 +285,16 @@ impl Decode for MemberIdentity {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
         let mut nulls = 0u64;
-        let member_id = match read_str(r, flexible).map_err(|e| e.at("MemberId"))? {
+        let member_id = match read_str(r, flexible).in_field("MemberId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_MEMBER_ID;
                 BytesStr::default()
             }
         };
-        let group_instance_id = read_str(r, flexible).map_err(|e| e.at("GroupInstanceId"))?;
+        let group_instance_id = read_str(r, flexible).in_field("GroupInstanceId")?;
         let reason = if version >= 5 {
-            read_str(r, true).map_err(|e| e.at("Reason"))?
+            read_str(r, true).in_field("Reason")?
         } else {
             None
         };
@@ -322,11 +322,11 @@ impl Encode for MemberIdentity {
             true,
             flexible,
         )
-        .map_err(|e| e.at("MemberId"))?;
+        .in_field("MemberId")?;
         put_opt_str(w, self.group_instance_id.as_ref(), true, flexible)
-            .map_err(|e| e.at("GroupInstanceId"))?;
+            .in_field("GroupInstanceId")?;
         if version >= 5 {
-            put_opt_str(w, self.reason.as_ref(), true, true).map_err(|e| e.at("Reason"))?;
+            put_opt_str(w, self.reason.as_ref(), true, true).in_field("Reason")?;
         }
         if version >= 4 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());

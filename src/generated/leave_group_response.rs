@@ -69,14 +69,14 @@ impl LeaveGroupResponse {
         let flexible = version >= 4;
         let mut nulls = 0u64;
         let throttle_time_ms = if version >= 1 {
-            r.i32().map_err(|e| e.at("ThrottleTimeMs"))?
+            r.i32().in_field("ThrottleTimeMs")?
         } else {
             0
         };
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
         let members = if version >= 3 {
             match read_array(r, flexible, 5, |r| MemberResponse::decode(r, version))
-                .map_err(|e| e.at("Members"))?
+                .in_field("Members")?
             {
                 Some(v) => v,
                 None => {
@@ -117,7 +117,7 @@ impl LeaveGroupResponse {
                 flexible,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("Members"))?;
+            .in_field("Members")?;
         } else if !self.members.is_empty() {
             return Err(not_in_version().at("Members"));
         }
@@ -261,15 +261,15 @@ impl Decode for MemberResponse {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
         let mut nulls = 0u64;
-        let member_id = match read_str(r, flexible).map_err(|e| e.at("MemberId"))? {
+        let member_id = match read_str(r, flexible).in_field("MemberId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_MEMBER_ID;
                 BytesStr::default()
             }
         };
-        let group_instance_id = read_str(r, flexible).map_err(|e| e.at("GroupInstanceId"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let group_instance_id = read_str(r, flexible).in_field("GroupInstanceId")?;
+        let error_code = r.i16().in_field("ErrorCode")?;
         let unknown = if version >= 4 {
             read_unknown_tags(r)?
         } else {
@@ -294,9 +294,9 @@ impl Encode for MemberResponse {
             true,
             flexible,
         )
-        .map_err(|e| e.at("MemberId"))?;
+        .in_field("MemberId")?;
         put_opt_str(w, self.group_instance_id.as_ref(), true, flexible)
-            .map_err(|e| e.at("GroupInstanceId"))?;
+            .in_field("GroupInstanceId")?;
         w.put_i16(self.error_code);
         if version >= 4 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());

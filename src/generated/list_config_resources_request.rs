@@ -46,9 +46,7 @@ impl ListConfigResourcesRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
         let resource_types = if version >= 1 {
-            match read_fixed_array::<_, 1>(r, true, i8::from_be_bytes)
-                .map_err(|e| e.at("ResourceTypes"))?
-            {
+            match read_fixed_array::<_, 1>(r, true, i8::from_be_bytes).in_field("ResourceTypes")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_RESOURCE_TYPES;
@@ -81,7 +79,7 @@ impl ListConfigResourcesRequest {
                 true,
                 |x| x.to_be_bytes(),
             )
-            .map_err(|e| e.at("ResourceTypes"))?;
+            .in_field("ResourceTypes")?;
         } else if !self.resource_types.is_empty() {
             return Err(not_in_version().at("ResourceTypes"));
         }

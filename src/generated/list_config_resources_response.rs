@@ -71,7 +71,7 @@ impl ListConfigResourcesResponse {
         let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
         let config_resources = match read_array(r, true, 2, |r| ConfigResource::decode(r, version))
-            .map_err(|e| e.at("ConfigResources"))?
+            .in_field("ConfigResources")?
         {
             Some(v) => v,
             None => {
@@ -105,7 +105,7 @@ impl ListConfigResourcesResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("ConfigResources"))?;
+        .in_field("ConfigResources")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -224,7 +224,7 @@ impl ConfigResource {
 impl Decode for ConfigResource {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let resource_name = match read_str(r, true).map_err(|e| e.at("ResourceName"))? {
+        let resource_name = match read_str(r, true).in_field("ResourceName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_RESOURCE_NAME;
@@ -232,7 +232,7 @@ impl Decode for ConfigResource {
             }
         };
         let resource_type = if version >= 1 {
-            r.i8().map_err(|e| e.at("ResourceType"))?
+            r.i8().in_field("ResourceType")?
         } else {
             16
         };
@@ -257,7 +257,7 @@ impl Encode for ConfigResource {
             true,
             true,
         )
-        .map_err(|e| e.at("ResourceName"))?;
+        .in_field("ResourceName")?;
         if version >= 1 {
             w.put_i8(self.resource_type);
         }

@@ -61,7 +61,7 @@ impl ListGroupsRequest {
             match read_array(r, true, 1, |r| {
                 read_str(r, true)?.ok_or_else(|| null_element(r))
             })
-            .map_err(|e| e.at("StatesFilter"))?
+            .in_field("StatesFilter")?
             {
                 Some(v) => v,
                 None => {
@@ -76,7 +76,7 @@ impl ListGroupsRequest {
             match read_array(r, true, 1, |r| {
                 read_str(r, true)?.ok_or_else(|| null_element(r))
             })
-            .map_err(|e| e.at("TypesFilter"))?
+            .in_field("TypesFilter")?
             {
                 Some(v) => v,
                 None => {
@@ -115,7 +115,7 @@ impl ListGroupsRequest {
                 true,
                 |w, x| put_str(w, x, true),
             )
-            .map_err(|e| e.at("StatesFilter"))?;
+            .in_field("StatesFilter")?;
         } else if !self.states_filter.is_empty() {
             return Err(not_in_version().at("StatesFilter"));
         }
@@ -131,7 +131,7 @@ impl ListGroupsRequest {
                 true,
                 |w, x| put_str(w, x, true),
             )
-            .map_err(|e| e.at("TypesFilter"))?;
+            .in_field("TypesFilter")?;
         } else if !self.types_filter.is_empty() {
             return Err(not_in_version().at("TypesFilter"));
         }

@@ -69,13 +69,13 @@ impl ListGroupsResponse {
         let flexible = version >= 3;
         let mut nulls = 0u64;
         let throttle_time_ms = if version >= 1 {
-            r.i32().map_err(|e| e.at("ThrottleTimeMs"))?
+            r.i32().in_field("ThrottleTimeMs")?
         } else {
             0
         };
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
         let groups = match read_array(r, flexible, 3, |r| ListedGroup::decode(r, version))
-            .map_err(|e| e.at("Groups"))?
+            .in_field("Groups")?
         {
             Some(v) => v,
             None => {
@@ -112,7 +112,7 @@ impl ListGroupsResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Groups"))?;
+        .in_field("Groups")?;
         if version >= 3 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -254,14 +254,14 @@ impl Decode for ListedGroup {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
         let mut nulls = 0u64;
-        let group_id = match read_str(r, flexible).map_err(|e| e.at("GroupId"))? {
+        let group_id = match read_str(r, flexible).in_field("GroupId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_ID;
                 BytesStr::default()
             }
         };
-        let protocol_type = match read_str(r, flexible).map_err(|e| e.at("ProtocolType"))? {
+        let protocol_type = match read_str(r, flexible).in_field("ProtocolType")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_PROTOCOL_TYPE;
@@ -269,7 +269,7 @@ impl Decode for ListedGroup {
             }
         };
         let group_state = if version >= 4 {
-            match read_str(r, true).map_err(|e| e.at("GroupState"))? {
+            match read_str(r, true).in_field("GroupState")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_GROUP_STATE;
@@ -280,7 +280,7 @@ impl Decode for ListedGroup {
             BytesStr::default()
         };
         let group_type = if version >= 5 {
-            match read_str(r, true).map_err(|e| e.at("GroupType"))? {
+            match read_str(r, true).in_field("GroupType")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_GROUP_TYPE;
@@ -315,7 +315,7 @@ impl Encode for ListedGroup {
             true,
             flexible,
         )
-        .map_err(|e| e.at("GroupId"))?;
+        .in_field("GroupId")?;
         put_opt_str(
             w,
             unless_null(
@@ -325,7 +325,7 @@ impl Encode for ListedGroup {
             true,
             flexible,
         )
-        .map_err(|e| e.at("ProtocolType"))?;
+        .in_field("ProtocolType")?;
         if version >= 4 {
             put_opt_str(
                 w,
@@ -333,7 +333,7 @@ impl Encode for ListedGroup {
                 true,
                 true,
             )
-            .map_err(|e| e.at("GroupState"))?;
+            .in_field("GroupState")?;
         }
         if version >= 5 {
             put_opt_str(
@@ -342,7 +342,7 @@ impl Encode for ListedGroup {
                 true,
                 true,
             )
-            .map_err(|e| e.at("GroupType"))?;
+            .in_field("GroupType")?;
         }
         if version >= 3 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());

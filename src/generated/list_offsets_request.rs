@@ -79,14 +79,14 @@ impl ListOffsetsRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
         let mut nulls = 0u64;
-        let replica_id = r.i32().map_err(|e| e.at("ReplicaId"))?;
+        let replica_id = r.i32().in_field("ReplicaId")?;
         let isolation_level = if version >= 2 {
-            r.i8().map_err(|e| e.at("IsolationLevel"))?
+            r.i8().in_field("IsolationLevel")?
         } else {
             0
         };
         let topics = match read_array(r, flexible, 3, |r| ListOffsetsTopic::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
+            .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -95,7 +95,7 @@ impl ListOffsetsRequest {
             }
         };
         let timeout_ms = if version >= 10 {
-            r.i32().map_err(|e| e.at("TimeoutMs"))?
+            r.i32().in_field("TimeoutMs")?
         } else {
             0
         };
@@ -131,7 +131,7 @@ impl ListOffsetsRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         if version >= 10 {
             w.put_i32(self.timeout_ms);
         }
@@ -280,15 +280,15 @@ impl ListOffsetsPartition {
 
 impl Decode for ListOffsetsPartition {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
+        let partition_index = r.i32().in_field("PartitionIndex")?;
         let current_leader_epoch = if version >= 4 {
-            r.i32().map_err(|e| e.at("CurrentLeaderEpoch"))?
+            r.i32().in_field("CurrentLeaderEpoch")?
         } else {
             -1
         };
-        let timestamp = r.i64().map_err(|e| e.at("Timestamp"))?;
+        let timestamp = r.i64().in_field("Timestamp")?;
         let max_num_offsets = if version <= 0 {
-            r.i32().map_err(|e| e.at("MaxNumOffsets"))?
+            r.i32().in_field("MaxNumOffsets")?
         } else {
             1
         };
@@ -394,7 +394,7 @@ impl Decode for ListOffsetsTopic {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
         let mut nulls = 0u64;
-        let name = match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, flexible).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -404,7 +404,7 @@ impl Decode for ListOffsetsTopic {
         let partitions = match read_array(r, flexible, 12, |r| {
             ListOffsetsPartition::decode(r, version)
         })
-        .map_err(|e| e.at("Partitions"))?
+        .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -435,7 +435,7 @@ impl Encode for ListOffsetsTopic {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -444,7 +444,7 @@ impl Encode for ListOffsetsTopic {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         if version >= 6 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

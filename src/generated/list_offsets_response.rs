@@ -58,14 +58,14 @@ impl ListOffsetsResponse {
         let flexible = version >= 6;
         let mut nulls = 0u64;
         let throttle_time_ms = if version >= 2 {
-            r.i32().map_err(|e| e.at("ThrottleTimeMs"))?
+            r.i32().in_field("ThrottleTimeMs")?
         } else {
             0
         };
         let topics = match read_array(r, flexible, 3, |r| {
             ListOffsetsTopicResponse::decode(r, version)
         })
-        .map_err(|e| e.at("Topics"))?
+        .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -100,7 +100,7 @@ impl ListOffsetsResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         if version >= 6 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -278,7 +278,7 @@ impl Decode for ListOffsetsPartitionResponse {
         let error_code = i16::from_be_bytes(chunk(&run, 4));
         let old_style_offsets = if version <= 0 {
             match read_fixed_array::<_, 8>(r, false, i64::from_be_bytes)
-                .map_err(|e| e.at("OldStyleOffsets"))?
+                .in_field("OldStyleOffsets")?
             {
                 Some(v) => v,
                 None => {
@@ -299,7 +299,7 @@ impl Decode for ListOffsetsPartitionResponse {
             (-1, -1)
         };
         let leader_epoch = if version >= 4 {
-            r.i32().map_err(|e| e.at("LeaderEpoch"))?
+            r.i32().in_field("LeaderEpoch")?
         } else {
             -1
         };
@@ -337,7 +337,7 @@ impl Encode for ListOffsetsPartitionResponse {
                 false,
                 |x| x.to_be_bytes(),
             )
-            .map_err(|e| e.at("OldStyleOffsets"))?;
+            .in_field("OldStyleOffsets")?;
         } else if !self.old_style_offsets.is_empty() {
             return Err(not_in_version().at("OldStyleOffsets"));
         }
@@ -443,7 +443,7 @@ impl Decode for ListOffsetsTopicResponse {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
         let mut nulls = 0u64;
-        let name = match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, flexible).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -453,7 +453,7 @@ impl Decode for ListOffsetsTopicResponse {
         let partitions = match read_array(r, flexible, 10, |r| {
             ListOffsetsPartitionResponse::decode(r, version)
         })
-        .map_err(|e| e.at("Partitions"))?
+        .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -484,7 +484,7 @@ impl Encode for ListOffsetsTopicResponse {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -493,7 +493,7 @@ impl Encode for ListOffsetsTopicResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         if version >= 6 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

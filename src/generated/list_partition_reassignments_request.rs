@@ -60,11 +60,11 @@ impl ListPartitionReassignmentsRequest {
 
 impl ListPartitionReassignmentsRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let timeout_ms = r.i32().map_err(|e| e.at("TimeoutMs"))?;
+        let timeout_ms = r.i32().in_field("TimeoutMs")?;
         let topics = read_array(r, true, 3, |r| {
             ListPartitionReassignmentsTopics::decode(r, version)
         })
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             timeout_ms,
@@ -80,7 +80,7 @@ impl ListPartitionReassignmentsRequest {
         put_opt_array(w, self.topics.as_deref(), true, true, |w, x| {
             x.write_to(w, version)
         })
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -181,7 +181,7 @@ impl ListPartitionReassignmentsTopics {
 impl Decode for ListPartitionReassignmentsTopics {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -189,7 +189,7 @@ impl Decode for ListPartitionReassignmentsTopics {
             }
         };
         let partition_indexes = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
-            .map_err(|e| e.at("PartitionIndexes"))?
+            .in_field("PartitionIndexes")?
         {
             Some(v) => v,
             None => {
@@ -215,7 +215,7 @@ impl Encode for ListPartitionReassignmentsTopics {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_fixed_array(
             w,
             unless_null(
@@ -227,7 +227,7 @@ impl Encode for ListPartitionReassignmentsTopics {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("PartitionIndexes"))?;
+        .in_field("PartitionIndexes")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

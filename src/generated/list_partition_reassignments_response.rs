@@ -93,9 +93,9 @@ impl ListPartitionReassignmentsResponse {
         let run = r.run::<6>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2)])?;
         let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
         let topics = match read_array(r, true, 3, |r| OngoingTopicReassignment::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
+            .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -119,8 +119,7 @@ impl ListPartitionReassignmentsResponse {
         let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         put_opt_array(
             w,
             unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
@@ -128,7 +127,7 @@ impl ListPartitionReassignmentsResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -258,18 +257,17 @@ impl OngoingPartitionReassignment {
 impl Decode for OngoingPartitionReassignment {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let replicas = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
-            .map_err(|e| e.at("Replicas"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_REPLICAS;
-                Vec::new()
-            }
-        };
+        let partition_index = r.i32().in_field("PartitionIndex")?;
+        let replicas =
+            match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes).in_field("Replicas")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_REPLICAS;
+                    Vec::new()
+                }
+            };
         let adding_replicas = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
-            .map_err(|e| e.at("AddingReplicas"))?
+            .in_field("AddingReplicas")?
         {
             Some(v) => v,
             None => {
@@ -278,7 +276,7 @@ impl Decode for OngoingPartitionReassignment {
             }
         };
         let removing_replicas = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
-            .map_err(|e| e.at("RemovingReplicas"))?
+            .in_field("RemovingReplicas")?
         {
             Some(v) => v,
             None => {
@@ -308,7 +306,7 @@ impl Encode for OngoingPartitionReassignment {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("Replicas"))?;
+        .in_field("Replicas")?;
         put_opt_fixed_array(
             w,
             unless_null(
@@ -320,7 +318,7 @@ impl Encode for OngoingPartitionReassignment {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("AddingReplicas"))?;
+        .in_field("AddingReplicas")?;
         put_opt_fixed_array(
             w,
             unless_null(
@@ -332,7 +330,7 @@ impl Encode for OngoingPartitionReassignment {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("RemovingReplicas"))?;
+        .in_field("RemovingReplicas")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -419,7 +417,7 @@ impl OngoingTopicReassignment {
 impl Decode for OngoingTopicReassignment {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -429,7 +427,7 @@ impl Decode for OngoingTopicReassignment {
         let partitions = match read_array(r, true, 8, |r| {
             OngoingPartitionReassignment::decode(r, version)
         })
-        .map_err(|e| e.at("Partitions"))?
+        .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -455,7 +453,7 @@ impl Encode for OngoingTopicReassignment {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -464,7 +462,7 @@ impl Encode for OngoingTopicReassignment {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

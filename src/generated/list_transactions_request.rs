@@ -94,7 +94,7 @@ impl ListTransactionsRequest {
         let state_filters = match read_array(r, true, 1, |r| {
             read_str(r, true)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("StateFilters"))?
+        .in_field("StateFilters")?
         {
             Some(v) => v,
             None => {
@@ -103,7 +103,7 @@ impl ListTransactionsRequest {
             }
         };
         let producer_id_filters = match read_fixed_array::<_, 8>(r, true, i64::from_be_bytes)
-            .map_err(|e| e.at("ProducerIdFilters"))?
+            .in_field("ProducerIdFilters")?
         {
             Some(v) => v,
             None => {
@@ -112,12 +112,12 @@ impl ListTransactionsRequest {
             }
         };
         let duration_filter = if version >= 1 {
-            r.i64().map_err(|e| e.at("DurationFilter"))?
+            r.i64().in_field("DurationFilter")?
         } else {
             -1
         };
         let transactional_id_pattern = if version >= 2 {
-            read_str(r, true).map_err(|e| e.at("TransactionalIdPattern"))?
+            read_str(r, true).in_field("TransactionalIdPattern")?
         } else {
             None
         };
@@ -146,7 +146,7 @@ impl ListTransactionsRequest {
             true,
             |w, x| put_str(w, x, true),
         )
-        .map_err(|e| e.at("StateFilters"))?;
+        .in_field("StateFilters")?;
         put_opt_fixed_array(
             w,
             unless_null(
@@ -158,7 +158,7 @@ impl ListTransactionsRequest {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("ProducerIdFilters"))?;
+        .in_field("ProducerIdFilters")?;
         if version >= 1 {
             w.put_i64(self.duration_filter);
         } else if self.duration_filter != -1 {
@@ -166,7 +166,7 @@ impl ListTransactionsRequest {
         }
         if version >= 2 {
             put_opt_str(w, self.transactional_id_pattern.as_ref(), true, true)
-                .map_err(|e| e.at("TransactionalIdPattern"))?;
+                .in_field("TransactionalIdPattern")?;
         } else if self.transactional_id_pattern.is_some() {
             return Err(not_in_version().at("TransactionalIdPattern"));
         }

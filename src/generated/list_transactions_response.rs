@@ -85,7 +85,7 @@ impl ListTransactionsResponse {
         let unknown_state_filters = match read_array(r, true, 1, |r| {
             read_str(r, true)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("UnknownStateFilters"))?
+        .in_field("UnknownStateFilters")?
         {
             Some(v) => v,
             None => {
@@ -95,7 +95,7 @@ impl ListTransactionsResponse {
         };
         let transaction_states =
             match read_array(r, true, 11, |r| TransactionState::decode(r, version))
-                .map_err(|e| e.at("TransactionStates"))?
+                .in_field("TransactionStates")?
             {
                 Some(v) => v,
                 None => {
@@ -130,7 +130,7 @@ impl ListTransactionsResponse {
             true,
             |w, x| put_str(w, x, true),
         )
-        .map_err(|e| e.at("UnknownStateFilters"))?;
+        .in_field("UnknownStateFilters")?;
         put_opt_array(
             w,
             unless_null(
@@ -142,7 +142,7 @@ impl ListTransactionsResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("TransactionStates"))?;
+        .in_field("TransactionStates")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -272,15 +272,15 @@ impl TransactionState {
 impl Decode for TransactionState {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let transactional_id = match read_str(r, true).map_err(|e| e.at("TransactionalId"))? {
+        let transactional_id = match read_str(r, true).in_field("TransactionalId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TRANSACTIONAL_ID;
                 BytesStr::default()
             }
         };
-        let producer_id = r.i64().map_err(|e| e.at("ProducerId"))?;
-        let transaction_state = match read_str(r, true).map_err(|e| e.at("TransactionState"))? {
+        let producer_id = r.i64().in_field("ProducerId")?;
+        let transaction_state = match read_str(r, true).in_field("TransactionState")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TRANSACTION_STATE;
@@ -309,7 +309,7 @@ impl Encode for TransactionState {
             true,
             true,
         )
-        .map_err(|e| e.at("TransactionalId"))?;
+        .in_field("TransactionalId")?;
         w.put_i64(self.producer_id);
         put_opt_str(
             w,
@@ -320,7 +320,7 @@ impl Encode for TransactionState {
             true,
             true,
         )
-        .map_err(|e| e.at("TransactionState"))?;
+        .in_field("TransactionState")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

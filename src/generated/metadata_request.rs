@@ -92,24 +92,22 @@ impl MetadataRequest {
         let flexible = version >= 9;
         let mut nulls = 0u64;
         let topics = read_array(r, flexible, 2, |r| MetadataRequestTopic::decode(r, version))
-            .map_err(|e| e.at("Topics"))?;
+            .in_field("Topics")?;
         if topics.is_none() && version <= 0 {
             nulls |= Self::NULL_TOPICS;
         }
         let allow_auto_topic_creation = if version >= 4 {
-            r.bool().map_err(|e| e.at("AllowAutoTopicCreation"))?
+            r.bool().in_field("AllowAutoTopicCreation")?
         } else {
             true
         };
         let include_cluster_authorized_operations = if (8..=10).contains(&version) {
-            r.bool()
-                .map_err(|e| e.at("IncludeClusterAuthorizedOperations"))?
+            r.bool().in_field("IncludeClusterAuthorizedOperations")?
         } else {
             false
         };
         let include_topic_authorized_operations = if version >= 8 {
-            r.bool()
-                .map_err(|e| e.at("IncludeTopicAuthorizedOperations"))?
+            r.bool().in_field("IncludeTopicAuthorizedOperations")?
         } else {
             false
         };
@@ -139,7 +137,7 @@ impl MetadataRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         if version >= 4 {
             w.put_bool(self.allow_auto_topic_creation);
         } else if !self.allow_auto_topic_creation {
@@ -283,11 +281,11 @@ impl Decode for MetadataRequestTopic {
         let flexible = version >= 9;
         let mut nulls = 0u64;
         let topic_id = if version >= 10 {
-            r.uuid().map_err(|e| e.at("TopicId"))?
+            r.uuid().in_field("TopicId")?
         } else {
             Uuid::NIL
         };
-        let name = read_str(r, flexible).map_err(|e| e.at("Name"))?;
+        let name = read_str(r, flexible).in_field("Name")?;
         if name.is_none() && version <= 9 {
             nulls |= Self::NULL_NAME;
         }
@@ -317,7 +315,7 @@ impl Encode for MetadataRequestTopic {
             version >= 10 || wire_nulls & Self::NULL_NAME != 0,
             flexible,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         if version >= 9 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

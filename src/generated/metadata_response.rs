@@ -129,14 +129,14 @@ impl MetadataResponse {
         let flexible = version >= 9;
         let mut nulls = 0u64;
         let throttle_time_ms = if version >= 3 {
-            r.i32().map_err(|e| e.at("ThrottleTimeMs"))?
+            r.i32().in_field("ThrottleTimeMs")?
         } else {
             0
         };
         let brokers = match read_array(r, flexible, 10, |r| {
             MetadataResponseBroker::decode(r, version)
         })
-        .map_err(|e| e.at("Brokers"))?
+        .in_field("Brokers")?
         {
             Some(v) => v,
             None => {
@@ -145,19 +145,19 @@ impl MetadataResponse {
             }
         };
         let cluster_id = if version >= 2 {
-            read_str(r, flexible).map_err(|e| e.at("ClusterId"))?
+            read_str(r, flexible).in_field("ClusterId")?
         } else {
             None
         };
         let controller_id = if version >= 1 {
-            r.i32().map_err(|e| e.at("ControllerId"))?
+            r.i32().in_field("ControllerId")?
         } else {
             -1
         };
         let topics = match read_array(r, flexible, 8, |r| {
             MetadataResponseTopic::decode(r, version)
         })
-        .map_err(|e| e.at("Topics"))?
+        .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -166,12 +166,12 @@ impl MetadataResponse {
             }
         };
         let cluster_authorized_operations = if (8..=10).contains(&version) {
-            r.i32().map_err(|e| e.at("ClusterAuthorizedOperations"))?
+            r.i32().in_field("ClusterAuthorizedOperations")?
         } else {
             -2147483648
         };
         let error_code = if version >= 13 {
-            r.i16().map_err(|e| e.at("ErrorCode"))?
+            r.i16().in_field("ErrorCode")?
         } else {
             0
         };
@@ -207,10 +207,9 @@ impl MetadataResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Brokers"))?;
+        .in_field("Brokers")?;
         if version >= 2 {
-            put_opt_str(w, self.cluster_id.as_ref(), true, flexible)
-                .map_err(|e| e.at("ClusterId"))?;
+            put_opt_str(w, self.cluster_id.as_ref(), true, flexible).in_field("ClusterId")?;
         }
         if version >= 1 {
             w.put_i32(self.controller_id);
@@ -222,7 +221,7 @@ impl MetadataResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         if (8..=10).contains(&version) {
             w.put_i32(self.cluster_authorized_operations);
         } else if self.cluster_authorized_operations != -2147483648 {
@@ -386,17 +385,17 @@ impl Decode for MetadataResponseBroker {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 9;
         let mut nulls = 0u64;
-        let node_id = r.i32().map_err(|e| e.at("NodeId"))?;
-        let host = match read_str(r, flexible).map_err(|e| e.at("Host"))? {
+        let node_id = r.i32().in_field("NodeId")?;
+        let host = match read_str(r, flexible).in_field("Host")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST;
                 BytesStr::default()
             }
         };
-        let port = r.i32().map_err(|e| e.at("Port"))?;
+        let port = r.i32().in_field("Port")?;
         let rack = if version >= 1 {
-            read_str(r, flexible).map_err(|e| e.at("Rack"))?
+            read_str(r, flexible).in_field("Rack")?
         } else {
             None
         };
@@ -426,10 +425,10 @@ impl Encode for MetadataResponseBroker {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Host"))?;
+        .in_field("Host")?;
         w.put_i32(self.port);
         if version >= 1 {
-            put_opt_str(w, self.rack.as_ref(), true, flexible).map_err(|e| e.at("Rack"))?;
+            put_opt_str(w, self.rack.as_ref(), true, flexible).in_field("Rack")?;
         }
         if version >= 9 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -585,12 +584,12 @@ impl Decode for MetadataResponsePartition {
         let partition_index = i32::from_be_bytes(chunk(&run, 2));
         let leader_id = i32::from_be_bytes(chunk(&run, 6));
         let leader_epoch = if version >= 7 {
-            r.i32().map_err(|e| e.at("LeaderEpoch"))?
+            r.i32().in_field("LeaderEpoch")?
         } else {
             -1
         };
         let replica_nodes = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
-            .map_err(|e| e.at("ReplicaNodes"))?
+            .in_field("ReplicaNodes")?
         {
             Some(v) => v,
             None => {
@@ -598,18 +597,17 @@ impl Decode for MetadataResponsePartition {
                 Vec::new()
             }
         };
-        let isr_nodes = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
-            .map_err(|e| e.at("IsrNodes"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_ISR_NODES;
-                Vec::new()
-            }
-        };
+        let isr_nodes =
+            match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes).in_field("IsrNodes")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_ISR_NODES;
+                    Vec::new()
+                }
+            };
         let offline_replicas = if version >= 5 {
             match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
-                .map_err(|e| e.at("OfflineReplicas"))?
+                .in_field("OfflineReplicas")?
             {
                 Some(v) => v,
                 None => {
@@ -659,7 +657,7 @@ impl Encode for MetadataResponsePartition {
             flexible,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("ReplicaNodes"))?;
+        .in_field("ReplicaNodes")?;
         put_opt_fixed_array(
             w,
             unless_null(&self.isr_nodes, wire_nulls & Self::NULL_ISR_NODES != 0).map(Vec::as_slice),
@@ -667,7 +665,7 @@ impl Encode for MetadataResponsePartition {
             flexible,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("IsrNodes"))?;
+        .in_field("IsrNodes")?;
         if version >= 5 {
             put_opt_fixed_array(
                 w,
@@ -680,7 +678,7 @@ impl Encode for MetadataResponsePartition {
                 flexible,
                 |x| x.to_be_bytes(),
             )
-            .map_err(|e| e.at("OfflineReplicas"))?;
+            .in_field("OfflineReplicas")?;
         }
         if version >= 9 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -839,25 +837,25 @@ impl Decode for MetadataResponseTopic {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 9;
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let name = read_str(r, flexible).map_err(|e| e.at("Name"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
+        let name = read_str(r, flexible).in_field("Name")?;
         if name.is_none() && version <= 11 {
             nulls |= Self::NULL_NAME;
         }
         let topic_id = if version >= 10 {
-            r.uuid().map_err(|e| e.at("TopicId"))?
+            r.uuid().in_field("TopicId")?
         } else {
             Uuid::NIL
         };
         let is_internal = if version >= 1 {
-            r.bool().map_err(|e| e.at("IsInternal"))?
+            r.bool().in_field("IsInternal")?
         } else {
             false
         };
         let partitions = match read_array(r, flexible, 18, |r| {
             MetadataResponsePartition::decode(r, version)
         })
-        .map_err(|e| e.at("Partitions"))?
+        .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -866,7 +864,7 @@ impl Decode for MetadataResponseTopic {
             }
         };
         let topic_authorized_operations = if version >= 8 {
-            r.i32().map_err(|e| e.at("TopicAuthorizedOperations"))?
+            r.i32().in_field("TopicAuthorizedOperations")?
         } else {
             -2147483648
         };
@@ -898,7 +896,7 @@ impl Encode for MetadataResponseTopic {
             version >= 12 || wire_nulls & Self::NULL_NAME != 0,
             flexible,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         if version >= 10 {
             w.put_uuid(&self.topic_id);
         }
@@ -913,7 +911,7 @@ impl Encode for MetadataResponseTopic {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         if version >= 8 {
             w.put_i32(self.topic_authorized_operations);
         } else if self.topic_authorized_operations != -2147483648 {

@@ -68,21 +68,21 @@ impl OffsetCommitKey {
 impl OffsetCommitKey {
     fn decode_fields(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let group = match read_str(r, false).map_err(|e| e.at("group"))? {
+        let group = match read_str(r, false).in_field("group")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP;
                 BytesStr::default()
             }
         };
-        let topic = match read_str(r, false).map_err(|e| e.at("topic"))? {
+        let topic = match read_str(r, false).in_field("topic")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC;
                 BytesStr::default()
             }
         };
-        let partition = r.i32().map_err(|e| e.at("partition"))?;
+        let partition = r.i32().in_field("partition")?;
         Ok(Self {
             group,
             topic,
@@ -101,14 +101,14 @@ impl OffsetCommitKey {
             true,
             false,
         )
-        .map_err(|e| e.at("group"))?;
+        .in_field("group")?;
         put_opt_str(
             w,
             unless_null(&self.topic, wire_nulls & Self::NULL_TOPIC != 0),
             true,
             false,
         )
-        .map_err(|e| e.at("topic"))?;
+        .in_field("topic")?;
         w.put_i32(self.partition);
         Ok(())
     }

@@ -117,7 +117,7 @@ impl OffsetCommitRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 8;
         let mut nulls = 0u64;
-        let group_id = match read_str(r, flexible).map_err(|e| e.at("GroupId"))? {
+        let group_id = match read_str(r, flexible).in_field("GroupId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_ID;
@@ -125,12 +125,12 @@ impl OffsetCommitRequest {
             }
         };
         let generation_id_or_member_epoch = if version >= 1 {
-            r.i32().map_err(|e| e.at("GenerationIdOrMemberEpoch"))?
+            r.i32().in_field("GenerationIdOrMemberEpoch")?
         } else {
             -1
         };
         let member_id = if version >= 1 {
-            match read_str(r, flexible).map_err(|e| e.at("MemberId"))? {
+            match read_str(r, flexible).in_field("MemberId")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_MEMBER_ID;
@@ -141,19 +141,19 @@ impl OffsetCommitRequest {
             BytesStr::default()
         };
         let group_instance_id = if version >= 7 {
-            read_str(r, flexible).map_err(|e| e.at("GroupInstanceId"))?
+            read_str(r, flexible).in_field("GroupInstanceId")?
         } else {
             None
         };
         let retention_time_ms = if (2..=4).contains(&version) {
-            r.i64().map_err(|e| e.at("RetentionTimeMs"))?
+            r.i64().in_field("RetentionTimeMs")?
         } else {
             -1
         };
         let topics = match read_array(r, flexible, 3, |r| {
             OffsetCommitRequestTopic::decode(r, version)
         })
-        .map_err(|e| e.at("Topics"))?
+        .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -188,7 +188,7 @@ impl OffsetCommitRequest {
             true,
             flexible,
         )
-        .map_err(|e| e.at("GroupId"))?;
+        .in_field("GroupId")?;
         if version >= 1 {
             w.put_i32(self.generation_id_or_member_epoch);
             put_opt_str(
@@ -197,11 +197,11 @@ impl OffsetCommitRequest {
                 true,
                 flexible,
             )
-            .map_err(|e| e.at("MemberId"))?;
+            .in_field("MemberId")?;
         }
         if version >= 7 {
             put_opt_str(w, self.group_instance_id.as_ref(), true, flexible)
-                .map_err(|e| e.at("GroupInstanceId"))?;
+                .in_field("GroupInstanceId")?;
         } else if self.group_instance_id.is_some() {
             return Err(not_in_version().at("GroupInstanceId"));
         }
@@ -215,7 +215,7 @@ impl OffsetCommitRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         if version >= 8 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -389,16 +389,16 @@ impl Decode for OffsetCommitRequestPartition {
         let partition_index = i32::from_be_bytes(chunk(&run, 0));
         let committed_offset = i64::from_be_bytes(chunk(&run, 4));
         let committed_leader_epoch = if version >= 6 {
-            r.i32().map_err(|e| e.at("CommittedLeaderEpoch"))?
+            r.i32().in_field("CommittedLeaderEpoch")?
         } else {
             -1
         };
         let commit_timestamp = if version == 1 {
-            r.i64().map_err(|e| e.at("CommitTimestamp"))?
+            r.i64().in_field("CommitTimestamp")?
         } else {
             -1
         };
-        let committed_metadata = read_str(r, flexible).map_err(|e| e.at("CommittedMetadata"))?;
+        let committed_metadata = read_str(r, flexible).in_field("CommittedMetadata")?;
         let unknown = if version >= 8 {
             read_unknown_tags(r)?
         } else {
@@ -429,7 +429,7 @@ impl Encode for OffsetCommitRequestPartition {
             return Err(not_in_version().at("CommitTimestamp"));
         }
         put_opt_str(w, self.committed_metadata.as_ref(), true, flexible)
-            .map_err(|e| e.at("CommittedMetadata"))?;
+            .in_field("CommittedMetadata")?;
         if version >= 8 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -519,7 +519,7 @@ impl Decode for OffsetCommitRequestTopic {
         let flexible = version >= 8;
         let mut nulls = 0u64;
         let name = if version <= 9 {
-            match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+            match read_str(r, flexible).in_field("Name")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_NAME;
@@ -530,14 +530,14 @@ impl Decode for OffsetCommitRequestTopic {
             BytesStr::default()
         };
         let topic_id = if version >= 10 {
-            r.uuid().map_err(|e| e.at("TopicId"))?
+            r.uuid().in_field("TopicId")?
         } else {
             Uuid::NIL
         };
         let partitions = match read_array(r, flexible, 14, |r| {
             OffsetCommitRequestPartition::decode(r, version)
         })
-        .map_err(|e| e.at("Partitions"))?
+        .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -570,7 +570,7 @@ impl Encode for OffsetCommitRequestTopic {
                 true,
                 flexible,
             )
-            .map_err(|e| e.at("Name"))?;
+            .in_field("Name")?;
         }
         if version >= 10 {
             w.put_uuid(&self.topic_id);
@@ -583,7 +583,7 @@ impl Encode for OffsetCommitRequestTopic {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         if version >= 8 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

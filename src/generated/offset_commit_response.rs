@@ -58,14 +58,14 @@ impl OffsetCommitResponse {
         let flexible = version >= 8;
         let mut nulls = 0u64;
         let throttle_time_ms = if version >= 3 {
-            r.i32().map_err(|e| e.at("ThrottleTimeMs"))?
+            r.i32().in_field("ThrottleTimeMs")?
         } else {
             0
         };
         let topics = match read_array(r, flexible, 3, |r| {
             OffsetCommitResponseTopic::decode(r, version)
         })
-        .map_err(|e| e.at("Topics"))?
+        .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -100,7 +100,7 @@ impl OffsetCommitResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         if version >= 8 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -310,7 +310,7 @@ impl Decode for OffsetCommitResponseTopic {
         let flexible = version >= 8;
         let mut nulls = 0u64;
         let name = if version <= 9 {
-            match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+            match read_str(r, flexible).in_field("Name")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_NAME;
@@ -321,14 +321,14 @@ impl Decode for OffsetCommitResponseTopic {
             BytesStr::default()
         };
         let topic_id = if version >= 10 {
-            r.uuid().map_err(|e| e.at("TopicId"))?
+            r.uuid().in_field("TopicId")?
         } else {
             Uuid::NIL
         };
         let partitions = match read_array(r, flexible, 6, |r| {
             OffsetCommitResponsePartition::decode(r, version)
         })
-        .map_err(|e| e.at("Partitions"))?
+        .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -361,7 +361,7 @@ impl Encode for OffsetCommitResponseTopic {
                 true,
                 flexible,
             )
-            .map_err(|e| e.at("Name"))?;
+            .in_field("Name")?;
         }
         if version >= 10 {
             w.put_uuid(&self.topic_id);
@@ -374,7 +374,7 @@ impl Encode for OffsetCommitResponseTopic {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         if version >= 8 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

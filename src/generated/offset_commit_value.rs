@@ -103,22 +103,22 @@ impl OffsetCommitValue {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
         let mut nulls = 0u64;
-        let offset = r.i64().map_err(|e| e.at("offset"))?;
+        let offset = r.i64().in_field("offset")?;
         let leader_epoch = if version >= 3 {
-            r.i32().map_err(|e| e.at("leaderEpoch"))?
+            r.i32().in_field("leaderEpoch")?
         } else {
             -1
         };
-        let metadata = match read_str(r, flexible).map_err(|e| e.at("metadata"))? {
+        let metadata = match read_str(r, flexible).in_field("metadata")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_METADATA;
                 BytesStr::default()
             }
         };
-        let commit_timestamp = r.i64().map_err(|e| e.at("commitTimestamp"))?;
+        let commit_timestamp = r.i64().in_field("commitTimestamp")?;
         let expire_timestamp = if version == 1 {
-            r.i64().map_err(|e| e.at("expireTimestamp"))?
+            r.i64().in_field("expireTimestamp")?
         } else {
             -1
         };
@@ -152,7 +152,7 @@ impl OffsetCommitValue {
             true,
             flexible,
         )
-        .map_err(|e| e.at("metadata"))?;
+        .in_field("metadata")?;
         w.put_i64(self.commit_timestamp);
         if version == 1 {
             w.put_i64(self.expire_timestamp);

@@ -57,7 +57,7 @@ impl OffsetDeleteRequest {
 impl OffsetDeleteRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let group_id = match read_str(r, false).map_err(|e| e.at("GroupId"))? {
+        let group_id = match read_str(r, false).in_field("GroupId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_ID;
@@ -67,7 +67,7 @@ impl OffsetDeleteRequest {
         let topics = match read_array(r, false, 6, |r| {
             OffsetDeleteRequestTopic::decode(r, version)
         })
-        .map_err(|e| e.at("Topics"))?
+        .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -92,7 +92,7 @@ impl OffsetDeleteRequest {
             true,
             false,
         )
-        .map_err(|e| e.at("GroupId"))?;
+        .in_field("GroupId")?;
         put_opt_array(
             w,
             unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
@@ -100,7 +100,7 @@ impl OffsetDeleteRequest {
             false,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         Ok(())
     }
 
@@ -190,7 +190,7 @@ impl OffsetDeleteRequestPartition {
 
 impl Decode for OffsetDeleteRequestPartition {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
+        let partition_index = r.i32().in_field("PartitionIndex")?;
         Ok(Self {
             partition_index,
             wire: Wire::default(),
@@ -260,7 +260,7 @@ impl OffsetDeleteRequestTopic {
 impl Decode for OffsetDeleteRequestTopic {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, false).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, false).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -270,7 +270,7 @@ impl Decode for OffsetDeleteRequestTopic {
         let partitions = match read_array(r, false, 4, |r| {
             OffsetDeleteRequestPartition::decode(r, version)
         })
-        .map_err(|e| e.at("Partitions"))?
+        .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -295,7 +295,7 @@ impl Encode for OffsetDeleteRequestTopic {
             true,
             false,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -304,7 +304,7 @@ impl Encode for OffsetDeleteRequestTopic {
             false,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         Ok(())
     }
 

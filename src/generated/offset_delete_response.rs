@@ -73,7 +73,7 @@ impl OffsetDeleteResponse {
         let topics = match read_array(r, false, 6, |r| {
             OffsetDeleteResponseTopic::decode(r, version)
         })
-        .map_err(|e| e.at("Topics"))?
+        .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -102,7 +102,7 @@ impl OffsetDeleteResponse {
             false,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         Ok(())
     }
 
@@ -273,7 +273,7 @@ impl OffsetDeleteResponseTopic {
 impl Decode for OffsetDeleteResponseTopic {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, false).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, false).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -283,7 +283,7 @@ impl Decode for OffsetDeleteResponseTopic {
         let partitions = match read_array(r, false, 6, |r| {
             OffsetDeleteResponsePartition::decode(r, version)
         })
-        .map_err(|e| e.at("Partitions"))?
+        .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -308,7 +308,7 @@ impl Encode for OffsetDeleteResponseTopic {
             true,
             false,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -317,7 +317,7 @@ impl Encode for OffsetDeleteResponseTopic {
             false,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         Ok(())
     }
 

@@ -94,7 +94,7 @@ impl OffsetFetchRequest {
         let flexible = version >= 6;
         let mut nulls = 0u64;
         let group_id = if version <= 7 {
-            match read_str(r, flexible).map_err(|e| e.at("GroupId"))? {
+            match read_str(r, flexible).in_field("GroupId")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_GROUP_ID;
@@ -108,7 +108,7 @@ impl OffsetFetchRequest {
             let topics = read_array(r, flexible, 3, |r| {
                 OffsetFetchRequestTopic::decode(r, version)
             })
-            .map_err(|e| e.at("Topics"))?;
+            .in_field("Topics")?;
             if topics.is_none() && version <= 1 {
                 nulls |= Self::NULL_TOPICS;
             }
@@ -118,7 +118,7 @@ impl OffsetFetchRequest {
         };
         let groups = if version >= 8 {
             match read_array(r, true, 3, |r| OffsetFetchRequestGroup::decode(r, version))
-                .map_err(|e| e.at("Groups"))?
+                .in_field("Groups")?
             {
                 Some(v) => v,
                 None => {
@@ -130,7 +130,7 @@ impl OffsetFetchRequest {
             Vec::new()
         };
         let require_stable = if version >= 7 {
-            r.bool().map_err(|e| e.at("RequireStable"))?
+            r.bool().in_field("RequireStable")?
         } else {
             false
         };
@@ -160,7 +160,7 @@ impl OffsetFetchRequest {
                 true,
                 flexible,
             )
-            .map_err(|e| e.at("GroupId"))?;
+            .in_field("GroupId")?;
         } else if !self.group_id.is_empty() {
             return Err(not_in_version().at("GroupId"));
         }
@@ -172,7 +172,7 @@ impl OffsetFetchRequest {
                 flexible,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("Topics"))?;
+            .in_field("Topics")?;
         } else if !self.topics.as_ref().is_some_and(|x| x.is_empty()) {
             return Err(not_in_version().at("Topics"));
         }
@@ -184,7 +184,7 @@ impl OffsetFetchRequest {
                 true,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("Groups"))?;
+            .in_field("Groups")?;
         } else if !self.groups.is_empty() {
             return Err(not_in_version().at("Groups"));
         }
@@ -350,7 +350,7 @@ impl OffsetFetchRequestGroup {
 impl Decode for OffsetFetchRequestGroup {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let group_id = match read_str(r, true).map_err(|e| e.at("GroupId"))? {
+        let group_id = match read_str(r, true).in_field("GroupId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_ID;
@@ -358,17 +358,17 @@ impl Decode for OffsetFetchRequestGroup {
             }
         };
         let member_id = if version >= 9 {
-            read_str(r, true).map_err(|e| e.at("MemberId"))?
+            read_str(r, true).in_field("MemberId")?
         } else {
             None
         };
         let member_epoch = if version >= 9 {
-            r.i32().map_err(|e| e.at("MemberEpoch"))?
+            r.i32().in_field("MemberEpoch")?
         } else {
             -1
         };
         let topics = read_array(r, true, 3, |r| OffsetFetchRequestTopics::decode(r, version))
-            .map_err(|e| e.at("Topics"))?;
+            .in_field("Topics")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             group_id,
@@ -389,15 +389,15 @@ impl Encode for OffsetFetchRequestGroup {
             true,
             true,
         )
-        .map_err(|e| e.at("GroupId"))?;
+        .in_field("GroupId")?;
         if version >= 9 {
-            put_opt_str(w, self.member_id.as_ref(), true, true).map_err(|e| e.at("MemberId"))?;
+            put_opt_str(w, self.member_id.as_ref(), true, true).in_field("MemberId")?;
             w.put_i32(self.member_epoch);
         }
         put_opt_array(w, self.topics.as_deref(), true, true, |w, x| {
             x.write_to(w, version)
         })
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -471,7 +471,7 @@ impl Decode for OffsetFetchRequestTopic {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
         let mut nulls = 0u64;
-        let name = match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, flexible).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -479,7 +479,7 @@ impl Decode for OffsetFetchRequestTopic {
             }
         };
         let partition_indexes = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
-            .map_err(|e| e.at("PartitionIndexes"))?
+            .in_field("PartitionIndexes")?
         {
             Some(v) => v,
             None => {
@@ -510,7 +510,7 @@ impl Encode for OffsetFetchRequestTopic {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_fixed_array(
             w,
             unless_null(
@@ -522,7 +522,7 @@ impl Encode for OffsetFetchRequestTopic {
             flexible,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("PartitionIndexes"))?;
+        .in_field("PartitionIndexes")?;
         if version >= 6 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -618,7 +618,7 @@ impl Decode for OffsetFetchRequestTopics {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
         let name = if version <= 9 {
-            match read_str(r, true).map_err(|e| e.at("Name"))? {
+            match read_str(r, true).in_field("Name")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_NAME;
@@ -629,12 +629,12 @@ impl Decode for OffsetFetchRequestTopics {
             BytesStr::default()
         };
         let topic_id = if version >= 10 {
-            r.uuid().map_err(|e| e.at("TopicId"))?
+            r.uuid().in_field("TopicId")?
         } else {
             Uuid::NIL
         };
         let partition_indexes = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
-            .map_err(|e| e.at("PartitionIndexes"))?
+            .in_field("PartitionIndexes")?
         {
             Some(v) => v,
             None => {
@@ -662,7 +662,7 @@ impl Encode for OffsetFetchRequestTopics {
                 true,
                 true,
             )
-            .map_err(|e| e.at("Name"))?;
+            .in_field("Name")?;
         }
         if version >= 10 {
             w.put_uuid(&self.topic_id);
@@ -678,7 +678,7 @@ impl Encode for OffsetFetchRequestTopics {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("PartitionIndexes"))?;
+        .in_field("PartitionIndexes")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

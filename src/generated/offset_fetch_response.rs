@@ -81,7 +81,7 @@ impl OffsetFetchResponse {
         let flexible = version >= 6;
         let mut nulls = 0u64;
         let throttle_time_ms = if version >= 3 {
-            r.i32().map_err(|e| e.at("ThrottleTimeMs"))?
+            r.i32().in_field("ThrottleTimeMs")?
         } else {
             0
         };
@@ -89,7 +89,7 @@ impl OffsetFetchResponse {
             match read_array(r, flexible, 3, |r| {
                 OffsetFetchResponseTopic::decode(r, version)
             })
-            .map_err(|e| e.at("Topics"))?
+            .in_field("Topics")?
             {
                 Some(v) => v,
                 None => {
@@ -101,13 +101,13 @@ impl OffsetFetchResponse {
             Vec::new()
         };
         let error_code = if (2..=7).contains(&version) {
-            r.i16().map_err(|e| e.at("ErrorCode"))?
+            r.i16().in_field("ErrorCode")?
         } else {
             0
         };
         let groups = if version >= 8 {
             match read_array(r, true, 5, |r| OffsetFetchResponseGroup::decode(r, version))
-                .map_err(|e| e.at("Groups"))?
+                .in_field("Groups")?
             {
                 Some(v) => v,
                 None => {
@@ -148,7 +148,7 @@ impl OffsetFetchResponse {
                 flexible,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("Topics"))?;
+            .in_field("Topics")?;
         } else if !self.topics.is_empty() {
             return Err(not_in_version().at("Topics"));
         }
@@ -163,7 +163,7 @@ impl OffsetFetchResponse {
                 true,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("Groups"))?;
+            .in_field("Groups")?;
         } else if !self.groups.is_empty() {
             return Err(not_in_version().at("Groups"));
         }
@@ -305,7 +305,7 @@ impl OffsetFetchResponseGroup {
 impl Decode for OffsetFetchResponseGroup {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let group_id = match read_str(r, true).map_err(|e| e.at("GroupId"))? {
+        let group_id = match read_str(r, true).in_field("GroupId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_ID;
@@ -315,7 +315,7 @@ impl Decode for OffsetFetchResponseGroup {
         let topics = match read_array(r, true, 3, |r| {
             OffsetFetchResponseTopics::decode(r, version)
         })
-        .map_err(|e| e.at("Topics"))?
+        .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -323,7 +323,7 @@ impl Decode for OffsetFetchResponseGroup {
                 Vec::new()
             }
         };
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             group_id,
@@ -343,7 +343,7 @@ impl Encode for OffsetFetchResponseGroup {
             true,
             true,
         )
-        .map_err(|e| e.at("GroupId"))?;
+        .in_field("GroupId")?;
         put_opt_array(
             w,
             unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
@@ -351,7 +351,7 @@ impl Encode for OffsetFetchResponseGroup {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         w.put_i16(self.error_code);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
@@ -469,12 +469,12 @@ impl Decode for OffsetFetchResponsePartition {
         let partition_index = i32::from_be_bytes(chunk(&run, 0));
         let committed_offset = i64::from_be_bytes(chunk(&run, 4));
         let committed_leader_epoch = if version >= 5 {
-            r.i32().map_err(|e| e.at("CommittedLeaderEpoch"))?
+            r.i32().in_field("CommittedLeaderEpoch")?
         } else {
             -1
         };
-        let metadata = read_str(r, flexible).map_err(|e| e.at("Metadata"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let metadata = read_str(r, flexible).in_field("Metadata")?;
+        let error_code = r.i16().in_field("ErrorCode")?;
         let unknown = if version >= 6 {
             read_unknown_tags(r)?
         } else {
@@ -499,7 +499,7 @@ impl Encode for OffsetFetchResponsePartition {
         if version >= 5 {
             w.put_i32(self.committed_leader_epoch);
         }
-        put_opt_str(w, self.metadata.as_ref(), true, flexible).map_err(|e| e.at("Metadata"))?;
+        put_opt_str(w, self.metadata.as_ref(), true, flexible).in_field("Metadata")?;
         w.put_i16(self.error_code);
         if version >= 6 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -621,8 +621,8 @@ impl Decode for OffsetFetchResponsePartitions {
         let partition_index = i32::from_be_bytes(chunk(&run, 0));
         let committed_offset = i64::from_be_bytes(chunk(&run, 4));
         let committed_leader_epoch = i32::from_be_bytes(chunk(&run, 12));
-        let metadata = read_str(r, true).map_err(|e| e.at("Metadata"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let metadata = read_str(r, true).in_field("Metadata")?;
+        let error_code = r.i16().in_field("ErrorCode")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             partition_index,
@@ -640,7 +640,7 @@ impl Encode for OffsetFetchResponsePartitions {
         w.put_i32(self.partition_index);
         w.put_i64(self.committed_offset);
         w.put_i32(self.committed_leader_epoch);
-        put_opt_str(w, self.metadata.as_ref(), true, true).map_err(|e| e.at("Metadata"))?;
+        put_opt_str(w, self.metadata.as_ref(), true, true).in_field("Metadata")?;
         w.put_i16(self.error_code);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
@@ -706,7 +706,7 @@ impl Decode for OffsetFetchResponseTopic {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
         let mut nulls = 0u64;
-        let name = match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, flexible).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -716,7 +716,7 @@ impl Decode for OffsetFetchResponseTopic {
         let partitions = match read_array(r, flexible, 16, |r| {
             OffsetFetchResponsePartition::decode(r, version)
         })
-        .map_err(|e| e.at("Partitions"))?
+        .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -747,7 +747,7 @@ impl Encode for OffsetFetchResponseTopic {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -756,7 +756,7 @@ impl Encode for OffsetFetchResponseTopic {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         if version >= 6 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -849,7 +849,7 @@ impl Decode for OffsetFetchResponseTopics {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
         let name = if version <= 9 {
-            match read_str(r, true).map_err(|e| e.at("Name"))? {
+            match read_str(r, true).in_field("Name")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_NAME;
@@ -860,14 +860,14 @@ impl Decode for OffsetFetchResponseTopics {
             BytesStr::default()
         };
         let topic_id = if version >= 10 {
-            r.uuid().map_err(|e| e.at("TopicId"))?
+            r.uuid().in_field("TopicId")?
         } else {
             Uuid::NIL
         };
         let partitions = match read_array(r, true, 20, |r| {
             OffsetFetchResponsePartitions::decode(r, version)
         })
-        .map_err(|e| e.at("Partitions"))?
+        .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -895,7 +895,7 @@ impl Encode for OffsetFetchResponseTopics {
                 true,
                 true,
             )
-            .map_err(|e| e.at("Name"))?;
+            .in_field("Name")?;
         }
         if version >= 10 {
             w.put_uuid(&self.topic_id);
@@ -908,7 +908,7 @@ impl Encode for OffsetFetchResponseTopics {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

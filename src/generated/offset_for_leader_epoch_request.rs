@@ -68,12 +68,12 @@ impl OffsetForLeaderEpochRequest {
         let flexible = version >= 4;
         let mut nulls = 0u64;
         let replica_id = if version >= 3 {
-            r.i32().map_err(|e| e.at("ReplicaId"))?
+            r.i32().in_field("ReplicaId")?
         } else {
             -2
         };
         let topics = match read_array(r, flexible, 3, |r| OffsetForLeaderTopic::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
+            .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -108,7 +108,7 @@ impl OffsetForLeaderEpochRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         if version >= 4 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -239,13 +239,13 @@ impl OffsetForLeaderPartition {
 
 impl Decode for OffsetForLeaderPartition {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let partition = r.i32().map_err(|e| e.at("Partition"))?;
+        let partition = r.i32().in_field("Partition")?;
         let current_leader_epoch = if version >= 2 {
-            r.i32().map_err(|e| e.at("CurrentLeaderEpoch"))?
+            r.i32().in_field("CurrentLeaderEpoch")?
         } else {
             -1
         };
-        let leader_epoch = r.i32().map_err(|e| e.at("LeaderEpoch"))?;
+        let leader_epoch = r.i32().in_field("LeaderEpoch")?;
         let unknown = if version >= 4 {
             read_unknown_tags(r)?
         } else {
@@ -339,7 +339,7 @@ impl Decode for OffsetForLeaderTopic {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
         let mut nulls = 0u64;
-        let topic = match read_str(r, flexible).map_err(|e| e.at("Topic"))? {
+        let topic = match read_str(r, flexible).in_field("Topic")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC;
@@ -349,7 +349,7 @@ impl Decode for OffsetForLeaderTopic {
         let partitions = match read_array(r, flexible, 8, |r| {
             OffsetForLeaderPartition::decode(r, version)
         })
-        .map_err(|e| e.at("Partitions"))?
+        .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -380,7 +380,7 @@ impl Encode for OffsetForLeaderTopic {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Topic"))?;
+        .in_field("Topic")?;
         put_opt_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -389,7 +389,7 @@ impl Encode for OffsetForLeaderTopic {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         if version >= 4 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

@@ -58,14 +58,14 @@ impl OffsetForLeaderEpochResponse {
         let flexible = version >= 4;
         let mut nulls = 0u64;
         let throttle_time_ms = if version >= 2 {
-            r.i32().map_err(|e| e.at("ThrottleTimeMs"))?
+            r.i32().in_field("ThrottleTimeMs")?
         } else {
             0
         };
         let topics = match read_array(r, flexible, 3, |r| {
             OffsetForLeaderTopicResult::decode(r, version)
         })
-        .map_err(|e| e.at("Topics"))?
+        .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -100,7 +100,7 @@ impl OffsetForLeaderEpochResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         if version >= 4 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -247,11 +247,11 @@ impl Decode for EpochEndOffset {
         let error_code = i16::from_be_bytes(chunk(&run, 0));
         let partition = i32::from_be_bytes(chunk(&run, 2));
         let leader_epoch = if version >= 1 {
-            r.i32().map_err(|e| e.at("LeaderEpoch"))?
+            r.i32().in_field("LeaderEpoch")?
         } else {
             -1
         };
-        let end_offset = r.i64().map_err(|e| e.at("EndOffset"))?;
+        let end_offset = r.i64().in_field("EndOffset")?;
         let unknown = if version >= 4 {
             read_unknown_tags(r)?
         } else {
@@ -347,7 +347,7 @@ impl Decode for OffsetForLeaderTopicResult {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
         let mut nulls = 0u64;
-        let topic = match read_str(r, flexible).map_err(|e| e.at("Topic"))? {
+        let topic = match read_str(r, flexible).in_field("Topic")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC;
@@ -355,7 +355,7 @@ impl Decode for OffsetForLeaderTopicResult {
             }
         };
         let partitions = match read_array(r, flexible, 14, |r| EpochEndOffset::decode(r, version))
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -386,7 +386,7 @@ impl Encode for OffsetForLeaderTopicResult {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Topic"))?;
+        .in_field("Topic")?;
         put_opt_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -395,7 +395,7 @@ impl Encode for OffsetForLeaderTopicResult {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         if version >= 4 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

@@ -80,7 +80,7 @@ impl ProduceRequest {
         let flexible = version >= 9;
         let mut nulls = 0u64;
         let transactional_id = if version >= 3 {
-            read_str(r, flexible).map_err(|e| e.at("TransactionalId"))?
+            read_str(r, flexible).in_field("TransactionalId")?
         } else {
             None
         };
@@ -88,7 +88,7 @@ impl ProduceRequest {
         let acks = i16::from_be_bytes(chunk(&run, 0));
         let timeout_ms = i32::from_be_bytes(chunk(&run, 2));
         let topic_data = match read_array(r, flexible, 3, |r| TopicProduceData::decode(r, version))
-            .map_err(|e| e.at("TopicData"))?
+            .in_field("TopicData")?
         {
             Some(v) => v,
             None => {
@@ -117,7 +117,7 @@ impl ProduceRequest {
         let flexible = version >= 9;
         if version >= 3 {
             put_opt_str(w, self.transactional_id.as_ref(), true, flexible)
-                .map_err(|e| e.at("TransactionalId"))?;
+                .in_field("TransactionalId")?;
         } else if self.transactional_id.is_some() {
             return Err(not_in_version().at("TransactionalId"));
         }
@@ -131,7 +131,7 @@ impl ProduceRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("TopicData"))?;
+        .in_field("TopicData")?;
         if version >= 9 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -245,8 +245,8 @@ impl PartitionProduceData {
 impl Decode for PartitionProduceData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 9;
-        let index = r.i32().map_err(|e| e.at("Index"))?;
-        let records = read_bytes(r, flexible).map_err(|e| e.at("Records"))?;
+        let index = r.i32().in_field("Index")?;
+        let records = read_bytes(r, flexible).in_field("Records")?;
         let unknown = if version >= 9 {
             read_unknown_tags(r)?
         } else {
@@ -264,7 +264,7 @@ impl Encode for PartitionProduceData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 9;
         w.put_i32(self.index);
-        put_opt_bytes(w, self.records.as_ref(), true, flexible).map_err(|e| e.at("Records"))?;
+        put_opt_bytes(w, self.records.as_ref(), true, flexible).in_field("Records")?;
         if version >= 9 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -348,7 +348,7 @@ impl Decode for TopicProduceData {
         let flexible = version >= 9;
         let mut nulls = 0u64;
         let name = if version <= 12 {
-            match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+            match read_str(r, flexible).in_field("Name")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_NAME;
@@ -359,13 +359,13 @@ impl Decode for TopicProduceData {
             BytesStr::default()
         };
         let topic_id = if version >= 13 {
-            r.uuid().map_err(|e| e.at("TopicId"))?
+            r.uuid().in_field("TopicId")?
         } else {
             Uuid::NIL
         };
         let partition_data =
             match read_array(r, flexible, 6, |r| PartitionProduceData::decode(r, version))
-                .map_err(|e| e.at("PartitionData"))?
+                .in_field("PartitionData")?
             {
                 Some(v) => v,
                 None => {
@@ -398,7 +398,7 @@ impl Encode for TopicProduceData {
                 true,
                 flexible,
             )
-            .map_err(|e| e.at("Name"))?;
+            .in_field("Name")?;
         }
         if version >= 13 {
             w.put_uuid(&self.topic_id);
@@ -414,7 +414,7 @@ impl Encode for TopicProduceData {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("PartitionData"))?;
+        .in_field("PartitionData")?;
         if version >= 9 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

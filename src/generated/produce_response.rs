@@ -73,7 +73,7 @@ impl ProduceResponse {
         let mut nulls = 0u64;
         let responses =
             match read_array(r, flexible, 3, |r| TopicProduceResponse::decode(r, version))
-                .map_err(|e| e.at("Responses"))?
+                .in_field("Responses")?
             {
                 Some(v) => v,
                 None => {
@@ -82,7 +82,7 @@ impl ProduceResponse {
                 }
             };
         let throttle_time_ms = if version >= 1 {
-            r.i32().map_err(|e| e.at("ThrottleTimeMs"))?
+            r.i32().in_field("ThrottleTimeMs")?
         } else {
             0
         };
@@ -99,7 +99,7 @@ impl ProduceResponse {
                         let r = &mut sub;
                         node_endpoints =
                             match read_array(r, true, 11, |r| NodeEndpoint::decode(r, version))
-                                .map_err(|e| e.at("NodeEndpoints"))?
+                                .in_field("NodeEndpoints")?
                             {
                                 Some(v) => v,
                                 None => {
@@ -107,7 +107,7 @@ impl ProduceResponse {
                                     Vec::new()
                                 }
                             };
-                        tag_end(r, tag).map_err(|e| e.at("NodeEndpoints"))?;
+                        tag_end(r, tag).in_field("NodeEndpoints")?;
                         if node_endpoints.is_empty() {
                             tags_present |= Self::TAG_NODE_ENDPOINTS;
                         }
@@ -140,7 +140,7 @@ impl ProduceResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Responses"))?;
+        .in_field("Responses")?;
         if version >= 1 {
             w.put_i32(self.throttle_time_ms);
         }
@@ -179,7 +179,7 @@ impl ProduceResponse {
                     true,
                     |w, x| x.write_to(w, version),
                 )
-                .map_err(|e| e.at("NodeEndpoints"))?;
+                .in_field("NodeEndpoints")?;
             }
             for u in unknown {
                 put_raw_tagged(w, u);
@@ -316,9 +316,8 @@ impl BatchIndexAndErrorMessage {
 impl Decode for BatchIndexAndErrorMessage {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 9;
-        let batch_index = r.i32().map_err(|e| e.at("BatchIndex"))?;
-        let batch_index_error_message =
-            read_str(r, flexible).map_err(|e| e.at("BatchIndexErrorMessage"))?;
+        let batch_index = r.i32().in_field("BatchIndex")?;
+        let batch_index_error_message = read_str(r, flexible).in_field("BatchIndexErrorMessage")?;
         let unknown = if version >= 9 {
             read_unknown_tags(r)?
         } else {
@@ -337,7 +336,7 @@ impl Encode for BatchIndexAndErrorMessage {
         let flexible = version >= 9;
         w.put_i32(self.batch_index);
         put_opt_str(w, self.batch_index_error_message.as_ref(), true, flexible)
-            .map_err(|e| e.at("BatchIndexErrorMessage"))?;
+            .in_field("BatchIndexErrorMessage")?;
         if version >= 9 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -510,16 +509,16 @@ impl NodeEndpoint {
 impl Decode for NodeEndpoint {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let node_id = r.i32().map_err(|e| e.at("NodeId"))?;
-        let host = match read_str(r, true).map_err(|e| e.at("Host"))? {
+        let node_id = r.i32().in_field("NodeId")?;
+        let host = match read_str(r, true).in_field("Host")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST;
                 BytesStr::default()
             }
         };
-        let port = r.i32().map_err(|e| e.at("Port"))?;
-        let rack = read_str(r, true).map_err(|e| e.at("Rack"))?;
+        let port = r.i32().in_field("Port")?;
+        let rack = read_str(r, true).in_field("Rack")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             node_id,
@@ -541,9 +540,9 @@ impl Encode for NodeEndpoint {
             true,
             true,
         )
-        .map_err(|e| e.at("Host"))?;
+        .in_field("Host")?;
         w.put_i32(self.port);
-        put_opt_str(w, self.rack.as_ref(), true, true).map_err(|e| e.at("Rack"))?;
+        put_opt_str(w, self.rack.as_ref(), true, true).in_field("Rack")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -701,12 +700,12 @@ impl Decode for PartitionProduceResponse {
         let error_code = i16::from_be_bytes(chunk(&run, 4));
         let base_offset = i64::from_be_bytes(chunk(&run, 6));
         let log_append_time_ms = if version >= 2 {
-            r.i64().map_err(|e| e.at("LogAppendTimeMs"))?
+            r.i64().in_field("LogAppendTimeMs")?
         } else {
             -1
         };
         let log_start_offset = if version >= 5 {
-            r.i64().map_err(|e| e.at("LogStartOffset"))?
+            r.i64().in_field("LogStartOffset")?
         } else {
             -1
         };
@@ -714,7 +713,7 @@ impl Decode for PartitionProduceResponse {
             match read_array(r, flexible, 6, |r| {
                 BatchIndexAndErrorMessage::decode(r, version)
             })
-            .map_err(|e| e.at("RecordErrors"))?
+            .in_field("RecordErrors")?
             {
                 Some(v) => v,
                 None => {
@@ -726,7 +725,7 @@ impl Decode for PartitionProduceResponse {
             Vec::new()
         };
         let error_message = if version >= 8 {
-            read_str(r, flexible).map_err(|e| e.at("ErrorMessage"))?
+            read_str(r, flexible).in_field("ErrorMessage")?
         } else {
             None
         };
@@ -741,9 +740,9 @@ impl Decode for PartitionProduceResponse {
                 match tag {
                     0 if version >= 10 => {
                         let r = &mut sub;
-                        current_leader = LeaderIdAndEpoch::decode(r, version)
-                            .map_err(|e| e.at("CurrentLeader"))?;
-                        tag_end(r, tag).map_err(|e| e.at("CurrentLeader"))?;
+                        current_leader =
+                            LeaderIdAndEpoch::decode(r, version).in_field("CurrentLeader")?;
+                        tag_end(r, tag).in_field("CurrentLeader")?;
                         if current_leader == LeaderIdAndEpoch::default() {
                             tags_present |= Self::TAG_CURRENT_LEADER;
                         }
@@ -795,9 +794,8 @@ impl Encode for PartitionProduceResponse {
                 flexible,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("RecordErrors"))?;
-            put_opt_str(w, self.error_message.as_ref(), true, flexible)
-                .map_err(|e| e.at("ErrorMessage"))?;
+            .in_field("RecordErrors")?;
+            put_opt_str(w, self.error_message.as_ref(), true, flexible).in_field("ErrorMessage")?;
         }
         if version <= 9 && self.current_leader != LeaderIdAndEpoch::default() {
             return Err(not_in_version().at("CurrentLeader"));
@@ -814,7 +812,7 @@ impl Encode for PartitionProduceResponse {
                 put_tag_header(w, 0, self.current_leader.encoded_len(version));
                 self.current_leader
                     .write_to(w, version)
-                    .map_err(|e| e.at("CurrentLeader"))?;
+                    .in_field("CurrentLeader")?;
             }
             for u in unknown {
                 put_raw_tagged(w, u);
@@ -932,7 +930,7 @@ impl Decode for TopicProduceResponse {
         let flexible = version >= 9;
         let mut nulls = 0u64;
         let name = if version <= 12 {
-            match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+            match read_str(r, flexible).in_field("Name")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_NAME;
@@ -943,14 +941,14 @@ impl Decode for TopicProduceResponse {
             BytesStr::default()
         };
         let topic_id = if version >= 13 {
-            r.uuid().map_err(|e| e.at("TopicId"))?
+            r.uuid().in_field("TopicId")?
         } else {
             Uuid::NIL
         };
         let partition_responses = match read_array(r, flexible, 14, |r| {
             PartitionProduceResponse::decode(r, version)
         })
-        .map_err(|e| e.at("PartitionResponses"))?
+        .in_field("PartitionResponses")?
         {
             Some(v) => v,
             None => {
@@ -983,7 +981,7 @@ impl Encode for TopicProduceResponse {
                 true,
                 flexible,
             )
-            .map_err(|e| e.at("Name"))?;
+            .in_field("Name")?;
         }
         if version >= 13 {
             w.put_uuid(&self.topic_id);
@@ -999,7 +997,7 @@ impl Encode for TopicProduceResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("PartitionResponses"))?;
+        .in_field("PartitionResponses")?;
         if version >= 9 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

@@ -94,9 +94,9 @@ impl PushTelemetryRequest {
         let run = r.run::<20>(&[("ClientInstanceId", 16), ("SubscriptionId", 4)])?;
         let client_instance_id = Uuid(chunk(&run, 0));
         let subscription_id = i32::from_be_bytes(chunk(&run, 16));
-        let terminating = r.bool().map_err(|e| e.at("Terminating"))?;
-        let compression_type = r.i8().map_err(|e| e.at("CompressionType"))?;
-        let metrics = match read_bytes(r, true).map_err(|e| e.at("Metrics"))? {
+        let terminating = r.bool().in_field("Terminating")?;
+        let compression_type = r.i8().in_field("CompressionType")?;
+        let metrics = match read_bytes(r, true).in_field("Metrics")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_METRICS;
@@ -128,7 +128,7 @@ impl PushTelemetryRequest {
             true,
             true,
         )
-        .map_err(|e| e.at("Metrics"))?;
+        .in_field("Metrics")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

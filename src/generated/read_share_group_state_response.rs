@@ -46,7 +46,7 @@ impl ReadShareGroupStateResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
         let results = match read_array(r, true, 18, |r| ReadStateResult::decode(r, version))
-            .map_err(|e| e.at("Results"))?
+            .in_field("Results")?
         {
             Some(v) => v,
             None => {
@@ -72,7 +72,7 @@ impl ReadShareGroupStateResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Results"))?;
+        .in_field("Results")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -224,12 +224,12 @@ impl Decode for PartitionResult {
         let run = r.run::<6>(&[("Partition", 4), ("ErrorCode", 2)])?;
         let partition = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
         let run = r.run::<12>(&[("StateEpoch", 4), ("StartOffset", 8)])?;
         let state_epoch = i32::from_be_bytes(chunk(&run, 0));
         let start_offset = i64::from_be_bytes(chunk(&run, 4));
         let state_batches = match read_array(r, true, 20, |r| StateBatch::decode(r, version))
-            .map_err(|e| e.at("StateBatches"))?
+            .in_field("StateBatches")?
         {
             Some(v) => v,
             None => {
@@ -255,8 +255,7 @@ impl Encode for PartitionResult {
         let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.partition);
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         w.put_i32(self.state_epoch);
         w.put_i64(self.start_offset);
         put_opt_array(
@@ -270,7 +269,7 @@ impl Encode for PartitionResult {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("StateBatches"))?;
+        .in_field("StateBatches")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -343,9 +342,9 @@ impl ReadStateResult {
 impl Decode for ReadStateResult {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic_id = r.uuid().map_err(|e| e.at("TopicId"))?;
+        let topic_id = r.uuid().in_field("TopicId")?;
         let partitions = match read_array(r, true, 21, |r| PartitionResult::decode(r, version))
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -374,7 +373,7 @@ impl Encode for ReadStateResult {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

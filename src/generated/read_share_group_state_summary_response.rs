@@ -46,7 +46,7 @@ impl ReadShareGroupStateSummaryResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
         let results = match read_array(r, true, 18, |r| ReadStateSummaryResult::decode(r, version))
-            .map_err(|e| e.at("Results"))?
+            .in_field("Results")?
         {
             Some(v) => v,
             None => {
@@ -72,7 +72,7 @@ impl ReadShareGroupStateSummaryResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Results"))?;
+        .in_field("Results")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -244,13 +244,13 @@ impl Decode for PartitionResult {
         let run = r.run::<6>(&[("Partition", 4), ("ErrorCode", 2)])?;
         let partition = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
         let run = r.run::<16>(&[("StateEpoch", 4), ("LeaderEpoch", 4), ("StartOffset", 8)])?;
         let state_epoch = i32::from_be_bytes(chunk(&run, 0));
         let leader_epoch = i32::from_be_bytes(chunk(&run, 4));
         let start_offset = i64::from_be_bytes(chunk(&run, 8));
         let delivery_complete_count = if version >= 1 {
-            r.i32().map_err(|e| e.at("DeliveryCompleteCount"))?
+            r.i32().in_field("DeliveryCompleteCount")?
         } else {
             -1
         };
@@ -272,8 +272,7 @@ impl Encode for PartitionResult {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         w.put_i32(self.partition);
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         w.put_i32(self.state_epoch);
         w.put_i32(self.leader_epoch);
         w.put_i64(self.start_offset);
@@ -345,9 +344,9 @@ impl ReadStateSummaryResult {
 impl Decode for ReadStateSummaryResult {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic_id = r.uuid().map_err(|e| e.at("TopicId"))?;
+        let topic_id = r.uuid().in_field("TopicId")?;
         let partitions = match read_array(r, true, 24, |r| PartitionResult::decode(r, version))
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -376,7 +375,7 @@ impl Encode for ReadStateSummaryResult {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

@@ -72,7 +72,7 @@ impl RemoveRaftVoterRequest {
 
 impl RemoveRaftVoterRequest {
     fn decode_fields(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let cluster_id = read_str(r, true).map_err(|e| e.at("ClusterId"))?;
+        let cluster_id = read_str(r, true).in_field("ClusterId")?;
         let run = r.run::<20>(&[("VoterId", 4), ("VoterDirectoryId", 16)])?;
         let voter_id = i32::from_be_bytes(chunk(&run, 0));
         let voter_directory_id = Uuid(chunk(&run, 4));
@@ -88,7 +88,7 @@ impl RemoveRaftVoterRequest {
 
 impl RemoveRaftVoterRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
-        put_opt_str(w, self.cluster_id.as_ref(), true, true).map_err(|e| e.at("ClusterId"))?;
+        put_opt_str(w, self.cluster_id.as_ref(), true, true).in_field("ClusterId")?;
         w.put_i32(self.voter_id);
         w.put_uuid(&self.voter_directory_id);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());

@@ -93,7 +93,7 @@ impl RequestHeader {
         let request_api_version = i16::from_be_bytes(chunk(&run, 2));
         let correlation_id = i32::from_be_bytes(chunk(&run, 4));
         let client_id = if version >= 1 {
-            read_str(r, false).map_err(|e| e.at("ClientId"))?
+            read_str(r, false).in_field("ClientId")?
         } else {
             Some(BytesStr::default())
         };
@@ -118,7 +118,7 @@ impl RequestHeader {
         w.put_i16(self.request_api_version);
         w.put_i32(self.correlation_id);
         if version >= 1 {
-            put_opt_str(w, self.client_id.as_ref(), true, false).map_err(|e| e.at("ClientId"))?;
+            put_opt_str(w, self.client_id.as_ref(), true, false).in_field("ClientId")?;
         }
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());

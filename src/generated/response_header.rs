@@ -39,7 +39,7 @@ impl ResponseHeader {
 
 impl ResponseHeader {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let correlation_id = r.i32().map_err(|e| e.at("CorrelationId"))?;
+        let correlation_id = r.i32().in_field("CorrelationId")?;
         let unknown = if version >= 1 {
             read_unknown_tags(r)?
         } else {

@@ -48,7 +48,7 @@ impl SaslAuthenticateRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let auth_bytes = match read_bytes(r, flexible).map_err(|e| e.at("AuthBytes"))? {
+        let auth_bytes = match read_bytes(r, flexible).in_field("AuthBytes")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_AUTH_BYTES;
@@ -77,7 +77,7 @@ impl SaslAuthenticateRequest {
             true,
             flexible,
         )
-        .map_err(|e| e.at("AuthBytes"))?;
+        .in_field("AuthBytes")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

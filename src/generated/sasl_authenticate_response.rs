@@ -93,9 +93,9 @@ impl SaslAuthenticateResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let error_message = read_str(r, flexible).map_err(|e| e.at("ErrorMessage"))?;
-        let auth_bytes = match read_bytes(r, flexible).map_err(|e| e.at("AuthBytes"))? {
+        let error_code = r.i16().in_field("ErrorCode")?;
+        let error_message = read_str(r, flexible).in_field("ErrorMessage")?;
+        let auth_bytes = match read_bytes(r, flexible).in_field("AuthBytes")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_AUTH_BYTES;
@@ -103,7 +103,7 @@ impl SaslAuthenticateResponse {
             }
         };
         let session_lifetime_ms = if version >= 1 {
-            r.i64().map_err(|e| e.at("SessionLifetimeMs"))?
+            r.i64().in_field("SessionLifetimeMs")?
         } else {
             0
         };
@@ -127,15 +127,14 @@ impl SaslAuthenticateResponse {
         let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, flexible)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, flexible).in_field("ErrorMessage")?;
         put_opt_bytes(
             w,
             unless_null(&self.auth_bytes, wire_nulls & Self::NULL_AUTH_BYTES != 0),
             true,
             flexible,
         )
-        .map_err(|e| e.at("AuthBytes"))?;
+        .in_field("AuthBytes")?;
         if version >= 1 {
             w.put_i64(self.session_lifetime_ms);
         }

@@ -45,7 +45,7 @@ impl SaslHandshakeRequest {
 impl SaslHandshakeRequest {
     fn decode_fields(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let mechanism = match read_str(r, false).map_err(|e| e.at("Mechanism"))? {
+        let mechanism = match read_str(r, false).in_field("Mechanism")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_MECHANISM;
@@ -68,7 +68,7 @@ impl SaslHandshakeRequest {
             true,
             false,
         )
-        .map_err(|e| e.at("Mechanism"))?;
+        .in_field("Mechanism")?;
         Ok(())
     }
 

@@ -56,11 +56,11 @@ impl SaslHandshakeResponse {
 impl SaslHandshakeResponse {
     fn decode_fields(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
         let mechanisms = match read_array(r, false, 1, |r| {
             read_str(r, false)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("Mechanisms"))?
+        .in_field("Mechanisms")?
         {
             Some(v) => v,
             None => {
@@ -88,7 +88,7 @@ impl SaslHandshakeResponse {
             false,
             |w, x| put_str(w, x, false),
         )
-        .map_err(|e| e.at("Mechanisms"))?;
+        .in_field("Mechanisms")?;
         Ok(())
     }
 

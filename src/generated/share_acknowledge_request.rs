@@ -102,16 +102,16 @@ impl ShareAcknowledgeRequest {
 impl ShareAcknowledgeRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let group_id = read_str(r, true).map_err(|e| e.at("GroupId"))?;
-        let member_id = read_str(r, true).map_err(|e| e.at("MemberId"))?;
-        let share_session_epoch = r.i32().map_err(|e| e.at("ShareSessionEpoch"))?;
+        let group_id = read_str(r, true).in_field("GroupId")?;
+        let member_id = read_str(r, true).in_field("MemberId")?;
+        let share_session_epoch = r.i32().in_field("ShareSessionEpoch")?;
         let is_renew_ack = if version >= 2 {
-            r.bool().map_err(|e| e.at("IsRenewAck"))?
+            r.bool().in_field("IsRenewAck")?
         } else {
             false
         };
         let topics = match read_array(r, true, 18, |r| AcknowledgeTopic::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
+            .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -134,8 +134,8 @@ impl ShareAcknowledgeRequest {
 impl ShareAcknowledgeRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let wire_nulls = self.wire.nulls_in_non_nullable();
-        put_opt_str(w, self.group_id.as_ref(), true, true).map_err(|e| e.at("GroupId"))?;
-        put_opt_str(w, self.member_id.as_ref(), true, true).map_err(|e| e.at("MemberId"))?;
+        put_opt_str(w, self.group_id.as_ref(), true, true).in_field("GroupId")?;
+        put_opt_str(w, self.member_id.as_ref(), true, true).in_field("MemberId")?;
         w.put_i32(self.share_session_epoch);
         if version >= 2 {
             w.put_bool(self.is_renew_ack);
@@ -149,7 +149,7 @@ impl ShareAcknowledgeRequest {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -259,10 +259,10 @@ impl AcknowledgePartition {
 impl Decode for AcknowledgePartition {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
+        let partition_index = r.i32().in_field("PartitionIndex")?;
         let acknowledgement_batches =
             match read_array(r, true, 18, |r| AcknowledgementBatch::decode(r, version))
-                .map_err(|e| e.at("AcknowledgementBatches"))?
+                .in_field("AcknowledgementBatches")?
             {
                 Some(v) => v,
                 None => {
@@ -294,7 +294,7 @@ impl Encode for AcknowledgePartition {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("AcknowledgementBatches"))?;
+        .in_field("AcknowledgementBatches")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -366,9 +366,9 @@ impl AcknowledgeTopic {
 impl Decode for AcknowledgeTopic {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic_id = r.uuid().map_err(|e| e.at("TopicId"))?;
+        let topic_id = r.uuid().in_field("TopicId")?;
         let partitions = match read_array(r, true, 6, |r| AcknowledgePartition::decode(r, version))
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -397,7 +397,7 @@ impl Encode for AcknowledgeTopic {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -481,7 +481,7 @@ impl Decode for AcknowledgementBatch {
         let first_offset = i64::from_be_bytes(chunk(&run, 0));
         let last_offset = i64::from_be_bytes(chunk(&run, 8));
         let acknowledge_types = match read_fixed_array::<_, 1>(r, true, i8::from_be_bytes)
-            .map_err(|e| e.at("AcknowledgeTypes"))?
+            .in_field("AcknowledgeTypes")?
         {
             Some(v) => v,
             None => {
@@ -515,7 +515,7 @@ impl Encode for AcknowledgementBatch {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("AcknowledgeTypes"))?;
+        .in_field("AcknowledgeTypes")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

@@ -104,16 +104,16 @@ impl ShareAcknowledgeResponse {
         let run = r.run::<6>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2)])?;
         let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
         let acquisition_lock_timeout_ms = if version >= 2 {
-            r.i32().map_err(|e| e.at("AcquisitionLockTimeoutMs"))?
+            r.i32().in_field("AcquisitionLockTimeoutMs")?
         } else {
             0
         };
         let responses = match read_array(r, true, 18, |r| {
             ShareAcknowledgeTopicResponse::decode(r, version)
         })
-        .map_err(|e| e.at("Responses"))?
+        .in_field("Responses")?
         {
             Some(v) => v,
             None => {
@@ -122,7 +122,7 @@ impl ShareAcknowledgeResponse {
             }
         };
         let node_endpoints = match read_array(r, true, 11, |r| NodeEndpoint::decode(r, version))
-            .map_err(|e| e.at("NodeEndpoints"))?
+            .in_field("NodeEndpoints")?
         {
             Some(v) => v,
             None => {
@@ -148,8 +148,7 @@ impl ShareAcknowledgeResponse {
         let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         if version >= 2 {
             w.put_i32(self.acquisition_lock_timeout_ms);
         }
@@ -160,7 +159,7 @@ impl ShareAcknowledgeResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Responses"))?;
+        .in_field("Responses")?;
         put_opt_array(
             w,
             unless_null(
@@ -172,7 +171,7 @@ impl ShareAcknowledgeResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("NodeEndpoints"))?;
+        .in_field("NodeEndpoints")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -383,16 +382,16 @@ impl NodeEndpoint {
 impl Decode for NodeEndpoint {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let node_id = r.i32().map_err(|e| e.at("NodeId"))?;
-        let host = match read_str(r, true).map_err(|e| e.at("Host"))? {
+        let node_id = r.i32().in_field("NodeId")?;
+        let host = match read_str(r, true).in_field("Host")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST;
                 BytesStr::default()
             }
         };
-        let port = r.i32().map_err(|e| e.at("Port"))?;
-        let rack = read_str(r, true).map_err(|e| e.at("Rack"))?;
+        let port = r.i32().in_field("Port")?;
+        let rack = read_str(r, true).in_field("Rack")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             node_id,
@@ -414,9 +413,9 @@ impl Encode for NodeEndpoint {
             true,
             true,
         )
-        .map_err(|e| e.at("Host"))?;
+        .in_field("Host")?;
         w.put_i32(self.port);
-        put_opt_str(w, self.rack.as_ref(), true, true).map_err(|e| e.at("Rack"))?;
+        put_opt_str(w, self.rack.as_ref(), true, true).in_field("Rack")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -503,9 +502,8 @@ impl Decode for PartitionData {
         let run = r.run::<6>(&[("PartitionIndex", 4), ("ErrorCode", 2)])?;
         let partition_index = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
-        let current_leader =
-            LeaderIdAndEpoch::decode(r, version).map_err(|e| e.at("CurrentLeader"))?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
+        let current_leader = LeaderIdAndEpoch::decode(r, version).in_field("CurrentLeader")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             partition_index,
@@ -521,11 +519,10 @@ impl Encode for PartitionData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         w.put_i32(self.partition_index);
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         self.current_leader
             .write_to(w, version)
-            .map_err(|e| e.at("CurrentLeader"))?;
+            .in_field("CurrentLeader")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -589,9 +586,9 @@ impl ShareAcknowledgeTopicResponse {
 impl Decode for ShareAcknowledgeTopicResponse {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic_id = r.uuid().map_err(|e| e.at("TopicId"))?;
+        let topic_id = r.uuid().in_field("TopicId")?;
         let partitions = match read_array(r, true, 17, |r| PartitionData::decode(r, version))
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -620,7 +617,7 @@ impl Encode for ShareAcknowledgeTopicResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

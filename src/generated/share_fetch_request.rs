@@ -187,8 +187,8 @@ impl ShareFetchRequest {
 impl ShareFetchRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let group_id = read_str(r, true).map_err(|e| e.at("GroupId"))?;
-        let member_id = read_str(r, true).map_err(|e| e.at("MemberId"))?;
+        let group_id = read_str(r, true).in_field("GroupId")?;
+        let member_id = read_str(r, true).in_field("MemberId")?;
         let run = r.run::<16>(&[
             ("ShareSessionEpoch", 4),
             ("MaxWaitMs", 4),
@@ -209,27 +209,26 @@ impl ShareFetchRequest {
             (0, 0)
         };
         let share_acquire_mode = if version >= 2 {
-            r.i8().map_err(|e| e.at("ShareAcquireMode"))?
+            r.i8().in_field("ShareAcquireMode")?
         } else {
             0
         };
         let is_renew_ack = if version >= 2 {
-            r.bool().map_err(|e| e.at("IsRenewAck"))?
+            r.bool().in_field("IsRenewAck")?
         } else {
             false
         };
-        let topics = match read_array(r, true, 18, |r| FetchTopic::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_TOPICS;
-                Vec::new()
-            }
-        };
+        let topics =
+            match read_array(r, true, 18, |r| FetchTopic::decode(r, version)).in_field("Topics")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_TOPICS;
+                    Vec::new()
+                }
+            };
         let forgotten_topics_data =
             match read_array(r, true, 18, |r| ForgottenTopic::decode(r, version))
-                .map_err(|e| e.at("ForgottenTopicsData"))?
+                .in_field("ForgottenTopicsData")?
             {
                 Some(v) => v,
                 None => {
@@ -259,8 +258,8 @@ impl ShareFetchRequest {
 impl ShareFetchRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let wire_nulls = self.wire.nulls_in_non_nullable();
-        put_opt_str(w, self.group_id.as_ref(), true, true).map_err(|e| e.at("GroupId"))?;
-        put_opt_str(w, self.member_id.as_ref(), true, true).map_err(|e| e.at("MemberId"))?;
+        put_opt_str(w, self.group_id.as_ref(), true, true).in_field("GroupId")?;
+        put_opt_str(w, self.member_id.as_ref(), true, true).in_field("MemberId")?;
         w.put_i32(self.share_session_epoch);
         w.put_i32(self.max_wait_ms);
         w.put_i32(self.min_bytes);
@@ -288,7 +287,7 @@ impl ShareFetchRequest {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         put_opt_array(
             w,
             unless_null(
@@ -300,7 +299,7 @@ impl ShareFetchRequest {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("ForgottenTopicsData"))?;
+        .in_field("ForgottenTopicsData")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -438,7 +437,7 @@ impl Decode for AcknowledgementBatch {
         let first_offset = i64::from_be_bytes(chunk(&run, 0));
         let last_offset = i64::from_be_bytes(chunk(&run, 8));
         let acknowledge_types = match read_fixed_array::<_, 1>(r, true, i8::from_be_bytes)
-            .map_err(|e| e.at("AcknowledgeTypes"))?
+            .in_field("AcknowledgeTypes")?
         {
             Some(v) => v,
             None => {
@@ -472,7 +471,7 @@ impl Encode for AcknowledgementBatch {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("AcknowledgeTypes"))?;
+        .in_field("AcknowledgeTypes")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -555,15 +554,15 @@ impl FetchPartition {
 impl Decode for FetchPartition {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
+        let partition_index = r.i32().in_field("PartitionIndex")?;
         let partition_max_bytes = if version <= 0 {
-            r.i32().map_err(|e| e.at("PartitionMaxBytes"))?
+            r.i32().in_field("PartitionMaxBytes")?
         } else {
             0
         };
         let acknowledgement_batches =
             match read_array(r, true, 18, |r| AcknowledgementBatch::decode(r, version))
-                .map_err(|e| e.at("AcknowledgementBatches"))?
+                .in_field("AcknowledgementBatches")?
             {
                 Some(v) => v,
                 None => {
@@ -601,7 +600,7 @@ impl Encode for FetchPartition {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("AcknowledgementBatches"))?;
+        .in_field("AcknowledgementBatches")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -676,9 +675,9 @@ impl FetchTopic {
 impl Decode for FetchTopic {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic_id = r.uuid().map_err(|e| e.at("TopicId"))?;
+        let topic_id = r.uuid().in_field("TopicId")?;
         let partitions = match read_array(r, true, 6, |r| FetchPartition::decode(r, version))
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -707,7 +706,7 @@ impl Encode for FetchTopic {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -776,16 +775,15 @@ impl ForgottenTopic {
 impl Decode for ForgottenTopic {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic_id = r.uuid().map_err(|e| e.at("TopicId"))?;
-        let partitions = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
-            .map_err(|e| e.at("Partitions"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_PARTITIONS;
-                Vec::new()
-            }
-        };
+        let topic_id = r.uuid().in_field("TopicId")?;
+        let partitions =
+            match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes).in_field("Partitions")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_PARTITIONS;
+                    Vec::new()
+                }
+            };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             topic_id,
@@ -807,7 +805,7 @@ impl Encode for ForgottenTopic {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

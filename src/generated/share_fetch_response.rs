@@ -104,16 +104,16 @@ impl ShareFetchResponse {
         let run = r.run::<6>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2)])?;
         let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
         let acquisition_lock_timeout_ms = if version >= 1 {
-            r.i32().map_err(|e| e.at("AcquisitionLockTimeoutMs"))?
+            r.i32().in_field("AcquisitionLockTimeoutMs")?
         } else {
             0
         };
         let responses = match read_array(r, true, 18, |r| {
             ShareFetchableTopicResponse::decode(r, version)
         })
-        .map_err(|e| e.at("Responses"))?
+        .in_field("Responses")?
         {
             Some(v) => v,
             None => {
@@ -122,7 +122,7 @@ impl ShareFetchResponse {
             }
         };
         let node_endpoints = match read_array(r, true, 11, |r| NodeEndpoint::decode(r, version))
-            .map_err(|e| e.at("NodeEndpoints"))?
+            .in_field("NodeEndpoints")?
         {
             Some(v) => v,
             None => {
@@ -148,8 +148,7 @@ impl ShareFetchResponse {
         let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         if version >= 1 {
             w.put_i32(self.acquisition_lock_timeout_ms);
         } else if self.acquisition_lock_timeout_ms != 0 {
@@ -162,7 +161,7 @@ impl ShareFetchResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Responses"))?;
+        .in_field("Responses")?;
         put_opt_array(
             w,
             unless_null(
@@ -174,7 +173,7 @@ impl ShareFetchResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("NodeEndpoints"))?;
+        .in_field("NodeEndpoints")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -471,16 +470,16 @@ impl NodeEndpoint {
 impl Decode for NodeEndpoint {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let node_id = r.i32().map_err(|e| e.at("NodeId"))?;
-        let host = match read_str(r, true).map_err(|e| e.at("Host"))? {
+        let node_id = r.i32().in_field("NodeId")?;
+        let host = match read_str(r, true).in_field("Host")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST;
                 BytesStr::default()
             }
         };
-        let port = r.i32().map_err(|e| e.at("Port"))?;
-        let rack = read_str(r, true).map_err(|e| e.at("Rack"))?;
+        let port = r.i32().in_field("Port")?;
+        let rack = read_str(r, true).in_field("Rack")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             node_id,
@@ -502,9 +501,9 @@ impl Encode for NodeEndpoint {
             true,
             true,
         )
-        .map_err(|e| e.at("Host"))?;
+        .in_field("Host")?;
         w.put_i32(self.port);
-        put_opt_str(w, self.rack.as_ref(), true, true).map_err(|e| e.at("Rack"))?;
+        put_opt_str(w, self.rack.as_ref(), true, true).in_field("Rack")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -644,19 +643,17 @@ impl Decode for PartitionData {
         let run = r.run::<6>(&[("PartitionIndex", 4), ("ErrorCode", 2)])?;
         let partition_index = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
-        let acknowledge_error_code = r.i16().map_err(|e| e.at("AcknowledgeErrorCode"))?;
-        let acknowledge_error_message =
-            read_str(r, true).map_err(|e| e.at("AcknowledgeErrorMessage"))?;
-        let current_leader =
-            LeaderIdAndEpoch::decode(r, version).map_err(|e| e.at("CurrentLeader"))?;
-        let records = read_bytes(r, true).map_err(|e| e.at("Records"))?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
+        let acknowledge_error_code = r.i16().in_field("AcknowledgeErrorCode")?;
+        let acknowledge_error_message = read_str(r, true).in_field("AcknowledgeErrorMessage")?;
+        let current_leader = LeaderIdAndEpoch::decode(r, version).in_field("CurrentLeader")?;
+        let records = read_bytes(r, true).in_field("Records")?;
         if records.is_none() && version >= 1 {
             nulls |= Self::NULL_RECORDS;
         }
         let acquired_records =
             match read_array(r, true, 19, |r| AcquiredRecords::decode(r, version))
-                .map_err(|e| e.at("AcquiredRecords"))?
+                .in_field("AcquiredRecords")?
             {
                 Some(v) => v,
                 None => {
@@ -684,21 +681,20 @@ impl Encode for PartitionData {
         let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.partition_index);
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         w.put_i16(self.acknowledge_error_code);
         put_opt_str(w, self.acknowledge_error_message.as_ref(), true, true)
-            .map_err(|e| e.at("AcknowledgeErrorMessage"))?;
+            .in_field("AcknowledgeErrorMessage")?;
         self.current_leader
             .write_to(w, version)
-            .map_err(|e| e.at("CurrentLeader"))?;
+            .in_field("CurrentLeader")?;
         put_opt_bytes(
             w,
             self.records.as_ref(),
             version <= 0 || wire_nulls & Self::NULL_RECORDS != 0,
             true,
         )
-        .map_err(|e| e.at("Records"))?;
+        .in_field("Records")?;
         put_opt_array(
             w,
             unless_null(
@@ -710,7 +706,7 @@ impl Encode for PartitionData {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("AcquiredRecords"))?;
+        .in_field("AcquiredRecords")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -786,9 +782,9 @@ impl ShareFetchableTopicResponse {
 impl Decode for ShareFetchableTopicResponse {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic_id = r.uuid().map_err(|e| e.at("TopicId"))?;
+        let topic_id = r.uuid().in_field("TopicId")?;
         let partitions = match read_array(r, true, 22, |r| PartitionData::decode(r, version))
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -817,7 +813,7 @@ impl Encode for ShareFetchableTopicResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

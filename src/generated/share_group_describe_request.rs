@@ -59,7 +59,7 @@ impl ShareGroupDescribeRequest {
         let group_ids = match read_array(r, true, 1, |r| {
             read_str(r, true)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("GroupIds"))?
+        .in_field("GroupIds")?
         {
             Some(v) => v,
             None => {
@@ -67,8 +67,7 @@ impl ShareGroupDescribeRequest {
                 Vec::new()
             }
         };
-        let include_authorized_operations =
-            r.bool().map_err(|e| e.at("IncludeAuthorizedOperations"))?;
+        let include_authorized_operations = r.bool().in_field("IncludeAuthorizedOperations")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             group_ids,
@@ -88,7 +87,7 @@ impl ShareGroupDescribeRequest {
             true,
             |w, x| put_str(w, x, true),
         )
-        .map_err(|e| e.at("GroupIds"))?;
+        .in_field("GroupIds")?;
         w.put_bool(self.include_authorized_operations);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())

@@ -90,26 +90,26 @@ impl ShareGroupHeartbeatRequest {
 impl ShareGroupHeartbeatRequest {
     fn decode_fields(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let group_id = match read_str(r, true).map_err(|e| e.at("GroupId"))? {
+        let group_id = match read_str(r, true).in_field("GroupId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_ID;
                 BytesStr::default()
             }
         };
-        let member_id = match read_str(r, true).map_err(|e| e.at("MemberId"))? {
+        let member_id = match read_str(r, true).in_field("MemberId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_MEMBER_ID;
                 BytesStr::default()
             }
         };
-        let member_epoch = r.i32().map_err(|e| e.at("MemberEpoch"))?;
-        let rack_id = read_str(r, true).map_err(|e| e.at("RackId"))?;
+        let member_epoch = r.i32().in_field("MemberEpoch")?;
+        let rack_id = read_str(r, true).in_field("RackId")?;
         let subscribed_topic_names = read_array(r, true, 1, |r| {
             read_str(r, true)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("SubscribedTopicNames"))?;
+        .in_field("SubscribedTopicNames")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             group_id,
@@ -131,16 +131,16 @@ impl ShareGroupHeartbeatRequest {
             true,
             true,
         )
-        .map_err(|e| e.at("GroupId"))?;
+        .in_field("GroupId")?;
         put_opt_str(
             w,
             unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
             true,
         )
-        .map_err(|e| e.at("MemberId"))?;
+        .in_field("MemberId")?;
         w.put_i32(self.member_epoch);
-        put_opt_str(w, self.rack_id.as_ref(), true, true).map_err(|e| e.at("RackId"))?;
+        put_opt_str(w, self.rack_id.as_ref(), true, true).in_field("RackId")?;
         put_opt_array(
             w,
             self.subscribed_topic_names.as_deref(),
@@ -148,7 +148,7 @@ impl ShareGroupHeartbeatRequest {
             true,
             |w, x| put_str(w, x, true),
         )
-        .map_err(|e| e.at("SubscribedTopicNames"))?;
+        .in_field("SubscribedTopicNames")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

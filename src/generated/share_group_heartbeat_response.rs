@@ -108,13 +108,13 @@ impl ShareGroupHeartbeatResponse {
         let run = r.run::<6>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2)])?;
         let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
-        let member_id = read_str(r, true).map_err(|e| e.at("MemberId"))?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
+        let member_id = read_str(r, true).in_field("MemberId")?;
         let run = r.run::<8>(&[("MemberEpoch", 4), ("HeartbeatIntervalMs", 4)])?;
         let member_epoch = i32::from_be_bytes(chunk(&run, 0));
         let heartbeat_interval_ms = i32::from_be_bytes(chunk(&run, 4));
         let assignment =
-            read_nullable_struct(r, version, Assignment::decode).map_err(|e| e.at("Assignment"))?;
+            read_nullable_struct(r, version, Assignment::decode).in_field("Assignment")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             throttle_time_ms,
@@ -133,13 +133,11 @@ impl ShareGroupHeartbeatResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
-        put_opt_str(w, self.member_id.as_ref(), true, true).map_err(|e| e.at("MemberId"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
+        put_opt_str(w, self.member_id.as_ref(), true, true).in_field("MemberId")?;
         w.put_i32(self.member_epoch);
         w.put_i32(self.heartbeat_interval_ms);
-        put_nullable_struct(w, self.assignment.as_ref(), version)
-            .map_err(|e| e.at("Assignment"))?;
+        put_nullable_struct(w, self.assignment.as_ref(), version).in_field("Assignment")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -232,7 +230,7 @@ impl Decode for Assignment {
         let mut nulls = 0u64;
         let topic_partitions =
             match read_array(r, true, 18, |r| TopicPartitions::decode(r, version))
-                .map_err(|e| e.at("TopicPartitions"))?
+                .in_field("TopicPartitions")?
             {
                 Some(v) => v,
                 None => {
@@ -262,7 +260,7 @@ impl Encode for Assignment {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("TopicPartitions"))?;
+        .in_field("TopicPartitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -334,16 +332,15 @@ impl TopicPartitions {
 impl Decode for TopicPartitions {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic_id = r.uuid().map_err(|e| e.at("TopicId"))?;
-        let partitions = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
-            .map_err(|e| e.at("Partitions"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_PARTITIONS;
-                Vec::new()
-            }
-        };
+        let topic_id = r.uuid().in_field("TopicId")?;
+        let partitions =
+            match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes).in_field("Partitions")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_PARTITIONS;
+                    Vec::new()
+                }
+            };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             topic_id,
@@ -365,7 +362,7 @@ impl Encode for TopicPartitions {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

@@ -141,26 +141,26 @@ impl StopReplicaRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let controller_id = r.i32().map_err(|e| e.at("ControllerId"))?;
+        let controller_id = r.i32().in_field("ControllerId")?;
         let is_k_raft_controller = if version >= 4 {
-            r.bool().map_err(|e| e.at("isKRaftController"))?
+            r.bool().in_field("isKRaftController")?
         } else {
             false
         };
-        let controller_epoch = r.i32().map_err(|e| e.at("ControllerEpoch"))?;
+        let controller_epoch = r.i32().in_field("ControllerEpoch")?;
         let broker_epoch = if version >= 1 {
-            r.i64().map_err(|e| e.at("BrokerEpoch"))?
+            r.i64().in_field("BrokerEpoch")?
         } else {
             -1
         };
         let delete_partitions = if version <= 2 {
-            r.bool().map_err(|e| e.at("DeletePartitions"))?
+            r.bool().in_field("DeletePartitions")?
         } else {
             false
         };
         let ungrouped_partitions = if version <= 0 {
             match read_array(r, false, 6, |r| StopReplicaPartitionV0::decode(r, version))
-                .map_err(|e| e.at("UngroupedPartitions"))?
+                .in_field("UngroupedPartitions")?
             {
                 Some(v) => v,
                 None => {
@@ -173,7 +173,7 @@ impl StopReplicaRequest {
         };
         let topics = if (1..=2).contains(&version) {
             match read_array(r, flexible, 3, |r| StopReplicaTopicV1::decode(r, version))
-                .map_err(|e| e.at("Topics"))?
+                .in_field("Topics")?
             {
                 Some(v) => v,
                 None => {
@@ -186,7 +186,7 @@ impl StopReplicaRequest {
         };
         let topic_states = if version >= 3 {
             match read_array(r, true, 3, |r| StopReplicaTopicState::decode(r, version))
-                .map_err(|e| e.at("TopicStates"))?
+                .in_field("TopicStates")?
             {
                 Some(v) => v,
                 None => {
@@ -247,7 +247,7 @@ impl StopReplicaRequest {
                 false,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("UngroupedPartitions"))?;
+            .in_field("UngroupedPartitions")?;
         } else if !self.ungrouped_partitions.is_empty() {
             return Err(not_in_version().at("UngroupedPartitions"));
         }
@@ -259,7 +259,7 @@ impl StopReplicaRequest {
                 flexible,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("Topics"))?;
+            .in_field("Topics")?;
         } else if !self.topics.is_empty() {
             return Err(not_in_version().at("Topics"));
         }
@@ -275,7 +275,7 @@ impl StopReplicaRequest {
                 true,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("TopicStates"))?;
+            .in_field("TopicStates")?;
         } else if !self.topic_states.is_empty() {
             return Err(not_in_version().at("TopicStates"));
         }
@@ -443,7 +443,7 @@ impl Decode for StopReplicaPartitionState {
         let run = r.run::<8>(&[("PartitionIndex", 4), ("LeaderEpoch", 4)])?;
         let partition_index = i32::from_be_bytes(chunk(&run, 0));
         let leader_epoch = i32::from_be_bytes(chunk(&run, 4));
-        let delete_partition = r.bool().map_err(|e| e.at("DeletePartition"))?;
+        let delete_partition = r.bool().in_field("DeletePartition")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             partition_index,
@@ -520,14 +520,14 @@ impl StopReplicaPartitionV0 {
 impl Decode for StopReplicaPartitionV0 {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic_name = match read_str(r, false).map_err(|e| e.at("TopicName"))? {
+        let topic_name = match read_str(r, false).in_field("TopicName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC_NAME;
                 BytesStr::default()
             }
         };
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
+        let partition_index = r.i32().in_field("PartitionIndex")?;
         Ok(Self {
             topic_name,
             partition_index,
@@ -545,7 +545,7 @@ impl Encode for StopReplicaPartitionV0 {
             true,
             false,
         )
-        .map_err(|e| e.at("TopicName"))?;
+        .in_field("TopicName")?;
         w.put_i32(self.partition_index);
         Ok(())
     }
@@ -612,7 +612,7 @@ impl StopReplicaTopicState {
 impl Decode for StopReplicaTopicState {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic_name = match read_str(r, true).map_err(|e| e.at("TopicName"))? {
+        let topic_name = match read_str(r, true).in_field("TopicName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC_NAME;
@@ -622,7 +622,7 @@ impl Decode for StopReplicaTopicState {
         let partition_states = match read_array(r, true, 10, |r| {
             StopReplicaPartitionState::decode(r, version)
         })
-        .map_err(|e| e.at("PartitionStates"))?
+        .in_field("PartitionStates")?
         {
             Some(v) => v,
             None => {
@@ -648,7 +648,7 @@ impl Encode for StopReplicaTopicState {
             true,
             true,
         )
-        .map_err(|e| e.at("TopicName"))?;
+        .in_field("TopicName")?;
         put_opt_array(
             w,
             unless_null(
@@ -660,7 +660,7 @@ impl Encode for StopReplicaTopicState {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("PartitionStates"))?;
+        .in_field("PartitionStates")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -738,7 +738,7 @@ impl Decode for StopReplicaTopicV1 {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let name = match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, flexible).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -746,7 +746,7 @@ impl Decode for StopReplicaTopicV1 {
             }
         };
         let partition_indexes = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
-            .map_err(|e| e.at("PartitionIndexes"))?
+            .in_field("PartitionIndexes")?
         {
             Some(v) => v,
             None => {
@@ -777,7 +777,7 @@ impl Encode for StopReplicaTopicV1 {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_fixed_array(
             w,
             unless_null(
@@ -789,7 +789,7 @@ impl Encode for StopReplicaTopicV1 {
             flexible,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("PartitionIndexes"))?;
+        .in_field("PartitionIndexes")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

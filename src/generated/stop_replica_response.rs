@@ -57,11 +57,11 @@ impl StopReplicaResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
         let partition_errors = match read_array(r, flexible, 8, |r| {
             StopReplicaPartitionError::decode(r, version)
         })
-        .map_err(|e| e.at("PartitionErrors"))?
+        .in_field("PartitionErrors")?
         {
             Some(v) => v,
             None => {
@@ -98,7 +98,7 @@ impl StopReplicaResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("PartitionErrors"))?;
+        .in_field("PartitionErrors")?;
         if version >= 2 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -226,7 +226,7 @@ impl Decode for StopReplicaPartitionError {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let topic_name = match read_str(r, flexible).map_err(|e| e.at("TopicName"))? {
+        let topic_name = match read_str(r, flexible).in_field("TopicName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC_NAME;
@@ -260,7 +260,7 @@ impl Encode for StopReplicaPartitionError {
             true,
             flexible,
         )
-        .map_err(|e| e.at("TopicName"))?;
+        .in_field("TopicName")?;
         w.put_i32(self.partition_index);
         w.put_i16(self.error_code);
         if version >= 2 {

@@ -70,7 +70,7 @@ impl StreamsGroupDescribeRequest {
         let group_ids = match read_array(r, true, 1, |r| {
             read_str(r, true)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("GroupIds"))?
+        .in_field("GroupIds")?
         {
             Some(v) => v,
             None => {
@@ -78,10 +78,9 @@ impl StreamsGroupDescribeRequest {
                 Vec::new()
             }
         };
-        let include_authorized_operations =
-            r.bool().map_err(|e| e.at("IncludeAuthorizedOperations"))?;
+        let include_authorized_operations = r.bool().in_field("IncludeAuthorizedOperations")?;
         let include_topology_description = if version >= 1 {
-            r.bool().map_err(|e| e.at("IncludeTopologyDescription"))?
+            r.bool().in_field("IncludeTopologyDescription")?
         } else {
             false
         };
@@ -105,7 +104,7 @@ impl StreamsGroupDescribeRequest {
             true,
             |w, x| put_str(w, x, true),
         )
-        .map_err(|e| e.at("GroupIds"))?;
+        .in_field("GroupIds")?;
         w.put_bool(self.include_authorized_operations);
         if version >= 1 {
             w.put_bool(self.include_topology_description);

@@ -56,9 +56,9 @@ impl StreamsGroupDescribeResponse {
 impl StreamsGroupDescribeResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
+        let throttle_time_ms = r.i32().in_field("ThrottleTimeMs")?;
         let groups = match read_array(r, true, 20, |r| DescribedGroup::decode(r, version))
-            .map_err(|e| e.at("Groups"))?
+            .in_field("Groups")?
         {
             Some(v) => v,
             None => {
@@ -86,7 +86,7 @@ impl StreamsGroupDescribeResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Groups"))?;
+        .in_field("Groups")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -205,7 +205,7 @@ impl Decode for Assignment {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
         let active_tasks = match read_array(r, true, 3, |r| TaskIds::decode(r, version))
-            .map_err(|e| e.at("ActiveTasks"))?
+            .in_field("ActiveTasks")?
         {
             Some(v) => v,
             None => {
@@ -214,7 +214,7 @@ impl Decode for Assignment {
             }
         };
         let standby_tasks = match read_array(r, true, 3, |r| TaskIds::decode(r, version))
-            .map_err(|e| e.at("StandbyTasks"))?
+            .in_field("StandbyTasks")?
         {
             Some(v) => v,
             None => {
@@ -223,7 +223,7 @@ impl Decode for Assignment {
             }
         };
         let warmup_tasks = match read_array(r, true, 3, |r| TaskIds::decode(r, version))
-            .map_err(|e| e.at("WarmupTasks"))?
+            .in_field("WarmupTasks")?
         {
             Some(v) => v,
             None => {
@@ -255,7 +255,7 @@ impl Encode for Assignment {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("ActiveTasks"))?;
+        .in_field("ActiveTasks")?;
         put_opt_array(
             w,
             unless_null(
@@ -267,7 +267,7 @@ impl Encode for Assignment {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("StandbyTasks"))?;
+        .in_field("StandbyTasks")?;
         put_opt_array(
             w,
             unless_null(
@@ -279,7 +279,7 @@ impl Encode for Assignment {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("WarmupTasks"))?;
+        .in_field("WarmupTasks")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -501,16 +501,16 @@ impl DescribedGroup {
 impl Decode for DescribedGroup {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
-        let group_id = match read_str(r, true).map_err(|e| e.at("GroupId"))? {
+        let error_code = r.i16().in_field("ErrorCode")?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
+        let group_id = match read_str(r, true).in_field("GroupId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_ID;
                 BytesStr::default()
             }
         };
-        let group_state = match read_str(r, true).map_err(|e| e.at("GroupState"))? {
+        let group_state = match read_str(r, true).in_field("GroupState")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_STATE;
@@ -520,31 +520,29 @@ impl Decode for DescribedGroup {
         let run = r.run::<8>(&[("GroupEpoch", 4), ("AssignmentEpoch", 4)])?;
         let group_epoch = i32::from_be_bytes(chunk(&run, 0));
         let assignment_epoch = i32::from_be_bytes(chunk(&run, 4));
-        let topology =
-            read_nullable_struct(r, version, Topology::decode).map_err(|e| e.at("Topology"))?;
-        let members = match read_array(r, true, 28, |r| Member::decode(r, version))
-            .map_err(|e| e.at("Members"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_MEMBERS;
-                Vec::new()
-            }
-        };
-        let authorized_operations = r.i32().map_err(|e| e.at("AuthorizedOperations"))?;
+        let topology = read_nullable_struct(r, version, Topology::decode).in_field("Topology")?;
+        let members =
+            match read_array(r, true, 28, |r| Member::decode(r, version)).in_field("Members")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_MEMBERS;
+                    Vec::new()
+                }
+            };
+        let authorized_operations = r.i32().in_field("AuthorizedOperations")?;
         let topology_description = if version >= 1 {
             read_nullable_struct(r, version, TopologyDescription::decode)
-                .map_err(|e| e.at("TopologyDescription"))?
+                .in_field("TopologyDescription")?
         } else {
             None
         };
         let topology_description_status = if version >= 1 {
-            r.i8().map_err(|e| e.at("TopologyDescriptionStatus"))?
+            r.i8().in_field("TopologyDescriptionStatus")?
         } else {
             0
         };
         let assignor_name = if version >= 1 {
-            read_str(r, true).map_err(|e| e.at("AssignorName"))?
+            read_str(r, true).in_field("AssignorName")?
         } else {
             None
         };
@@ -571,25 +569,24 @@ impl Encode for DescribedGroup {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         put_opt_str(
             w,
             unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
             true,
         )
-        .map_err(|e| e.at("GroupId"))?;
+        .in_field("GroupId")?;
         put_opt_str(
             w,
             unless_null(&self.group_state, wire_nulls & Self::NULL_GROUP_STATE != 0),
             true,
             true,
         )
-        .map_err(|e| e.at("GroupState"))?;
+        .in_field("GroupState")?;
         w.put_i32(self.group_epoch);
         w.put_i32(self.assignment_epoch);
-        put_nullable_struct(w, self.topology.as_ref(), version).map_err(|e| e.at("Topology"))?;
+        put_nullable_struct(w, self.topology.as_ref(), version).in_field("Topology")?;
         put_opt_array(
             w,
             unless_null(&self.members, wire_nulls & Self::NULL_MEMBERS != 0).map(Vec::as_slice),
@@ -597,11 +594,11 @@ impl Encode for DescribedGroup {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Members"))?;
+        .in_field("Members")?;
         w.put_i32(self.authorized_operations);
         if version >= 1 {
             put_nullable_struct(w, self.topology_description.as_ref(), version)
-                .map_err(|e| e.at("TopologyDescription"))?;
+                .in_field("TopologyDescription")?;
         } else if self.topology_description.is_some() {
             return Err(not_in_version().at("TopologyDescription"));
         }
@@ -611,8 +608,7 @@ impl Encode for DescribedGroup {
             return Err(not_in_version().at("TopologyDescriptionStatus"));
         }
         if version >= 1 {
-            put_opt_str(w, self.assignor_name.as_ref(), true, true)
-                .map_err(|e| e.at("AssignorName"))?;
+            put_opt_str(w, self.assignor_name.as_ref(), true, true).in_field("AssignorName")?;
         }
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
@@ -696,14 +692,14 @@ impl Endpoint {
 impl Decode for Endpoint {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let host = match read_str(r, true).map_err(|e| e.at("Host"))? {
+        let host = match read_str(r, true).in_field("Host")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST;
                 BytesStr::default()
             }
         };
-        let port = r.u16().map_err(|e| e.at("Port"))?;
+        let port = r.u16().in_field("Port")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             host,
@@ -722,7 +718,7 @@ impl Encode for Endpoint {
             true,
             true,
         )
-        .map_err(|e| e.at("Host"))?;
+        .in_field("Host")?;
         w.put_u16(self.port);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
@@ -791,14 +787,14 @@ impl KeyValue {
 impl Decode for KeyValue {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let key = match read_str(r, true).map_err(|e| e.at("Key"))? {
+        let key = match read_str(r, true).in_field("Key")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_KEY;
                 BytesStr::default()
             }
         };
-        let value = match read_str(r, true).map_err(|e| e.at("Value"))? {
+        let value = match read_str(r, true).in_field("Value")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_VALUE;
@@ -823,14 +819,14 @@ impl Encode for KeyValue {
             true,
             true,
         )
-        .map_err(|e| e.at("Key"))?;
+        .in_field("Key")?;
         put_opt_str(
             w,
             unless_null(&self.value, wire_nulls & Self::NULL_VALUE != 0),
             true,
             true,
         )
-        .map_err(|e| e.at("Value"))?;
+        .in_field("Value")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -1050,32 +1046,32 @@ impl Member {
 impl Decode for Member {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let member_id = match read_str(r, true).map_err(|e| e.at("MemberId"))? {
+        let member_id = match read_str(r, true).in_field("MemberId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_MEMBER_ID;
                 BytesStr::default()
             }
         };
-        let member_epoch = r.i32().map_err(|e| e.at("MemberEpoch"))?;
-        let instance_id = read_str(r, true).map_err(|e| e.at("InstanceId"))?;
-        let rack_id = read_str(r, true).map_err(|e| e.at("RackId"))?;
-        let client_id = match read_str(r, true).map_err(|e| e.at("ClientId"))? {
+        let member_epoch = r.i32().in_field("MemberEpoch")?;
+        let instance_id = read_str(r, true).in_field("InstanceId")?;
+        let rack_id = read_str(r, true).in_field("RackId")?;
+        let client_id = match read_str(r, true).in_field("ClientId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_CLIENT_ID;
                 BytesStr::default()
             }
         };
-        let client_host = match read_str(r, true).map_err(|e| e.at("ClientHost"))? {
+        let client_host = match read_str(r, true).in_field("ClientHost")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_CLIENT_HOST;
                 BytesStr::default()
             }
         };
-        let topology_epoch = r.i32().map_err(|e| e.at("TopologyEpoch"))?;
-        let process_id = match read_str(r, true).map_err(|e| e.at("ProcessId"))? {
+        let topology_epoch = r.i32().in_field("TopologyEpoch")?;
+        let process_id = match read_str(r, true).in_field("ProcessId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_PROCESS_ID;
@@ -1083,9 +1079,9 @@ impl Decode for Member {
             }
         };
         let user_endpoint =
-            read_nullable_struct(r, version, Endpoint::decode).map_err(|e| e.at("UserEndpoint"))?;
+            read_nullable_struct(r, version, Endpoint::decode).in_field("UserEndpoint")?;
         let client_tags = match read_array(r, true, 3, |r| KeyValue::decode(r, version))
-            .map_err(|e| e.at("ClientTags"))?
+            .in_field("ClientTags")?
         {
             Some(v) => v,
             None => {
@@ -1094,7 +1090,7 @@ impl Decode for Member {
             }
         };
         let task_offsets = match read_array(r, true, 14, |r| TaskOffset::decode(r, version))
-            .map_err(|e| e.at("TaskOffsets"))?
+            .in_field("TaskOffsets")?
         {
             Some(v) => v,
             None => {
@@ -1103,7 +1099,7 @@ impl Decode for Member {
             }
         };
         let task_end_offsets = match read_array(r, true, 14, |r| TaskOffset::decode(r, version))
-            .map_err(|e| e.at("TaskEndOffsets"))?
+            .in_field("TaskEndOffsets")?
         {
             Some(v) => v,
             None => {
@@ -1111,10 +1107,9 @@ impl Decode for Member {
                 Vec::new()
             }
         };
-        let assignment = Assignment::decode(r, version).map_err(|e| e.at("Assignment"))?;
-        let target_assignment =
-            Assignment::decode(r, version).map_err(|e| e.at("TargetAssignment"))?;
-        let is_classic = r.bool().map_err(|e| e.at("IsClassic"))?;
+        let assignment = Assignment::decode(r, version).in_field("Assignment")?;
+        let target_assignment = Assignment::decode(r, version).in_field("TargetAssignment")?;
+        let is_classic = r.bool().in_field("IsClassic")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             member_id,
@@ -1146,24 +1141,24 @@ impl Encode for Member {
             true,
             true,
         )
-        .map_err(|e| e.at("MemberId"))?;
+        .in_field("MemberId")?;
         w.put_i32(self.member_epoch);
-        put_opt_str(w, self.instance_id.as_ref(), true, true).map_err(|e| e.at("InstanceId"))?;
-        put_opt_str(w, self.rack_id.as_ref(), true, true).map_err(|e| e.at("RackId"))?;
+        put_opt_str(w, self.instance_id.as_ref(), true, true).in_field("InstanceId")?;
+        put_opt_str(w, self.rack_id.as_ref(), true, true).in_field("RackId")?;
         put_opt_str(
             w,
             unless_null(&self.client_id, wire_nulls & Self::NULL_CLIENT_ID != 0),
             true,
             true,
         )
-        .map_err(|e| e.at("ClientId"))?;
+        .in_field("ClientId")?;
         put_opt_str(
             w,
             unless_null(&self.client_host, wire_nulls & Self::NULL_CLIENT_HOST != 0),
             true,
             true,
         )
-        .map_err(|e| e.at("ClientHost"))?;
+        .in_field("ClientHost")?;
         w.put_i32(self.topology_epoch);
         put_opt_str(
             w,
@@ -1171,9 +1166,8 @@ impl Encode for Member {
             true,
             true,
         )
-        .map_err(|e| e.at("ProcessId"))?;
-        put_nullable_struct(w, self.user_endpoint.as_ref(), version)
-            .map_err(|e| e.at("UserEndpoint"))?;
+        .in_field("ProcessId")?;
+        put_nullable_struct(w, self.user_endpoint.as_ref(), version).in_field("UserEndpoint")?;
         put_opt_array(
             w,
             unless_null(&self.client_tags, wire_nulls & Self::NULL_CLIENT_TAGS != 0)
@@ -1182,7 +1176,7 @@ impl Encode for Member {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("ClientTags"))?;
+        .in_field("ClientTags")?;
         put_opt_array(
             w,
             unless_null(
@@ -1194,7 +1188,7 @@ impl Encode for Member {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("TaskOffsets"))?;
+        .in_field("TaskOffsets")?;
         put_opt_array(
             w,
             unless_null(
@@ -1206,13 +1200,13 @@ impl Encode for Member {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("TaskEndOffsets"))?;
+        .in_field("TaskEndOffsets")?;
         self.assignment
             .write_to(w, version)
-            .map_err(|e| e.at("Assignment"))?;
+            .in_field("Assignment")?;
         self.target_assignment
             .write_to(w, version)
-            .map_err(|e| e.at("TargetAssignment"))?;
+            .in_field("TargetAssignment")?;
         w.put_bool(self.is_classic);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
@@ -1358,7 +1352,7 @@ impl Subtopology {
 impl Decode for Subtopology {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let subtopology_id = match read_str(r, true).map_err(|e| e.at("SubtopologyId"))? {
+        let subtopology_id = match read_str(r, true).in_field("SubtopologyId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_SUBTOPOLOGY_ID;
@@ -1368,7 +1362,7 @@ impl Decode for Subtopology {
         let source_topics = match read_array(r, true, 1, |r| {
             read_str(r, true)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("SourceTopics"))?
+        .in_field("SourceTopics")?
         {
             Some(v) => v,
             None => {
@@ -1379,7 +1373,7 @@ impl Decode for Subtopology {
         let repartition_sink_topics = match read_array(r, true, 1, |r| {
             read_str(r, true)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("RepartitionSinkTopics"))?
+        .in_field("RepartitionSinkTopics")?
         {
             Some(v) => v,
             None => {
@@ -1388,7 +1382,7 @@ impl Decode for Subtopology {
             }
         };
         let state_changelog_topics = match read_array(r, true, 9, |r| TopicInfo::decode(r, version))
-            .map_err(|e| e.at("StateChangelogTopics"))?
+            .in_field("StateChangelogTopics")?
         {
             Some(v) => v,
             None => {
@@ -1398,7 +1392,7 @@ impl Decode for Subtopology {
         };
         let repartition_source_topics =
             match read_array(r, true, 9, |r| TopicInfo::decode(r, version))
-                .map_err(|e| e.at("RepartitionSourceTopics"))?
+                .in_field("RepartitionSourceTopics")?
             {
                 Some(v) => v,
                 None => {
@@ -1430,7 +1424,7 @@ impl Encode for Subtopology {
             true,
             true,
         )
-        .map_err(|e| e.at("SubtopologyId"))?;
+        .in_field("SubtopologyId")?;
         put_opt_array(
             w,
             unless_null(
@@ -1442,7 +1436,7 @@ impl Encode for Subtopology {
             true,
             |w, x| put_str(w, x, true),
         )
-        .map_err(|e| e.at("SourceTopics"))?;
+        .in_field("SourceTopics")?;
         put_opt_array(
             w,
             unless_null(
@@ -1454,7 +1448,7 @@ impl Encode for Subtopology {
             true,
             |w, x| put_str(w, x, true),
         )
-        .map_err(|e| e.at("RepartitionSinkTopics"))?;
+        .in_field("RepartitionSinkTopics")?;
         put_opt_array(
             w,
             unless_null(
@@ -1466,7 +1460,7 @@ impl Encode for Subtopology {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("StateChangelogTopics"))?;
+        .in_field("StateChangelogTopics")?;
         put_opt_array(
             w,
             unless_null(
@@ -1478,7 +1472,7 @@ impl Encode for Subtopology {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("RepartitionSourceTopics"))?;
+        .in_field("RepartitionSourceTopics")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -1585,22 +1579,21 @@ impl TaskIds {
 impl Decode for TaskIds {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let subtopology_id = match read_str(r, true).map_err(|e| e.at("SubtopologyId"))? {
+        let subtopology_id = match read_str(r, true).in_field("SubtopologyId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_SUBTOPOLOGY_ID;
                 BytesStr::default()
             }
         };
-        let partitions = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
-            .map_err(|e| e.at("Partitions"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_PARTITIONS;
-                Vec::new()
-            }
-        };
+        let partitions =
+            match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes).in_field("Partitions")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_PARTITIONS;
+                    Vec::new()
+                }
+            };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             subtopology_id,
@@ -1622,7 +1615,7 @@ impl Encode for TaskIds {
             true,
             true,
         )
-        .map_err(|e| e.at("SubtopologyId"))?;
+        .in_field("SubtopologyId")?;
         put_opt_fixed_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -1631,7 +1624,7 @@ impl Encode for TaskIds {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -1718,7 +1711,7 @@ impl TaskOffset {
 impl Decode for TaskOffset {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let subtopology_id = match read_str(r, true).map_err(|e| e.at("SubtopologyId"))? {
+        let subtopology_id = match read_str(r, true).in_field("SubtopologyId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_SUBTOPOLOGY_ID;
@@ -1750,7 +1743,7 @@ impl Encode for TaskOffset {
             true,
             true,
         )
-        .map_err(|e| e.at("SubtopologyId"))?;
+        .in_field("SubtopologyId")?;
         w.put_i32(self.partition);
         w.put_i64(self.offset);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -1845,7 +1838,7 @@ impl TopicInfo {
 impl Decode for TopicInfo {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -1856,7 +1849,7 @@ impl Decode for TopicInfo {
         let partitions = i32::from_be_bytes(chunk(&run, 0));
         let replication_factor = i16::from_be_bytes(chunk(&run, 4));
         let topic_configs = match read_array(r, true, 3, |r| KeyValue::decode(r, version))
-            .map_err(|e| e.at("TopicConfigs"))?
+            .in_field("TopicConfigs")?
         {
             Some(v) => v,
             None => {
@@ -1884,7 +1877,7 @@ impl Encode for TopicInfo {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         w.put_i32(self.partitions);
         w.put_i16(self.replication_factor);
         put_opt_array(
@@ -1898,7 +1891,7 @@ impl Encode for TopicInfo {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("TopicConfigs"))?;
+        .in_field("TopicConfigs")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -1968,9 +1961,9 @@ impl Topology {
 
 impl Decode for Topology {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let epoch = r.i32().map_err(|e| e.at("Epoch"))?;
+        let epoch = r.i32().in_field("Epoch")?;
         let subtopologies = read_array(r, true, 6, |r| Subtopology::decode(r, version))
-            .map_err(|e| e.at("Subtopologies"))?;
+            .in_field("Subtopologies")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             epoch,
@@ -1986,7 +1979,7 @@ impl Encode for Topology {
         put_opt_array(w, self.subtopologies.as_deref(), true, true, |w, x| {
             x.write_to(w, version)
         })
-        .map_err(|e| e.at("Subtopologies"))?;
+        .in_field("Subtopologies")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -2055,7 +2048,7 @@ impl Decode for TopologyDescription {
         let subtopologies = match read_array(r, true, 3, |r| {
             TopologyDescriptionSubtopology::decode(r, version)
         })
-        .map_err(|e| e.at("Subtopologies"))?
+        .in_field("Subtopologies")?
         {
             Some(v) => v,
             None => {
@@ -2066,7 +2059,7 @@ impl Decode for TopologyDescription {
         let global_stores = match read_array(r, true, 15, |r| {
             TopologyDescriptionGlobalStore::decode(r, version)
         })
-        .map_err(|e| e.at("GlobalStores"))?
+        .in_field("GlobalStores")?
         {
             Some(v) => v,
             None => {
@@ -2097,7 +2090,7 @@ impl Encode for TopologyDescription {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Subtopologies"))?;
+        .in_field("Subtopologies")?;
         put_opt_array(
             w,
             unless_null(
@@ -2109,7 +2102,7 @@ impl Encode for TopologyDescription {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("GlobalStores"))?;
+        .in_field("GlobalStores")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -2184,9 +2177,8 @@ impl TopologyDescriptionGlobalStore {
 
 impl Decode for TopologyDescriptionGlobalStore {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let source = TopologyDescriptionNode::decode(r, version).map_err(|e| e.at("Source"))?;
-        let processor =
-            TopologyDescriptionNode::decode(r, version).map_err(|e| e.at("Processor"))?;
+        let source = TopologyDescriptionNode::decode(r, version).in_field("Source")?;
+        let processor = TopologyDescriptionNode::decode(r, version).in_field("Processor")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             source,
@@ -2198,12 +2190,8 @@ impl Decode for TopologyDescriptionGlobalStore {
 
 impl Encode for TopologyDescriptionGlobalStore {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
-        self.source
-            .write_to(w, version)
-            .map_err(|e| e.at("Source"))?;
-        self.processor
-            .write_to(w, version)
-            .map_err(|e| e.at("Processor"))?;
+        self.source.write_to(w, version).in_field("Source")?;
+        self.processor.write_to(w, version).in_field("Processor")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -2314,18 +2302,18 @@ impl TopologyDescriptionNode {
 impl Decode for TopologyDescriptionNode {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
                 BytesStr::default()
             }
         };
-        let node_type = r.i8().map_err(|e| e.at("NodeType"))?;
+        let node_type = r.i8().in_field("NodeType")?;
         let source_topics = match read_array(r, true, 1, |r| {
             read_str(r, true)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("SourceTopics"))?
+        .in_field("SourceTopics")?
         {
             Some(v) => v,
             None => {
@@ -2333,11 +2321,11 @@ impl Decode for TopologyDescriptionNode {
                 Vec::new()
             }
         };
-        let sink_topic = read_str(r, true).map_err(|e| e.at("SinkTopic"))?;
+        let sink_topic = read_str(r, true).in_field("SinkTopic")?;
         let stores = match read_array(r, true, 1, |r| {
             read_str(r, true)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("Stores"))?
+        .in_field("Stores")?
         {
             Some(v) => v,
             None => {
@@ -2348,7 +2336,7 @@ impl Decode for TopologyDescriptionNode {
         let successors = match read_array(r, true, 1, |r| {
             read_str(r, true)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("Successors"))?
+        .in_field("Successors")?
         {
             Some(v) => v,
             None => {
@@ -2378,7 +2366,7 @@ impl Encode for TopologyDescriptionNode {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         w.put_i8(self.node_type);
         put_opt_array(
             w,
@@ -2391,8 +2379,8 @@ impl Encode for TopologyDescriptionNode {
             true,
             |w, x| put_str(w, x, true),
         )
-        .map_err(|e| e.at("SourceTopics"))?;
-        put_opt_str(w, self.sink_topic.as_ref(), true, true).map_err(|e| e.at("SinkTopic"))?;
+        .in_field("SourceTopics")?;
+        put_opt_str(w, self.sink_topic.as_ref(), true, true).in_field("SinkTopic")?;
         put_opt_array(
             w,
             unless_null(&self.stores, wire_nulls & Self::NULL_STORES != 0).map(Vec::as_slice),
@@ -2400,7 +2388,7 @@ impl Encode for TopologyDescriptionNode {
             true,
             |w, x| put_str(w, x, true),
         )
-        .map_err(|e| e.at("Stores"))?;
+        .in_field("Stores")?;
         put_opt_array(
             w,
             unless_null(&self.successors, wire_nulls & Self::NULL_SUCCESSORS != 0)
@@ -2409,7 +2397,7 @@ impl Encode for TopologyDescriptionNode {
             true,
             |w, x| put_str(w, x, true),
         )
-        .map_err(|e| e.at("Successors"))?;
+        .in_field("Successors")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -2498,7 +2486,7 @@ impl TopologyDescriptionSubtopology {
 impl Decode for TopologyDescriptionSubtopology {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let subtopology_id = match read_str(r, true).map_err(|e| e.at("SubtopologyId"))? {
+        let subtopology_id = match read_str(r, true).in_field("SubtopologyId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_SUBTOPOLOGY_ID;
@@ -2506,7 +2494,7 @@ impl Decode for TopologyDescriptionSubtopology {
             }
         };
         let nodes = match read_array(r, true, 7, |r| TopologyDescriptionNode::decode(r, version))
-            .map_err(|e| e.at("Nodes"))?
+            .in_field("Nodes")?
         {
             Some(v) => v,
             None => {
@@ -2535,7 +2523,7 @@ impl Encode for TopologyDescriptionSubtopology {
             true,
             true,
         )
-        .map_err(|e| e.at("SubtopologyId"))?;
+        .in_field("SubtopologyId")?;
         put_opt_array(
             w,
             unless_null(&self.nodes, wire_nulls & Self::NULL_NODES != 0).map(Vec::as_slice),
@@ -2543,7 +2531,7 @@ impl Encode for TopologyDescriptionSubtopology {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Nodes"))?;
+        .in_field("Nodes")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

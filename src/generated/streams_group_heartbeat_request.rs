@@ -247,14 +247,14 @@ impl StreamsGroupHeartbeatRequest {
 impl StreamsGroupHeartbeatRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let group_id = match read_str(r, true).map_err(|e| e.at("GroupId"))? {
+        let group_id = match read_str(r, true).in_field("GroupId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_ID;
                 BytesStr::default()
             }
         };
-        let member_id = match read_str(r, true).map_err(|e| e.at("MemberId"))? {
+        let member_id = match read_str(r, true).in_field("MemberId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_MEMBER_ID;
@@ -264,27 +264,26 @@ impl StreamsGroupHeartbeatRequest {
         let run = r.run::<8>(&[("MemberEpoch", 4), ("EndpointInformationEpoch", 4)])?;
         let member_epoch = i32::from_be_bytes(chunk(&run, 0));
         let endpoint_information_epoch = i32::from_be_bytes(chunk(&run, 4));
-        let instance_id = read_str(r, true).map_err(|e| e.at("InstanceId"))?;
-        let rack_id = read_str(r, true).map_err(|e| e.at("RackId"))?;
-        let rebalance_timeout_ms = r.i32().map_err(|e| e.at("RebalanceTimeoutMs"))?;
-        let topology =
-            read_nullable_struct(r, version, Topology::decode).map_err(|e| e.at("Topology"))?;
-        let active_tasks = read_array(r, true, 3, |r| TaskIds::decode(r, version))
-            .map_err(|e| e.at("ActiveTasks"))?;
-        let standby_tasks = read_array(r, true, 3, |r| TaskIds::decode(r, version))
-            .map_err(|e| e.at("StandbyTasks"))?;
-        let warmup_tasks = read_array(r, true, 3, |r| TaskIds::decode(r, version))
-            .map_err(|e| e.at("WarmupTasks"))?;
-        let process_id = read_str(r, true).map_err(|e| e.at("ProcessId"))?;
+        let instance_id = read_str(r, true).in_field("InstanceId")?;
+        let rack_id = read_str(r, true).in_field("RackId")?;
+        let rebalance_timeout_ms = r.i32().in_field("RebalanceTimeoutMs")?;
+        let topology = read_nullable_struct(r, version, Topology::decode).in_field("Topology")?;
+        let active_tasks =
+            read_array(r, true, 3, |r| TaskIds::decode(r, version)).in_field("ActiveTasks")?;
+        let standby_tasks =
+            read_array(r, true, 3, |r| TaskIds::decode(r, version)).in_field("StandbyTasks")?;
+        let warmup_tasks =
+            read_array(r, true, 3, |r| TaskIds::decode(r, version)).in_field("WarmupTasks")?;
+        let process_id = read_str(r, true).in_field("ProcessId")?;
         let user_endpoint =
-            read_nullable_struct(r, version, Endpoint::decode).map_err(|e| e.at("UserEndpoint"))?;
-        let client_tags = read_array(r, true, 3, |r| KeyValue::decode(r, version))
-            .map_err(|e| e.at("ClientTags"))?;
-        let task_offsets = read_array(r, true, 14, |r| TaskOffset::decode(r, version))
-            .map_err(|e| e.at("TaskOffsets"))?;
+            read_nullable_struct(r, version, Endpoint::decode).in_field("UserEndpoint")?;
+        let client_tags =
+            read_array(r, true, 3, |r| KeyValue::decode(r, version)).in_field("ClientTags")?;
+        let task_offsets =
+            read_array(r, true, 14, |r| TaskOffset::decode(r, version)).in_field("TaskOffsets")?;
         let task_end_offsets = read_array(r, true, 14, |r| TaskOffset::decode(r, version))
-            .map_err(|e| e.at("TaskEndOffsets"))?;
-        let shutdown_application = r.bool().map_err(|e| e.at("ShutdownApplication"))?;
+            .in_field("TaskEndOffsets")?;
+        let shutdown_application = r.bool().in_field("ShutdownApplication")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             group_id,
@@ -318,47 +317,46 @@ impl StreamsGroupHeartbeatRequest {
             true,
             true,
         )
-        .map_err(|e| e.at("GroupId"))?;
+        .in_field("GroupId")?;
         put_opt_str(
             w,
             unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
             true,
         )
-        .map_err(|e| e.at("MemberId"))?;
+        .in_field("MemberId")?;
         w.put_i32(self.member_epoch);
         w.put_i32(self.endpoint_information_epoch);
-        put_opt_str(w, self.instance_id.as_ref(), true, true).map_err(|e| e.at("InstanceId"))?;
-        put_opt_str(w, self.rack_id.as_ref(), true, true).map_err(|e| e.at("RackId"))?;
+        put_opt_str(w, self.instance_id.as_ref(), true, true).in_field("InstanceId")?;
+        put_opt_str(w, self.rack_id.as_ref(), true, true).in_field("RackId")?;
         w.put_i32(self.rebalance_timeout_ms);
-        put_nullable_struct(w, self.topology.as_ref(), version).map_err(|e| e.at("Topology"))?;
+        put_nullable_struct(w, self.topology.as_ref(), version).in_field("Topology")?;
         put_opt_array(w, self.active_tasks.as_deref(), true, true, |w, x| {
             x.write_to(w, version)
         })
-        .map_err(|e| e.at("ActiveTasks"))?;
+        .in_field("ActiveTasks")?;
         put_opt_array(w, self.standby_tasks.as_deref(), true, true, |w, x| {
             x.write_to(w, version)
         })
-        .map_err(|e| e.at("StandbyTasks"))?;
+        .in_field("StandbyTasks")?;
         put_opt_array(w, self.warmup_tasks.as_deref(), true, true, |w, x| {
             x.write_to(w, version)
         })
-        .map_err(|e| e.at("WarmupTasks"))?;
-        put_opt_str(w, self.process_id.as_ref(), true, true).map_err(|e| e.at("ProcessId"))?;
-        put_nullable_struct(w, self.user_endpoint.as_ref(), version)
-            .map_err(|e| e.at("UserEndpoint"))?;
+        .in_field("WarmupTasks")?;
+        put_opt_str(w, self.process_id.as_ref(), true, true).in_field("ProcessId")?;
+        put_nullable_struct(w, self.user_endpoint.as_ref(), version).in_field("UserEndpoint")?;
         put_opt_array(w, self.client_tags.as_deref(), true, true, |w, x| {
             x.write_to(w, version)
         })
-        .map_err(|e| e.at("ClientTags"))?;
+        .in_field("ClientTags")?;
         put_opt_array(w, self.task_offsets.as_deref(), true, true, |w, x| {
             x.write_to(w, version)
         })
-        .map_err(|e| e.at("TaskOffsets"))?;
+        .in_field("TaskOffsets")?;
         put_opt_array(w, self.task_end_offsets.as_deref(), true, true, |w, x| {
             x.write_to(w, version)
         })
-        .map_err(|e| e.at("TaskEndOffsets"))?;
+        .in_field("TaskEndOffsets")?;
         w.put_bool(self.shutdown_application);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
@@ -503,17 +501,16 @@ impl CopartitionGroup {
 impl Decode for CopartitionGroup {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let source_topics = match read_fixed_array::<_, 2>(r, true, i16::from_be_bytes)
-            .map_err(|e| e.at("SourceTopics"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_SOURCE_TOPICS;
-                Vec::new()
-            }
-        };
+        let source_topics =
+            match read_fixed_array::<_, 2>(r, true, i16::from_be_bytes).in_field("SourceTopics")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_SOURCE_TOPICS;
+                    Vec::new()
+                }
+            };
         let source_topic_regex = match read_fixed_array::<_, 2>(r, true, i16::from_be_bytes)
-            .map_err(|e| e.at("SourceTopicRegex"))?
+            .in_field("SourceTopicRegex")?
         {
             Some(v) => v,
             None => {
@@ -522,7 +519,7 @@ impl Decode for CopartitionGroup {
             }
         };
         let repartition_source_topics = match read_fixed_array::<_, 2>(r, true, i16::from_be_bytes)
-            .map_err(|e| e.at("RepartitionSourceTopics"))?
+            .in_field("RepartitionSourceTopics")?
         {
             Some(v) => v,
             None => {
@@ -554,7 +551,7 @@ impl Encode for CopartitionGroup {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("SourceTopics"))?;
+        .in_field("SourceTopics")?;
         put_opt_fixed_array(
             w,
             unless_null(
@@ -566,7 +563,7 @@ impl Encode for CopartitionGroup {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("SourceTopicRegex"))?;
+        .in_field("SourceTopicRegex")?;
         put_opt_fixed_array(
             w,
             unless_null(
@@ -578,7 +575,7 @@ impl Encode for CopartitionGroup {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("RepartitionSourceTopics"))?;
+        .in_field("RepartitionSourceTopics")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -668,14 +665,14 @@ impl Endpoint {
 impl Decode for Endpoint {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let host = match read_str(r, true).map_err(|e| e.at("Host"))? {
+        let host = match read_str(r, true).in_field("Host")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST;
                 BytesStr::default()
             }
         };
-        let port = r.u16().map_err(|e| e.at("Port"))?;
+        let port = r.u16().in_field("Port")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             host,
@@ -694,7 +691,7 @@ impl Encode for Endpoint {
             true,
             true,
         )
-        .map_err(|e| e.at("Host"))?;
+        .in_field("Host")?;
         w.put_u16(self.port);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
@@ -763,14 +760,14 @@ impl KeyValue {
 impl Decode for KeyValue {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let key = match read_str(r, true).map_err(|e| e.at("Key"))? {
+        let key = match read_str(r, true).in_field("Key")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_KEY;
                 BytesStr::default()
             }
         };
-        let value = match read_str(r, true).map_err(|e| e.at("Value"))? {
+        let value = match read_str(r, true).in_field("Value")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_VALUE;
@@ -795,14 +792,14 @@ impl Encode for KeyValue {
             true,
             true,
         )
-        .map_err(|e| e.at("Key"))?;
+        .in_field("Key")?;
         put_opt_str(
             w,
             unless_null(&self.value, wire_nulls & Self::NULL_VALUE != 0),
             true,
             true,
         )
-        .map_err(|e| e.at("Value"))?;
+        .in_field("Value")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -934,7 +931,7 @@ impl Subtopology {
 impl Decode for Subtopology {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let subtopology_id = match read_str(r, true).map_err(|e| e.at("SubtopologyId"))? {
+        let subtopology_id = match read_str(r, true).in_field("SubtopologyId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_SUBTOPOLOGY_ID;
@@ -944,7 +941,7 @@ impl Decode for Subtopology {
         let source_topics = match read_array(r, true, 1, |r| {
             read_str(r, true)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("SourceTopics"))?
+        .in_field("SourceTopics")?
         {
             Some(v) => v,
             None => {
@@ -955,7 +952,7 @@ impl Decode for Subtopology {
         let source_topic_regex = match read_array(r, true, 1, |r| {
             read_str(r, true)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("SourceTopicRegex"))?
+        .in_field("SourceTopicRegex")?
         {
             Some(v) => v,
             None => {
@@ -964,7 +961,7 @@ impl Decode for Subtopology {
             }
         };
         let state_changelog_topics = match read_array(r, true, 9, |r| TopicInfo::decode(r, version))
-            .map_err(|e| e.at("StateChangelogTopics"))?
+            .in_field("StateChangelogTopics")?
         {
             Some(v) => v,
             None => {
@@ -975,7 +972,7 @@ impl Decode for Subtopology {
         let repartition_sink_topics = match read_array(r, true, 1, |r| {
             read_str(r, true)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("RepartitionSinkTopics"))?
+        .in_field("RepartitionSinkTopics")?
         {
             Some(v) => v,
             None => {
@@ -985,7 +982,7 @@ impl Decode for Subtopology {
         };
         let repartition_source_topics =
             match read_array(r, true, 9, |r| TopicInfo::decode(r, version))
-                .map_err(|e| e.at("RepartitionSourceTopics"))?
+                .in_field("RepartitionSourceTopics")?
             {
                 Some(v) => v,
                 None => {
@@ -995,7 +992,7 @@ impl Decode for Subtopology {
             };
         let copartition_groups =
             match read_array(r, true, 4, |r| CopartitionGroup::decode(r, version))
-                .map_err(|e| e.at("CopartitionGroups"))?
+                .in_field("CopartitionGroups")?
             {
                 Some(v) => v,
                 None => {
@@ -1029,7 +1026,7 @@ impl Encode for Subtopology {
             true,
             true,
         )
-        .map_err(|e| e.at("SubtopologyId"))?;
+        .in_field("SubtopologyId")?;
         put_opt_array(
             w,
             unless_null(
@@ -1041,7 +1038,7 @@ impl Encode for Subtopology {
             true,
             |w, x| put_str(w, x, true),
         )
-        .map_err(|e| e.at("SourceTopics"))?;
+        .in_field("SourceTopics")?;
         put_opt_array(
             w,
             unless_null(
@@ -1053,7 +1050,7 @@ impl Encode for Subtopology {
             true,
             |w, x| put_str(w, x, true),
         )
-        .map_err(|e| e.at("SourceTopicRegex"))?;
+        .in_field("SourceTopicRegex")?;
         put_opt_array(
             w,
             unless_null(
@@ -1065,7 +1062,7 @@ impl Encode for Subtopology {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("StateChangelogTopics"))?;
+        .in_field("StateChangelogTopics")?;
         put_opt_array(
             w,
             unless_null(
@@ -1077,7 +1074,7 @@ impl Encode for Subtopology {
             true,
             |w, x| put_str(w, x, true),
         )
-        .map_err(|e| e.at("RepartitionSinkTopics"))?;
+        .in_field("RepartitionSinkTopics")?;
         put_opt_array(
             w,
             unless_null(
@@ -1089,7 +1086,7 @@ impl Encode for Subtopology {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("RepartitionSourceTopics"))?;
+        .in_field("RepartitionSourceTopics")?;
         put_opt_array(
             w,
             unless_null(
@@ -1101,7 +1098,7 @@ impl Encode for Subtopology {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("CopartitionGroups"))?;
+        .in_field("CopartitionGroups")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -1226,22 +1223,21 @@ impl TaskIds {
 impl Decode for TaskIds {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let subtopology_id = match read_str(r, true).map_err(|e| e.at("SubtopologyId"))? {
+        let subtopology_id = match read_str(r, true).in_field("SubtopologyId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_SUBTOPOLOGY_ID;
                 BytesStr::default()
             }
         };
-        let partitions = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
-            .map_err(|e| e.at("Partitions"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_PARTITIONS;
-                Vec::new()
-            }
-        };
+        let partitions =
+            match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes).in_field("Partitions")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_PARTITIONS;
+                    Vec::new()
+                }
+            };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             subtopology_id,
@@ -1263,7 +1259,7 @@ impl Encode for TaskIds {
             true,
             true,
         )
-        .map_err(|e| e.at("SubtopologyId"))?;
+        .in_field("SubtopologyId")?;
         put_opt_fixed_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -1272,7 +1268,7 @@ impl Encode for TaskIds {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -1359,7 +1355,7 @@ impl TaskOffset {
 impl Decode for TaskOffset {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let subtopology_id = match read_str(r, true).map_err(|e| e.at("SubtopologyId"))? {
+        let subtopology_id = match read_str(r, true).in_field("SubtopologyId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_SUBTOPOLOGY_ID;
@@ -1391,7 +1387,7 @@ impl Encode for TaskOffset {
             true,
             true,
         )
-        .map_err(|e| e.at("SubtopologyId"))?;
+        .in_field("SubtopologyId")?;
         w.put_i32(self.partition);
         w.put_i64(self.offset);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -1486,7 +1482,7 @@ impl TopicInfo {
 impl Decode for TopicInfo {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -1497,7 +1493,7 @@ impl Decode for TopicInfo {
         let partitions = i32::from_be_bytes(chunk(&run, 0));
         let replication_factor = i16::from_be_bytes(chunk(&run, 4));
         let topic_configs = match read_array(r, true, 3, |r| KeyValue::decode(r, version))
-            .map_err(|e| e.at("TopicConfigs"))?
+            .in_field("TopicConfigs")?
         {
             Some(v) => v,
             None => {
@@ -1525,7 +1521,7 @@ impl Encode for TopicInfo {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         w.put_i32(self.partitions);
         w.put_i16(self.replication_factor);
         put_opt_array(
@@ -1539,7 +1535,7 @@ impl Encode for TopicInfo {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("TopicConfigs"))?;
+        .in_field("TopicConfigs")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -1615,9 +1611,9 @@ impl Topology {
 impl Decode for Topology {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let epoch = r.i32().map_err(|e| e.at("Epoch"))?;
+        let epoch = r.i32().in_field("Epoch")?;
         let subtopologies = match read_array(r, true, 8, |r| Subtopology::decode(r, version))
-            .map_err(|e| e.at("Subtopologies"))?
+            .in_field("Subtopologies")?
         {
             Some(v) => v,
             None => {
@@ -1649,7 +1645,7 @@ impl Encode for Topology {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Subtopologies"))?;
+        .in_field("Subtopologies")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

@@ -240,8 +240,8 @@ impl StreamsGroupHeartbeatResponse {
         let run = r.run::<6>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2)])?;
         let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
-        let member_id = match read_str(r, true).map_err(|e| e.at("MemberId"))? {
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
+        let member_id = match read_str(r, true).in_field("MemberId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_MEMBER_ID;
@@ -252,33 +252,32 @@ impl StreamsGroupHeartbeatResponse {
         let member_epoch = i32::from_be_bytes(chunk(&run, 0));
         let heartbeat_interval_ms = i32::from_be_bytes(chunk(&run, 4));
         let acceptable_recovery_lag_legacy = if version <= 0 {
-            r.i32().map_err(|e| e.at("AcceptableRecoveryLagLegacy"))?
+            r.i32().in_field("AcceptableRecoveryLagLegacy")?
         } else {
             0
         };
-        let task_offset_interval_ms = r.i32().map_err(|e| e.at("TaskOffsetIntervalMs"))?;
+        let task_offset_interval_ms = r.i32().in_field("TaskOffsetIntervalMs")?;
         let acceptable_recovery_lag = if version >= 1 {
-            r.i64().map_err(|e| e.at("AcceptableRecoveryLag"))?
+            r.i64().in_field("AcceptableRecoveryLag")?
         } else {
             -1
         };
-        let status =
-            read_array(r, true, 3, |r| Status::decode(r, version)).map_err(|e| e.at("Status"))?;
-        let active_tasks = read_array(r, true, 3, |r| TaskIds::decode(r, version))
-            .map_err(|e| e.at("ActiveTasks"))?;
-        let standby_tasks = read_array(r, true, 3, |r| TaskIds::decode(r, version))
-            .map_err(|e| e.at("StandbyTasks"))?;
-        let warmup_tasks = read_array(r, true, 3, |r| TaskIds::decode(r, version))
-            .map_err(|e| e.at("WarmupTasks"))?;
+        let status = read_array(r, true, 3, |r| Status::decode(r, version)).in_field("Status")?;
+        let active_tasks =
+            read_array(r, true, 3, |r| TaskIds::decode(r, version)).in_field("ActiveTasks")?;
+        let standby_tasks =
+            read_array(r, true, 3, |r| TaskIds::decode(r, version)).in_field("StandbyTasks")?;
+        let warmup_tasks =
+            read_array(r, true, 3, |r| TaskIds::decode(r, version)).in_field("WarmupTasks")?;
         let topology_description_required = if version >= 1 {
-            r.bool().map_err(|e| e.at("TopologyDescriptionRequired"))?
+            r.bool().in_field("TopologyDescriptionRequired")?
         } else {
             false
         };
-        let endpoint_information_epoch = r.i32().map_err(|e| e.at("EndpointInformationEpoch"))?;
+        let endpoint_information_epoch = r.i32().in_field("EndpointInformationEpoch")?;
         let partitions_by_user_endpoint =
             read_array(r, true, 7, |r| EndpointToPartitions::decode(r, version))
-                .map_err(|e| e.at("PartitionsByUserEndpoint"))?;
+                .in_field("PartitionsByUserEndpoint")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             throttle_time_ms,
@@ -307,15 +306,14 @@ impl StreamsGroupHeartbeatResponse {
         let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         put_opt_str(
             w,
             unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
             true,
         )
-        .map_err(|e| e.at("MemberId"))?;
+        .in_field("MemberId")?;
         w.put_i32(self.member_epoch);
         w.put_i32(self.heartbeat_interval_ms);
         if version <= 0 {
@@ -330,19 +328,19 @@ impl StreamsGroupHeartbeatResponse {
         put_opt_array(w, self.status.as_deref(), true, true, |w, x| {
             x.write_to(w, version)
         })
-        .map_err(|e| e.at("Status"))?;
+        .in_field("Status")?;
         put_opt_array(w, self.active_tasks.as_deref(), true, true, |w, x| {
             x.write_to(w, version)
         })
-        .map_err(|e| e.at("ActiveTasks"))?;
+        .in_field("ActiveTasks")?;
         put_opt_array(w, self.standby_tasks.as_deref(), true, true, |w, x| {
             x.write_to(w, version)
         })
-        .map_err(|e| e.at("StandbyTasks"))?;
+        .in_field("StandbyTasks")?;
         put_opt_array(w, self.warmup_tasks.as_deref(), true, true, |w, x| {
             x.write_to(w, version)
         })
-        .map_err(|e| e.at("WarmupTasks"))?;
+        .in_field("WarmupTasks")?;
         if version >= 1 {
             w.put_bool(self.topology_description_required);
         } else if self.topology_description_required {
@@ -356,7 +354,7 @@ impl StreamsGroupHeartbeatResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("PartitionsByUserEndpoint"))?;
+        .in_field("PartitionsByUserEndpoint")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -483,14 +481,14 @@ impl Endpoint {
 impl Decode for Endpoint {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let host = match read_str(r, true).map_err(|e| e.at("Host"))? {
+        let host = match read_str(r, true).in_field("Host")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST;
                 BytesStr::default()
             }
         };
-        let port = r.u16().map_err(|e| e.at("Port"))?;
+        let port = r.u16().in_field("Port")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             host,
@@ -509,7 +507,7 @@ impl Encode for Endpoint {
             true,
             true,
         )
-        .map_err(|e| e.at("Host"))?;
+        .in_field("Host")?;
         w.put_u16(self.port);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
@@ -589,9 +587,9 @@ impl EndpointToPartitions {
 impl Decode for EndpointToPartitions {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let user_endpoint = Endpoint::decode(r, version).map_err(|e| e.at("UserEndpoint"))?;
+        let user_endpoint = Endpoint::decode(r, version).in_field("UserEndpoint")?;
         let active_partitions = match read_array(r, true, 3, |r| TopicPartition::decode(r, version))
-            .map_err(|e| e.at("ActivePartitions"))?
+            .in_field("ActivePartitions")?
         {
             Some(v) => v,
             None => {
@@ -601,7 +599,7 @@ impl Decode for EndpointToPartitions {
         };
         let standby_partitions =
             match read_array(r, true, 3, |r| TopicPartition::decode(r, version))
-                .map_err(|e| e.at("StandbyPartitions"))?
+                .in_field("StandbyPartitions")?
             {
                 Some(v) => v,
                 None => {
@@ -624,7 +622,7 @@ impl Encode for EndpointToPartitions {
         let wire_nulls = self.wire.nulls_in_non_nullable();
         self.user_endpoint
             .write_to(w, version)
-            .map_err(|e| e.at("UserEndpoint"))?;
+            .in_field("UserEndpoint")?;
         put_opt_array(
             w,
             unless_null(
@@ -636,7 +634,7 @@ impl Encode for EndpointToPartitions {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("ActivePartitions"))?;
+        .in_field("ActivePartitions")?;
         put_opt_array(
             w,
             unless_null(
@@ -648,7 +646,7 @@ impl Encode for EndpointToPartitions {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("StandbyPartitions"))?;
+        .in_field("StandbyPartitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -730,8 +728,8 @@ impl Status {
 impl Decode for Status {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let status_code = r.i8().map_err(|e| e.at("StatusCode"))?;
-        let status_detail = match read_str(r, true).map_err(|e| e.at("StatusDetail"))? {
+        let status_code = r.i8().in_field("StatusCode")?;
+        let status_detail = match read_str(r, true).in_field("StatusDetail")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_STATUS_DETAIL;
@@ -760,7 +758,7 @@ impl Encode for Status {
             true,
             true,
         )
-        .map_err(|e| e.at("StatusDetail"))?;
+        .in_field("StatusDetail")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -831,22 +829,21 @@ impl TaskIds {
 impl Decode for TaskIds {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let subtopology_id = match read_str(r, true).map_err(|e| e.at("SubtopologyId"))? {
+        let subtopology_id = match read_str(r, true).in_field("SubtopologyId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_SUBTOPOLOGY_ID;
                 BytesStr::default()
             }
         };
-        let partitions = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
-            .map_err(|e| e.at("Partitions"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_PARTITIONS;
-                Vec::new()
-            }
-        };
+        let partitions =
+            match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes).in_field("Partitions")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_PARTITIONS;
+                    Vec::new()
+                }
+            };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             subtopology_id,
@@ -868,7 +865,7 @@ impl Encode for TaskIds {
             true,
             true,
         )
-        .map_err(|e| e.at("SubtopologyId"))?;
+        .in_field("SubtopologyId")?;
         put_opt_fixed_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -877,7 +874,7 @@ impl Encode for TaskIds {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -954,22 +951,21 @@ impl TopicPartition {
 impl Decode for TopicPartition {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic = match read_str(r, true).map_err(|e| e.at("Topic"))? {
+        let topic = match read_str(r, true).in_field("Topic")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC;
                 BytesStr::default()
             }
         };
-        let partitions = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
-            .map_err(|e| e.at("Partitions"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_PARTITIONS;
-                Vec::new()
-            }
-        };
+        let partitions =
+            match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes).in_field("Partitions")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_PARTITIONS;
+                    Vec::new()
+                }
+            };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             topic,
@@ -988,7 +984,7 @@ impl Encode for TopicPartition {
             true,
             true,
         )
-        .map_err(|e| e.at("Topic"))?;
+        .in_field("Topic")?;
         put_opt_fixed_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -997,7 +993,7 @@ impl Encode for TopicPartition {
             true,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

@@ -79,23 +79,23 @@ impl StreamsGroupTopologyDescriptionUpdateRequest {
 impl StreamsGroupTopologyDescriptionUpdateRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let group_id = match read_str(r, true).map_err(|e| e.at("GroupId"))? {
+        let group_id = match read_str(r, true).in_field("GroupId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_ID;
                 BytesStr::default()
             }
         };
-        let member_id = match read_str(r, true).map_err(|e| e.at("MemberId"))? {
+        let member_id = match read_str(r, true).in_field("MemberId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_MEMBER_ID;
                 BytesStr::default()
             }
         };
-        let topology_epoch = r.i32().map_err(|e| e.at("TopologyEpoch"))?;
+        let topology_epoch = r.i32().in_field("TopologyEpoch")?;
         let topology_description =
-            TopologyDescription::decode(r, version).map_err(|e| e.at("TopologyDescription"))?;
+            TopologyDescription::decode(r, version).in_field("TopologyDescription")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             group_id,
@@ -116,18 +116,18 @@ impl StreamsGroupTopologyDescriptionUpdateRequest {
             true,
             true,
         )
-        .map_err(|e| e.at("GroupId"))?;
+        .in_field("GroupId")?;
         put_opt_str(
             w,
             unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
             true,
         )
-        .map_err(|e| e.at("MemberId"))?;
+        .in_field("MemberId")?;
         w.put_i32(self.topology_epoch);
         self.topology_description
             .write_to(w, version)
-            .map_err(|e| e.at("TopologyDescription"))?;
+            .in_field("TopologyDescription")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -240,7 +240,7 @@ impl Decode for TopologyDescription {
         let subtopologies = match read_array(r, true, 3, |r| {
             TopologyDescriptionSubtopology::decode(r, version)
         })
-        .map_err(|e| e.at("Subtopologies"))?
+        .in_field("Subtopologies")?
         {
             Some(v) => v,
             None => {
@@ -251,7 +251,7 @@ impl Decode for TopologyDescription {
         let global_stores = match read_array(r, true, 15, |r| {
             TopologyDescriptionGlobalStore::decode(r, version)
         })
-        .map_err(|e| e.at("GlobalStores"))?
+        .in_field("GlobalStores")?
         {
             Some(v) => v,
             None => {
@@ -282,7 +282,7 @@ impl Encode for TopologyDescription {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Subtopologies"))?;
+        .in_field("Subtopologies")?;
         put_opt_array(
             w,
             unless_null(
@@ -294,7 +294,7 @@ impl Encode for TopologyDescription {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("GlobalStores"))?;
+        .in_field("GlobalStores")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -369,9 +369,8 @@ impl TopologyDescriptionGlobalStore {
 
 impl Decode for TopologyDescriptionGlobalStore {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let source = TopologyDescriptionNode::decode(r, version).map_err(|e| e.at("Source"))?;
-        let processor =
-            TopologyDescriptionNode::decode(r, version).map_err(|e| e.at("Processor"))?;
+        let source = TopologyDescriptionNode::decode(r, version).in_field("Source")?;
+        let processor = TopologyDescriptionNode::decode(r, version).in_field("Processor")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             source,
@@ -383,12 +382,8 @@ impl Decode for TopologyDescriptionGlobalStore {
 
 impl Encode for TopologyDescriptionGlobalStore {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
-        self.source
-            .write_to(w, version)
-            .map_err(|e| e.at("Source"))?;
-        self.processor
-            .write_to(w, version)
-            .map_err(|e| e.at("Processor"))?;
+        self.source.write_to(w, version).in_field("Source")?;
+        self.processor.write_to(w, version).in_field("Processor")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -499,18 +494,18 @@ impl TopologyDescriptionNode {
 impl Decode for TopologyDescriptionNode {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let name = match read_str(r, true).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, true).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
                 BytesStr::default()
             }
         };
-        let node_type = r.i8().map_err(|e| e.at("NodeType"))?;
+        let node_type = r.i8().in_field("NodeType")?;
         let source_topics = match read_array(r, true, 1, |r| {
             read_str(r, true)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("SourceTopics"))?
+        .in_field("SourceTopics")?
         {
             Some(v) => v,
             None => {
@@ -518,11 +513,11 @@ impl Decode for TopologyDescriptionNode {
                 Vec::new()
             }
         };
-        let sink_topic = read_str(r, true).map_err(|e| e.at("SinkTopic"))?;
+        let sink_topic = read_str(r, true).in_field("SinkTopic")?;
         let stores = match read_array(r, true, 1, |r| {
             read_str(r, true)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("Stores"))?
+        .in_field("Stores")?
         {
             Some(v) => v,
             None => {
@@ -533,7 +528,7 @@ impl Decode for TopologyDescriptionNode {
         let successors = match read_array(r, true, 1, |r| {
             read_str(r, true)?.ok_or_else(|| null_element(r))
         })
-        .map_err(|e| e.at("Successors"))?
+        .in_field("Successors")?
         {
             Some(v) => v,
             None => {
@@ -563,7 +558,7 @@ impl Encode for TopologyDescriptionNode {
             true,
             true,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         w.put_i8(self.node_type);
         put_opt_array(
             w,
@@ -576,8 +571,8 @@ impl Encode for TopologyDescriptionNode {
             true,
             |w, x| put_str(w, x, true),
         )
-        .map_err(|e| e.at("SourceTopics"))?;
-        put_opt_str(w, self.sink_topic.as_ref(), true, true).map_err(|e| e.at("SinkTopic"))?;
+        .in_field("SourceTopics")?;
+        put_opt_str(w, self.sink_topic.as_ref(), true, true).in_field("SinkTopic")?;
         put_opt_array(
             w,
             unless_null(&self.stores, wire_nulls & Self::NULL_STORES != 0).map(Vec::as_slice),
@@ -585,7 +580,7 @@ impl Encode for TopologyDescriptionNode {
             true,
             |w, x| put_str(w, x, true),
         )
-        .map_err(|e| e.at("Stores"))?;
+        .in_field("Stores")?;
         put_opt_array(
             w,
             unless_null(&self.successors, wire_nulls & Self::NULL_SUCCESSORS != 0)
@@ -594,7 +589,7 @@ impl Encode for TopologyDescriptionNode {
             true,
             |w, x| put_str(w, x, true),
         )
-        .map_err(|e| e.at("Successors"))?;
+        .in_field("Successors")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -683,7 +678,7 @@ impl TopologyDescriptionSubtopology {
 impl Decode for TopologyDescriptionSubtopology {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let subtopology_id = match read_str(r, true).map_err(|e| e.at("SubtopologyId"))? {
+        let subtopology_id = match read_str(r, true).in_field("SubtopologyId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_SUBTOPOLOGY_ID;
@@ -691,7 +686,7 @@ impl Decode for TopologyDescriptionSubtopology {
             }
         };
         let nodes = match read_array(r, true, 7, |r| TopologyDescriptionNode::decode(r, version))
-            .map_err(|e| e.at("Nodes"))?
+            .in_field("Nodes")?
         {
             Some(v) => v,
             None => {
@@ -720,7 +715,7 @@ impl Encode for TopologyDescriptionSubtopology {
             true,
             true,
         )
-        .map_err(|e| e.at("SubtopologyId"))?;
+        .in_field("SubtopologyId")?;
         put_opt_array(
             w,
             unless_null(&self.nodes, wire_nulls & Self::NULL_NODES != 0).map(Vec::as_slice),
@@ -728,7 +723,7 @@ impl Encode for TopologyDescriptionSubtopology {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Nodes"))?;
+        .in_field("Nodes")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

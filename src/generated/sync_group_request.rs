@@ -114,15 +114,15 @@ impl SyncGroupRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
         let mut nulls = 0u64;
-        let group_id = match read_str(r, flexible).map_err(|e| e.at("GroupId"))? {
+        let group_id = match read_str(r, flexible).in_field("GroupId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_ID;
                 BytesStr::default()
             }
         };
-        let generation_id = r.i32().map_err(|e| e.at("GenerationId"))?;
-        let member_id = match read_str(r, flexible).map_err(|e| e.at("MemberId"))? {
+        let generation_id = r.i32().in_field("GenerationId")?;
+        let member_id = match read_str(r, flexible).in_field("MemberId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_MEMBER_ID;
@@ -130,24 +130,24 @@ impl SyncGroupRequest {
             }
         };
         let group_instance_id = if version >= 3 {
-            read_str(r, flexible).map_err(|e| e.at("GroupInstanceId"))?
+            read_str(r, flexible).in_field("GroupInstanceId")?
         } else {
             None
         };
         let protocol_type = if version >= 5 {
-            read_str(r, true).map_err(|e| e.at("ProtocolType"))?
+            read_str(r, true).in_field("ProtocolType")?
         } else {
             None
         };
         let protocol_name = if version >= 5 {
-            read_str(r, true).map_err(|e| e.at("ProtocolName"))?
+            read_str(r, true).in_field("ProtocolName")?
         } else {
             None
         };
         let assignments = match read_array(r, flexible, 3, |r| {
             SyncGroupRequestAssignment::decode(r, version)
         })
-        .map_err(|e| e.at("Assignments"))?
+        .in_field("Assignments")?
         {
             Some(v) => v,
             None => {
@@ -183,7 +183,7 @@ impl SyncGroupRequest {
             true,
             flexible,
         )
-        .map_err(|e| e.at("GroupId"))?;
+        .in_field("GroupId")?;
         w.put_i32(self.generation_id);
         put_opt_str(
             w,
@@ -191,18 +191,16 @@ impl SyncGroupRequest {
             true,
             flexible,
         )
-        .map_err(|e| e.at("MemberId"))?;
+        .in_field("MemberId")?;
         if version >= 3 {
             put_opt_str(w, self.group_instance_id.as_ref(), true, flexible)
-                .map_err(|e| e.at("GroupInstanceId"))?;
+                .in_field("GroupInstanceId")?;
         } else if self.group_instance_id.is_some() {
             return Err(not_in_version().at("GroupInstanceId"));
         }
         if version >= 5 {
-            put_opt_str(w, self.protocol_type.as_ref(), true, true)
-                .map_err(|e| e.at("ProtocolType"))?;
-            put_opt_str(w, self.protocol_name.as_ref(), true, true)
-                .map_err(|e| e.at("ProtocolName"))?;
+            put_opt_str(w, self.protocol_type.as_ref(), true, true).in_field("ProtocolType")?;
+            put_opt_str(w, self.protocol_name.as_ref(), true, true).in_field("ProtocolName")?;
         }
         put_opt_array(
             w,
@@ -212,7 +210,7 @@ impl SyncGroupRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Assignments"))?;
+        .in_field("Assignments")?;
         if version >= 4 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -345,14 +343,14 @@ impl Decode for SyncGroupRequestAssignment {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
         let mut nulls = 0u64;
-        let member_id = match read_str(r, flexible).map_err(|e| e.at("MemberId"))? {
+        let member_id = match read_str(r, flexible).in_field("MemberId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_MEMBER_ID;
                 BytesStr::default()
             }
         };
-        let assignment = match read_bytes(r, flexible).map_err(|e| e.at("Assignment"))? {
+        let assignment = match read_bytes(r, flexible).in_field("Assignment")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_ASSIGNMENT;
@@ -382,14 +380,14 @@ impl Encode for SyncGroupRequestAssignment {
             true,
             flexible,
         )
-        .map_err(|e| e.at("MemberId"))?;
+        .in_field("MemberId")?;
         put_opt_bytes(
             w,
             unless_null(&self.assignment, wire_nulls & Self::NULL_ASSIGNMENT != 0),
             true,
             flexible,
         )
-        .map_err(|e| e.at("Assignment"))?;
+        .in_field("Assignment")?;
         if version >= 4 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

@@ -93,22 +93,22 @@ impl SyncGroupResponse {
         let flexible = version >= 4;
         let mut nulls = 0u64;
         let throttle_time_ms = if version >= 1 {
-            r.i32().map_err(|e| e.at("ThrottleTimeMs"))?
+            r.i32().in_field("ThrottleTimeMs")?
         } else {
             0
         };
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
         let protocol_type = if version >= 5 {
-            read_str(r, true).map_err(|e| e.at("ProtocolType"))?
+            read_str(r, true).in_field("ProtocolType")?
         } else {
             None
         };
         let protocol_name = if version >= 5 {
-            read_str(r, true).map_err(|e| e.at("ProtocolName"))?
+            read_str(r, true).in_field("ProtocolName")?
         } else {
             None
         };
-        let assignment = match read_bytes(r, flexible).map_err(|e| e.at("Assignment"))? {
+        let assignment = match read_bytes(r, flexible).in_field("Assignment")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_ASSIGNMENT;
@@ -140,10 +140,8 @@ impl SyncGroupResponse {
         }
         w.put_i16(self.error_code);
         if version >= 5 {
-            put_opt_str(w, self.protocol_type.as_ref(), true, true)
-                .map_err(|e| e.at("ProtocolType"))?;
-            put_opt_str(w, self.protocol_name.as_ref(), true, true)
-                .map_err(|e| e.at("ProtocolName"))?;
+            put_opt_str(w, self.protocol_type.as_ref(), true, true).in_field("ProtocolType")?;
+            put_opt_str(w, self.protocol_name.as_ref(), true, true).in_field("ProtocolName")?;
         }
         put_opt_bytes(
             w,
@@ -151,7 +149,7 @@ impl SyncGroupResponse {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Assignment"))?;
+        .in_field("Assignment")?;
         if version >= 4 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

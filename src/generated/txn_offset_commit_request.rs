@@ -142,14 +142,14 @@ impl TxnOffsetCommitRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
         let mut nulls = 0u64;
-        let transactional_id = match read_str(r, flexible).map_err(|e| e.at("TransactionalId"))? {
+        let transactional_id = match read_str(r, flexible).in_field("TransactionalId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TRANSACTIONAL_ID;
                 BytesStr::default()
             }
         };
-        let group_id = match read_str(r, flexible).map_err(|e| e.at("GroupId"))? {
+        let group_id = match read_str(r, flexible).in_field("GroupId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_ID;
@@ -160,12 +160,12 @@ impl TxnOffsetCommitRequest {
         let producer_id = i64::from_be_bytes(chunk(&run, 0));
         let producer_epoch = i16::from_be_bytes(chunk(&run, 8));
         let generation_id_or_member_epoch = if version >= 3 {
-            r.i32().map_err(|e| e.at("GenerationIdOrMemberEpoch"))?
+            r.i32().in_field("GenerationIdOrMemberEpoch")?
         } else {
             -1
         };
         let member_id = if version >= 3 {
-            match read_str(r, true).map_err(|e| e.at("MemberId"))? {
+            match read_str(r, true).in_field("MemberId")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_MEMBER_ID;
@@ -176,14 +176,14 @@ impl TxnOffsetCommitRequest {
             BytesStr::default()
         };
         let group_instance_id = if version >= 3 {
-            read_str(r, true).map_err(|e| e.at("GroupInstanceId"))?
+            read_str(r, true).in_field("GroupInstanceId")?
         } else {
             None
         };
         let topics = match read_array(r, flexible, 3, |r| {
             TxnOffsetCommitRequestTopic::decode(r, version)
         })
-        .map_err(|e| e.at("Topics"))?
+        .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -223,14 +223,14 @@ impl TxnOffsetCommitRequest {
             true,
             flexible,
         )
-        .map_err(|e| e.at("TransactionalId"))?;
+        .in_field("TransactionalId")?;
         put_opt_str(
             w,
             unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
             flexible,
         )
-        .map_err(|e| e.at("GroupId"))?;
+        .in_field("GroupId")?;
         w.put_i64(self.producer_id);
         w.put_i16(self.producer_epoch);
         if version >= 3 {
@@ -245,13 +245,13 @@ impl TxnOffsetCommitRequest {
                 true,
                 true,
             )
-            .map_err(|e| e.at("MemberId"))?;
+            .in_field("MemberId")?;
         } else if !self.member_id.is_empty() {
             return Err(not_in_version().at("MemberId"));
         }
         if version >= 3 {
             put_opt_str(w, self.group_instance_id.as_ref(), true, true)
-                .map_err(|e| e.at("GroupInstanceId"))?;
+                .in_field("GroupInstanceId")?;
         } else if self.group_instance_id.is_some() {
             return Err(not_in_version().at("GroupInstanceId"));
         }
@@ -262,7 +262,7 @@ impl TxnOffsetCommitRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         if version >= 3 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -426,11 +426,11 @@ impl Decode for TxnOffsetCommitRequestPartition {
         let partition_index = i32::from_be_bytes(chunk(&run, 0));
         let committed_offset = i64::from_be_bytes(chunk(&run, 4));
         let committed_leader_epoch = if version >= 2 {
-            r.i32().map_err(|e| e.at("CommittedLeaderEpoch"))?
+            r.i32().in_field("CommittedLeaderEpoch")?
         } else {
             -1
         };
-        let committed_metadata = read_str(r, flexible).map_err(|e| e.at("CommittedMetadata"))?;
+        let committed_metadata = read_str(r, flexible).in_field("CommittedMetadata")?;
         let unknown = if version >= 3 {
             read_unknown_tags(r)?
         } else {
@@ -455,7 +455,7 @@ impl Encode for TxnOffsetCommitRequestPartition {
             w.put_i32(self.committed_leader_epoch);
         }
         put_opt_str(w, self.committed_metadata.as_ref(), true, flexible)
-            .map_err(|e| e.at("CommittedMetadata"))?;
+            .in_field("CommittedMetadata")?;
         if version >= 3 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -542,7 +542,7 @@ impl Decode for TxnOffsetCommitRequestTopic {
         let flexible = version >= 3;
         let mut nulls = 0u64;
         let name = if version <= 5 {
-            match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+            match read_str(r, flexible).in_field("Name")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_NAME;
@@ -553,14 +553,14 @@ impl Decode for TxnOffsetCommitRequestTopic {
             BytesStr::default()
         };
         let topic_id = if version >= 6 {
-            r.uuid().map_err(|e| e.at("TopicId"))?
+            r.uuid().in_field("TopicId")?
         } else {
             Uuid::NIL
         };
         let partitions = match read_array(r, flexible, 14, |r| {
             TxnOffsetCommitRequestPartition::decode(r, version)
         })
-        .map_err(|e| e.at("Partitions"))?
+        .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -593,7 +593,7 @@ impl Encode for TxnOffsetCommitRequestTopic {
                 true,
                 flexible,
             )
-            .map_err(|e| e.at("Name"))?;
+            .in_field("Name")?;
         }
         if version >= 6 {
             w.put_uuid(&self.topic_id);
@@ -606,7 +606,7 @@ impl Encode for TxnOffsetCommitRequestTopic {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         if version >= 3 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

@@ -57,11 +57,11 @@ impl TxnOffsetCommitResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
+        let throttle_time_ms = r.i32().in_field("ThrottleTimeMs")?;
         let topics = match read_array(r, flexible, 3, |r| {
             TxnOffsetCommitResponseTopic::decode(r, version)
         })
-        .map_err(|e| e.at("Topics"))?
+        .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -94,7 +94,7 @@ impl TxnOffsetCommitResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         if version >= 3 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -301,7 +301,7 @@ impl Decode for TxnOffsetCommitResponseTopic {
         let flexible = version >= 3;
         let mut nulls = 0u64;
         let name = if version <= 5 {
-            match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+            match read_str(r, flexible).in_field("Name")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_NAME;
@@ -312,14 +312,14 @@ impl Decode for TxnOffsetCommitResponseTopic {
             BytesStr::default()
         };
         let topic_id = if version >= 6 {
-            r.uuid().map_err(|e| e.at("TopicId"))?
+            r.uuid().in_field("TopicId")?
         } else {
             Uuid::NIL
         };
         let partitions = match read_array(r, flexible, 6, |r| {
             TxnOffsetCommitResponsePartition::decode(r, version)
         })
-        .map_err(|e| e.at("Partitions"))?
+        .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -352,7 +352,7 @@ impl Encode for TxnOffsetCommitResponseTopic {
                 true,
                 flexible,
             )
-            .map_err(|e| e.at("Name"))?;
+            .in_field("Name")?;
         }
         if version >= 6 {
             w.put_uuid(&self.topic_id);
@@ -365,7 +365,7 @@ impl Encode for TxnOffsetCommitResponseTopic {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         if version >= 3 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

@@ -39,7 +39,7 @@ impl UnregisterBrokerRequest {
 
 impl UnregisterBrokerRequest {
     fn decode_fields(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let broker_id = r.i32().map_err(|e| e.at("BrokerId"))?;
+        let broker_id = r.i32().in_field("BrokerId")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             broker_id,

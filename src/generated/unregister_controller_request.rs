@@ -39,7 +39,7 @@ impl UnregisterControllerRequest {
 
 impl UnregisterControllerRequest {
     fn decode_fields(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let controller_id = r.i32().map_err(|e| e.at("ControllerId"))?;
+        let controller_id = r.i32().in_field("ControllerId")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             controller_id,

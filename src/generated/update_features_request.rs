@@ -78,9 +78,9 @@ impl UpdateFeaturesRequest {
 impl UpdateFeaturesRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let timeout_ms = r.i32().map_err(|e| e.at("timeoutMs"))?;
+        let timeout_ms = r.i32().in_field("timeoutMs")?;
         let feature_updates = match read_array(r, true, 5, |r| FeatureUpdateKey::decode(r, version))
-            .map_err(|e| e.at("FeatureUpdates"))?
+            .in_field("FeatureUpdates")?
         {
             Some(v) => v,
             None => {
@@ -89,7 +89,7 @@ impl UpdateFeaturesRequest {
             }
         };
         let validate_only = if version >= 1 {
-            r.bool().map_err(|e| e.at("ValidateOnly"))?
+            r.bool().in_field("ValidateOnly")?
         } else {
             false
         };
@@ -118,7 +118,7 @@ impl UpdateFeaturesRequest {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("FeatureUpdates"))?;
+        .in_field("FeatureUpdates")?;
         if version >= 1 {
             w.put_bool(self.validate_only);
         } else if self.validate_only {
@@ -269,21 +269,21 @@ impl FeatureUpdateKey {
 impl Decode for FeatureUpdateKey {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let feature = match read_str(r, true).map_err(|e| e.at("Feature"))? {
+        let feature = match read_str(r, true).in_field("Feature")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_FEATURE;
                 BytesStr::default()
             }
         };
-        let max_version_level = r.i16().map_err(|e| e.at("MaxVersionLevel"))?;
+        let max_version_level = r.i16().in_field("MaxVersionLevel")?;
         let allow_downgrade = if version <= 0 {
-            r.bool().map_err(|e| e.at("AllowDowngrade"))?
+            r.bool().in_field("AllowDowngrade")?
         } else {
             false
         };
         let upgrade_type = if version >= 1 {
-            r.i8().map_err(|e| e.at("UpgradeType"))?
+            r.i8().in_field("UpgradeType")?
         } else {
             1
         };
@@ -307,7 +307,7 @@ impl Encode for FeatureUpdateKey {
             true,
             true,
         )
-        .map_err(|e| e.at("Feature"))?;
+        .in_field("Feature")?;
         w.put_i16(self.max_version_level);
         if version <= 0 {
             w.put_bool(self.allow_downgrade);

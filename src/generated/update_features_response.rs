@@ -93,10 +93,10 @@ impl UpdateFeaturesResponse {
         let run = r.run::<6>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2)])?;
         let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
         let results = if version <= 1 {
             match read_array(r, true, 5, |r| UpdatableFeatureResult::decode(r, version))
-                .map_err(|e| e.at("Results"))?
+                .in_field("Results")?
             {
                 Some(v) => v,
                 None => {
@@ -123,8 +123,7 @@ impl UpdateFeaturesResponse {
         let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         if version <= 1 {
             put_opt_array(
                 w,
@@ -133,7 +132,7 @@ impl UpdateFeaturesResponse {
                 true,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("Results"))?;
+            .in_field("Results")?;
         }
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
@@ -264,15 +263,15 @@ impl UpdatableFeatureResult {
 impl Decode for UpdatableFeatureResult {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let feature = match read_str(r, true).map_err(|e| e.at("Feature"))? {
+        let feature = match read_str(r, true).in_field("Feature")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_FEATURE;
                 BytesStr::default()
             }
         };
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             feature,
@@ -292,10 +291,9 @@ impl Encode for UpdatableFeatureResult {
             true,
             true,
         )
-        .map_err(|e| e.at("Feature"))?;
+        .in_field("Feature")?;
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

@@ -146,16 +146,16 @@ impl UpdateMetadataRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
         let mut nulls = 0u64;
-        let controller_id = r.i32().map_err(|e| e.at("ControllerId"))?;
+        let controller_id = r.i32().in_field("ControllerId")?;
         let is_k_raft_controller = if version >= 8 {
-            r.bool().map_err(|e| e.at("isKRaftController"))?
+            r.bool().in_field("isKRaftController")?
         } else {
             false
         };
         let mut r#type = 0;
-        let controller_epoch = r.i32().map_err(|e| e.at("ControllerEpoch"))?;
+        let controller_epoch = r.i32().in_field("ControllerEpoch")?;
         let broker_epoch = if version >= 5 {
-            r.i64().map_err(|e| e.at("BrokerEpoch"))?
+            r.i64().in_field("BrokerEpoch")?
         } else {
             -1
         };
@@ -163,7 +163,7 @@ impl UpdateMetadataRequest {
             match read_array(r, false, 24, |r| {
                 UpdateMetadataPartitionState::decode(r, version)
             })
-            .map_err(|e| e.at("UngroupedPartitionStates"))?
+            .in_field("UngroupedPartitionStates")?
             {
                 Some(v) => v,
                 None => {
@@ -178,7 +178,7 @@ impl UpdateMetadataRequest {
             match read_array(r, flexible, 3, |r| {
                 UpdateMetadataTopicState::decode(r, version)
             })
-            .map_err(|e| e.at("TopicStates"))?
+            .in_field("TopicStates")?
             {
                 Some(v) => v,
                 None => {
@@ -191,7 +191,7 @@ impl UpdateMetadataRequest {
         };
         let live_brokers =
             match read_array(r, flexible, 7, |r| UpdateMetadataBroker::decode(r, version))
-                .map_err(|e| e.at("LiveBrokers"))?
+                .in_field("LiveBrokers")?
             {
                 Some(v) => v,
                 None => {
@@ -209,8 +209,8 @@ impl UpdateMetadataRequest {
                 match tag {
                     0 if version >= 8 => {
                         let r = &mut sub;
-                        r#type = r.i8().map_err(|e| e.at("Type"))?;
-                        tag_end(r, tag).map_err(|e| e.at("Type"))?;
+                        r#type = r.i8().in_field("Type")?;
+                        tag_end(r, tag).in_field("Type")?;
                         if r#type == 0 {
                             tags_present |= Self::TAG_TYPE;
                         }
@@ -266,7 +266,7 @@ impl UpdateMetadataRequest {
                 false,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("UngroupedPartitionStates"))?;
+            .in_field("UngroupedPartitionStates")?;
         } else if !self.ungrouped_partition_states.is_empty() {
             return Err(not_in_version().at("UngroupedPartitionStates"));
         }
@@ -282,7 +282,7 @@ impl UpdateMetadataRequest {
                 flexible,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("TopicStates"))?;
+            .in_field("TopicStates")?;
         } else if !self.topic_states.is_empty() {
             return Err(not_in_version().at("TopicStates"));
         }
@@ -297,7 +297,7 @@ impl UpdateMetadataRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("LiveBrokers"))?;
+        .in_field("LiveBrokers")?;
         if version >= 6 {
             let send_type = version >= 8 && (self.r#type != 0 || wire_tags & Self::TAG_TYPE != 0);
             let count = self.wire.unknown_tagged_fields().len() + usize::from(send_type);
@@ -512,9 +512,9 @@ impl Decode for UpdateMetadataBroker {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
         let mut nulls = 0u64;
-        let id = r.i32().map_err(|e| e.at("Id"))?;
+        let id = r.i32().in_field("Id")?;
         let v0_host = if version <= 0 {
-            match read_str(r, false).map_err(|e| e.at("V0Host"))? {
+            match read_str(r, false).in_field("V0Host")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_V0_HOST;
@@ -525,7 +525,7 @@ impl Decode for UpdateMetadataBroker {
             BytesStr::default()
         };
         let v0_port = if version <= 0 {
-            r.i32().map_err(|e| e.at("V0Port"))?
+            r.i32().in_field("V0Port")?
         } else {
             0
         };
@@ -533,7 +533,7 @@ impl Decode for UpdateMetadataBroker {
             match read_array(r, flexible, 8, |r| {
                 UpdateMetadataEndpoint::decode(r, version)
             })
-            .map_err(|e| e.at("Endpoints"))?
+            .in_field("Endpoints")?
             {
                 Some(v) => v,
                 None => {
@@ -545,7 +545,7 @@ impl Decode for UpdateMetadataBroker {
             Vec::new()
         };
         let rack = if version >= 2 {
-            read_str(r, flexible).map_err(|e| e.at("Rack"))?
+            read_str(r, flexible).in_field("Rack")?
         } else {
             Some(BytesStr::default())
         };
@@ -577,7 +577,7 @@ impl Encode for UpdateMetadataBroker {
                 true,
                 false,
             )
-            .map_err(|e| e.at("V0Host"))?;
+            .in_field("V0Host")?;
             w.put_i32(self.v0_port);
         }
         if version >= 1 {
@@ -589,10 +589,10 @@ impl Encode for UpdateMetadataBroker {
                 flexible,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("Endpoints"))?;
+            .in_field("Endpoints")?;
         }
         if version >= 2 {
-            put_opt_str(w, self.rack.as_ref(), true, flexible).map_err(|e| e.at("Rack"))?;
+            put_opt_str(w, self.rack.as_ref(), true, flexible).in_field("Rack")?;
         }
         if version >= 6 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -705,8 +705,8 @@ impl Decode for UpdateMetadataEndpoint {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
         let mut nulls = 0u64;
-        let port = r.i32().map_err(|e| e.at("Port"))?;
-        let host = match read_str(r, flexible).map_err(|e| e.at("Host"))? {
+        let port = r.i32().in_field("Port")?;
+        let host = match read_str(r, flexible).in_field("Host")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST;
@@ -714,7 +714,7 @@ impl Decode for UpdateMetadataEndpoint {
             }
         };
         let listener = if version >= 3 {
-            match read_str(r, flexible).map_err(|e| e.at("Listener"))? {
+            match read_str(r, flexible).in_field("Listener")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_LISTENER;
@@ -724,7 +724,7 @@ impl Decode for UpdateMetadataEndpoint {
         } else {
             BytesStr::default()
         };
-        let security_protocol = r.i16().map_err(|e| e.at("SecurityProtocol"))?;
+        let security_protocol = r.i16().in_field("SecurityProtocol")?;
         let unknown = if version >= 6 {
             read_unknown_tags(r)?
         } else {
@@ -751,7 +751,7 @@ impl Encode for UpdateMetadataEndpoint {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Host"))?;
+        .in_field("Host")?;
         if version >= 3 {
             put_opt_str(
                 w,
@@ -759,7 +759,7 @@ impl Encode for UpdateMetadataEndpoint {
                 true,
                 flexible,
             )
-            .map_err(|e| e.at("Listener"))?;
+            .in_field("Listener")?;
         }
         w.put_i16(self.security_protocol);
         if version >= 6 {
@@ -923,7 +923,7 @@ impl Decode for UpdateMetadataPartitionState {
         let flexible = version >= 6;
         let mut nulls = 0u64;
         let topic_name = if version <= 4 {
-            match read_str(r, false).map_err(|e| e.at("TopicName"))? {
+            match read_str(r, false).in_field("TopicName")? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_TOPIC_NAME;
@@ -943,28 +943,25 @@ impl Decode for UpdateMetadataPartitionState {
         let controller_epoch = i32::from_be_bytes(chunk(&run, 4));
         let leader = i32::from_be_bytes(chunk(&run, 8));
         let leader_epoch = i32::from_be_bytes(chunk(&run, 12));
-        let isr = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
-            .map_err(|e| e.at("Isr"))?
-        {
+        let isr = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes).in_field("Isr")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_ISR;
                 Vec::new()
             }
         };
-        let zk_version = r.i32().map_err(|e| e.at("ZkVersion"))?;
-        let replicas = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
-            .map_err(|e| e.at("Replicas"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_REPLICAS;
-                Vec::new()
-            }
-        };
+        let zk_version = r.i32().in_field("ZkVersion")?;
+        let replicas =
+            match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes).in_field("Replicas")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_REPLICAS;
+                    Vec::new()
+                }
+            };
         let offline_replicas = if version >= 4 {
             match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
-                .map_err(|e| e.at("OfflineReplicas"))?
+                .in_field("OfflineReplicas")?
             {
                 Some(v) => v,
                 None => {
@@ -1006,7 +1003,7 @@ impl Encode for UpdateMetadataPartitionState {
                 true,
                 false,
             )
-            .map_err(|e| e.at("TopicName"))?;
+            .in_field("TopicName")?;
         }
         w.put_i32(self.partition_index);
         w.put_i32(self.controller_epoch);
@@ -1019,7 +1016,7 @@ impl Encode for UpdateMetadataPartitionState {
             flexible,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("Isr"))?;
+        .in_field("Isr")?;
         w.put_i32(self.zk_version);
         put_opt_fixed_array(
             w,
@@ -1028,7 +1025,7 @@ impl Encode for UpdateMetadataPartitionState {
             flexible,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("Replicas"))?;
+        .in_field("Replicas")?;
         if version >= 4 {
             put_opt_fixed_array(
                 w,
@@ -1041,7 +1038,7 @@ impl Encode for UpdateMetadataPartitionState {
                 flexible,
                 |x| x.to_be_bytes(),
             )
-            .map_err(|e| e.at("OfflineReplicas"))?;
+            .in_field("OfflineReplicas")?;
         }
         if version >= 6 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -1152,7 +1149,7 @@ impl Decode for UpdateMetadataTopicState {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
         let mut nulls = 0u64;
-        let topic_name = match read_str(r, flexible).map_err(|e| e.at("TopicName"))? {
+        let topic_name = match read_str(r, flexible).in_field("TopicName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC_NAME;
@@ -1160,14 +1157,14 @@ impl Decode for UpdateMetadataTopicState {
             }
         };
         let topic_id = if version >= 7 {
-            r.uuid().map_err(|e| e.at("TopicId"))?
+            r.uuid().in_field("TopicId")?
         } else {
             Uuid::NIL
         };
         let partition_states = match read_array(r, flexible, 24, |r| {
             UpdateMetadataPartitionState::decode(r, version)
         })
-        .map_err(|e| e.at("PartitionStates"))?
+        .in_field("PartitionStates")?
         {
             Some(v) => v,
             None => {
@@ -1199,7 +1196,7 @@ impl Encode for UpdateMetadataTopicState {
             true,
             flexible,
         )
-        .map_err(|e| e.at("TopicName"))?;
+        .in_field("TopicName")?;
         if version >= 7 {
             w.put_uuid(&self.topic_id);
         }
@@ -1214,7 +1211,7 @@ impl Encode for UpdateMetadataTopicState {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("PartitionStates"))?;
+        .in_field("PartitionStates")?;
         if version >= 6 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

@@ -39,7 +39,7 @@ impl UpdateMetadataResponse {
 
 impl UpdateMetadataResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let error_code = r.i16().in_field("ErrorCode")?;
         let unknown = if version >= 6 {
             read_unknown_tags(r)?
         } else {

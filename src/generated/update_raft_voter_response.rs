@@ -79,9 +79,8 @@ impl UpdateRaftVoterResponse {
             match tag {
                 0 => {
                     let r = &mut sub;
-                    current_leader =
-                        CurrentLeader::decode(r, version).map_err(|e| e.at("CurrentLeader"))?;
-                    tag_end(r, tag).map_err(|e| e.at("CurrentLeader"))?;
+                    current_leader = CurrentLeader::decode(r, version).in_field("CurrentLeader")?;
+                    tag_end(r, tag).in_field("CurrentLeader")?;
                     if current_leader == CurrentLeader::default() {
                         tags_present |= Self::TAG_CURRENT_LEADER;
                     }
@@ -116,7 +115,7 @@ impl UpdateRaftVoterResponse {
             put_tag_header(w, 0, self.current_leader.encoded_len(version));
             self.current_leader
                 .write_to(w, version)
-                .map_err(|e| e.at("CurrentLeader"))?;
+                .in_field("CurrentLeader")?;
         }
         for u in unknown {
             put_raw_tagged(w, u);
@@ -268,14 +267,14 @@ impl Decode for CurrentLeader {
         let run = r.run::<8>(&[("LeaderId", 4), ("LeaderEpoch", 4)])?;
         let leader_id = i32::from_be_bytes(chunk(&run, 0));
         let leader_epoch = i32::from_be_bytes(chunk(&run, 4));
-        let host = match read_str(r, true).map_err(|e| e.at("Host"))? {
+        let host = match read_str(r, true).in_field("Host")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST;
                 BytesStr::default()
             }
         };
-        let port = r.i32().map_err(|e| e.at("Port"))?;
+        let port = r.i32().in_field("Port")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             leader_id,
@@ -298,7 +297,7 @@ impl Encode for CurrentLeader {
             true,
             true,
         )
-        .map_err(|e| e.at("Host"))?;
+        .in_field("Host")?;
         w.put_i32(self.port);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())

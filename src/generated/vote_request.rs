@@ -78,21 +78,20 @@ impl VoteRequest {
 impl VoteRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let cluster_id = read_str(r, true).map_err(|e| e.at("ClusterId"))?;
+        let cluster_id = read_str(r, true).in_field("ClusterId")?;
         let voter_id = if version >= 1 {
-            r.i32().map_err(|e| e.at("VoterId"))?
+            r.i32().in_field("VoterId")?
         } else {
             -1
         };
-        let topics = match read_array(r, true, 3, |r| TopicData::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_TOPICS;
-                Vec::new()
-            }
-        };
+        let topics =
+            match read_array(r, true, 3, |r| TopicData::decode(r, version)).in_field("Topics")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_TOPICS;
+                    Vec::new()
+                }
+            };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             cluster_id,
@@ -106,7 +105,7 @@ impl VoteRequest {
 impl VoteRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let wire_nulls = self.wire.nulls_in_non_nullable();
-        put_opt_str(w, self.cluster_id.as_ref(), true, true).map_err(|e| e.at("ClusterId"))?;
+        put_opt_str(w, self.cluster_id.as_ref(), true, true).in_field("ClusterId")?;
         if version >= 1 {
             w.put_i32(self.voter_id);
         }
@@ -117,7 +116,7 @@ impl VoteRequest {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -299,7 +298,7 @@ impl Decode for PartitionData {
         let last_offset_epoch = i32::from_be_bytes(chunk(&run, 0));
         let last_offset = i64::from_be_bytes(chunk(&run, 4));
         let pre_vote = if version >= 2 {
-            r.bool().map_err(|e| e.at("PreVote"))?
+            r.bool().in_field("PreVote")?
         } else {
             false
         };
@@ -402,7 +401,7 @@ impl TopicData {
 impl Decode for TopicData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic_name = match read_str(r, true).map_err(|e| e.at("TopicName"))? {
+        let topic_name = match read_str(r, true).in_field("TopicName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC_NAME;
@@ -410,7 +409,7 @@ impl Decode for TopicData {
             }
         };
         let partitions = match read_array(r, true, 25, |r| PartitionData::decode(r, version))
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -436,7 +435,7 @@ impl Encode for TopicData {
             true,
             true,
         )
-        .map_err(|e| e.at("TopicName"))?;
+        .in_field("TopicName")?;
         put_opt_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -445,7 +444,7 @@ impl Encode for TopicData {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

@@ -70,16 +70,15 @@ impl VoteResponse {
 impl VoteResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let topics = match read_array(r, true, 3, |r| TopicData::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_TOPICS;
-                Vec::new()
-            }
-        };
+        let error_code = r.i16().in_field("ErrorCode")?;
+        let topics =
+            match read_array(r, true, 3, |r| TopicData::decode(r, version)).in_field("Topics")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_TOPICS;
+                    Vec::new()
+                }
+            };
         let mut node_endpoints = Vec::new();
         let mut unknown = Vec::new();
         let mut tags_present = 0u64;
@@ -92,7 +91,7 @@ impl VoteResponse {
                     let r = &mut sub;
                     node_endpoints =
                         match read_array(r, true, 8, |r| NodeEndpoint::decode(r, version))
-                            .map_err(|e| e.at("NodeEndpoints"))?
+                            .in_field("NodeEndpoints")?
                         {
                             Some(v) => v,
                             None => {
@@ -100,7 +99,7 @@ impl VoteResponse {
                                 Vec::new()
                             }
                         };
-                    tag_end(r, tag).map_err(|e| e.at("NodeEndpoints"))?;
+                    tag_end(r, tag).in_field("NodeEndpoints")?;
                     if node_endpoints.is_empty() {
                         tags_present |= Self::TAG_NODE_ENDPOINTS;
                     }
@@ -132,7 +131,7 @@ impl VoteResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         if version <= 0 && !self.node_endpoints.is_empty() {
             return Err(not_in_version().at("NodeEndpoints"));
         }
@@ -167,7 +166,7 @@ impl VoteResponse {
                 true,
                 |w, x| x.write_to(w, version),
             )
-            .map_err(|e| e.at("NodeEndpoints"))?;
+            .in_field("NodeEndpoints")?;
         }
         for u in unknown {
             put_raw_tagged(w, u);
@@ -309,15 +308,15 @@ impl NodeEndpoint {
 impl Decode for NodeEndpoint {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let node_id = r.i32().map_err(|e| e.at("NodeId"))?;
-        let host = match read_str(r, true).map_err(|e| e.at("Host"))? {
+        let node_id = r.i32().in_field("NodeId")?;
+        let host = match read_str(r, true).in_field("Host")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_HOST;
                 BytesStr::default()
             }
         };
-        let port = r.u16().map_err(|e| e.at("Port"))?;
+        let port = r.u16().in_field("Port")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             node_id,
@@ -338,7 +337,7 @@ impl Encode for NodeEndpoint {
             true,
             true,
         )
-        .map_err(|e| e.at("Host"))?;
+        .in_field("Host")?;
         w.put_u16(self.port);
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
@@ -443,7 +442,7 @@ impl Decode for PartitionData {
         let error_code = i16::from_be_bytes(chunk(&run, 4));
         let leader_id = i32::from_be_bytes(chunk(&run, 6));
         let leader_epoch = i32::from_be_bytes(chunk(&run, 10));
-        let vote_granted = r.bool().map_err(|e| e.at("VoteGranted"))?;
+        let vote_granted = r.bool().in_field("VoteGranted")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             partition_index,
@@ -525,7 +524,7 @@ impl TopicData {
 impl Decode for TopicData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic_name = match read_str(r, true).map_err(|e| e.at("TopicName"))? {
+        let topic_name = match read_str(r, true).in_field("TopicName")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_TOPIC_NAME;
@@ -533,7 +532,7 @@ impl Decode for TopicData {
             }
         };
         let partitions = match read_array(r, true, 16, |r| PartitionData::decode(r, version))
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -559,7 +558,7 @@ impl Encode for TopicData {
             true,
             true,
         )
-        .map_err(|e| e.at("TopicName"))?;
+        .in_field("TopicName")?;
         put_opt_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -568,7 +567,7 @@ impl Encode for TopicData {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

@@ -57,7 +57,7 @@ impl WriteShareGroupStateRequest {
 impl WriteShareGroupStateRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let group_id = match read_str(r, true).map_err(|e| e.at("GroupId"))? {
+        let group_id = match read_str(r, true).in_field("GroupId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_ID;
@@ -65,7 +65,7 @@ impl WriteShareGroupStateRequest {
             }
         };
         let topics = match read_array(r, true, 18, |r| WriteStateData::decode(r, version))
-            .map_err(|e| e.at("Topics"))?
+            .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -91,7 +91,7 @@ impl WriteShareGroupStateRequest {
             true,
             true,
         )
-        .map_err(|e| e.at("GroupId"))?;
+        .in_field("GroupId")?;
         put_opt_array(
             w,
             unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
@@ -99,7 +99,7 @@ impl WriteShareGroupStateRequest {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -277,12 +277,12 @@ impl Decode for PartitionData {
         let leader_epoch = i32::from_be_bytes(chunk(&run, 8));
         let start_offset = i64::from_be_bytes(chunk(&run, 12));
         let delivery_complete_count = if version >= 1 {
-            r.i32().map_err(|e| e.at("DeliveryCompleteCount"))?
+            r.i32().in_field("DeliveryCompleteCount")?
         } else {
             -1
         };
         let state_batches = match read_array(r, true, 20, |r| StateBatch::decode(r, version))
-            .map_err(|e| e.at("StateBatches"))?
+            .in_field("StateBatches")?
         {
             Some(v) => v,
             None => {
@@ -324,7 +324,7 @@ impl Encode for PartitionData {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("StateBatches"))?;
+        .in_field("StateBatches")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -503,9 +503,9 @@ impl WriteStateData {
 impl Decode for WriteStateData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic_id = r.uuid().map_err(|e| e.at("TopicId"))?;
+        let topic_id = r.uuid().in_field("TopicId")?;
         let partitions = match read_array(r, true, 22, |r| PartitionData::decode(r, version))
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -534,7 +534,7 @@ impl Encode for WriteStateData {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

@@ -46,7 +46,7 @@ impl WriteShareGroupStateResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
         let results = match read_array(r, true, 18, |r| WriteStateResult::decode(r, version))
-            .map_err(|e| e.at("Results"))?
+            .in_field("Results")?
         {
             Some(v) => v,
             None => {
@@ -72,7 +72,7 @@ impl WriteShareGroupStateResponse {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Results"))?;
+        .in_field("Results")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -185,7 +185,7 @@ impl Decode for PartitionResult {
         let run = r.run::<6>(&[("Partition", 4), ("ErrorCode", 2)])?;
         let partition = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
-        let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
+        let error_message = read_str(r, true).in_field("ErrorMessage")?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             partition,
@@ -200,8 +200,7 @@ impl Encode for PartitionResult {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         w.put_i32(self.partition);
         w.put_i16(self.error_code);
-        put_opt_str(w, self.error_message.as_ref(), true, true)
-            .map_err(|e| e.at("ErrorMessage"))?;
+        put_opt_str(w, self.error_message.as_ref(), true, true).in_field("ErrorMessage")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -264,9 +263,9 @@ impl WriteStateResult {
 impl Decode for WriteStateResult {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let topic_id = r.uuid().map_err(|e| e.at("TopicId"))?;
+        let topic_id = r.uuid().in_field("TopicId")?;
         let partitions = match read_array(r, true, 8, |r| PartitionResult::decode(r, version))
-            .map_err(|e| e.at("Partitions"))?
+            .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -295,7 +294,7 @@ impl Encode for WriteStateResult {
             true,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }

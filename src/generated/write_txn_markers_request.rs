@@ -47,7 +47,7 @@ impl WriteTxnMarkersRequest {
         let flexible = version >= 1;
         let mut nulls = 0u64;
         let markers = match read_array(r, flexible, 17, |r| WritableTxnMarker::decode(r, version))
-            .map_err(|e| e.at("Markers"))?
+            .in_field("Markers")?
         {
             Some(v) => v,
             None => {
@@ -78,7 +78,7 @@ impl WriteTxnMarkersRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Markers"))?;
+        .in_field("Markers")?;
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -238,11 +238,11 @@ impl Decode for WritableTxnMarker {
         let run = r.run::<10>(&[("ProducerId", 8), ("ProducerEpoch", 2)])?;
         let producer_id = i64::from_be_bytes(chunk(&run, 0));
         let producer_epoch = i16::from_be_bytes(chunk(&run, 8));
-        let transaction_result = r.bool().map_err(|e| e.at("TransactionResult"))?;
+        let transaction_result = r.bool().in_field("TransactionResult")?;
         let topics = match read_array(r, flexible, 3, |r| {
             WritableTxnMarkerTopic::decode(r, version)
         })
-        .map_err(|e| e.at("Topics"))?
+        .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -250,9 +250,9 @@ impl Decode for WritableTxnMarker {
                 Vec::new()
             }
         };
-        let coordinator_epoch = r.i32().map_err(|e| e.at("CoordinatorEpoch"))?;
+        let coordinator_epoch = r.i32().in_field("CoordinatorEpoch")?;
         let transaction_version = if version >= 2 {
-            r.i8().map_err(|e| e.at("TransactionVersion"))?
+            r.i8().in_field("TransactionVersion")?
         } else {
             0
         };
@@ -287,7 +287,7 @@ impl Encode for WritableTxnMarker {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         w.put_i32(self.coordinator_epoch);
         if version >= 2 {
             w.put_i8(self.transaction_version);
@@ -371,7 +371,7 @@ impl Decode for WritableTxnMarkerTopic {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
         let mut nulls = 0u64;
-        let name = match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, flexible).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -379,7 +379,7 @@ impl Decode for WritableTxnMarkerTopic {
             }
         };
         let partition_indexes = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
-            .map_err(|e| e.at("PartitionIndexes"))?
+            .in_field("PartitionIndexes")?
         {
             Some(v) => v,
             None => {
@@ -410,7 +410,7 @@ impl Encode for WritableTxnMarkerTopic {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_fixed_array(
             w,
             unless_null(
@@ -422,7 +422,7 @@ impl Encode for WritableTxnMarkerTopic {
             flexible,
             |x| x.to_be_bytes(),
         )
-        .map_err(|e| e.at("PartitionIndexes"))?;
+        .in_field("PartitionIndexes")?;
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

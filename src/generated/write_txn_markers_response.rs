@@ -49,7 +49,7 @@ impl WriteTxnMarkersResponse {
         let markers = match read_array(r, flexible, 10, |r| {
             WritableTxnMarkerResult::decode(r, version)
         })
-        .map_err(|e| e.at("Markers"))?
+        .in_field("Markers")?
         {
             Some(v) => v,
             None => {
@@ -80,7 +80,7 @@ impl WriteTxnMarkersResponse {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Markers"))?;
+        .in_field("Markers")?;
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -274,11 +274,11 @@ impl Decode for WritableTxnMarkerResult {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
         let mut nulls = 0u64;
-        let producer_id = r.i64().map_err(|e| e.at("ProducerId"))?;
+        let producer_id = r.i64().in_field("ProducerId")?;
         let topics = match read_array(r, flexible, 3, |r| {
             WritableTxnMarkerTopicResult::decode(r, version)
         })
-        .map_err(|e| e.at("Topics"))?
+        .in_field("Topics")?
         {
             Some(v) => v,
             None => {
@@ -311,7 +311,7 @@ impl Encode for WritableTxnMarkerResult {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Topics"))?;
+        .in_field("Topics")?;
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
@@ -388,7 +388,7 @@ impl Decode for WritableTxnMarkerTopicResult {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
         let mut nulls = 0u64;
-        let name = match read_str(r, flexible).map_err(|e| e.at("Name"))? {
+        let name = match read_str(r, flexible).in_field("Name")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_NAME;
@@ -398,7 +398,7 @@ impl Decode for WritableTxnMarkerTopicResult {
         let partitions = match read_array(r, flexible, 6, |r| {
             WritableTxnMarkerPartitionResult::decode(r, version)
         })
-        .map_err(|e| e.at("Partitions"))?
+        .in_field("Partitions")?
         {
             Some(v) => v,
             None => {
@@ -429,7 +429,7 @@ impl Encode for WritableTxnMarkerTopicResult {
             true,
             flexible,
         )
-        .map_err(|e| e.at("Name"))?;
+        .in_field("Name")?;
         put_opt_array(
             w,
             unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
@@ -438,7 +438,7 @@ impl Encode for WritableTxnMarkerTopicResult {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Partitions"))?;
+        .in_field("Partitions")?;
         if version >= 1 {
             put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {

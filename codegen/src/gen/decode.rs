@@ -103,7 +103,7 @@ fn value_block(
     } else {
         expr
     };
-    let read = format!("{read}.map_err(|e| e.at({:?}))?", f.name);
+    let read = format!("{read}.in_field({:?})?", f.name);
     let quirk = f.null_quirk().intersect(within);
     let l = local(f);
     match (yields_option, f.optional) {
@@ -354,7 +354,7 @@ pub fn emit(c: &mut Code, m: &MessageModel, s: &StructModel) {
                     &format!("{} = ", local(f)),
                     value_block(m, s, f, &f.tagged),
                 );
-                body.line(format!("tag_end(r, tag).map_err(|e| e.at({:?}))?;", f.name));
+                body.line(format!("tag_end(r, tag).in_field({:?})?;", f.name));
                 body.open(format!("if {}", f.is_default_at(&local(f))));
                 body.line(format!("tags_present |= Self::{};", f.tag_const()));
                 body.close();

@@ -34,7 +34,7 @@ fn fixed_elements(inner: &Ty) -> bool {
 }
 
 fn at(f: &FieldModel) -> String {
-    format!(".map_err(|e| e.at({:?}))?;", f.name)
+    format!(".in_field({:?})?;", f.name)
 }
 
 /// Whether the decoder saw null in this non-nullable field: a bit of `wire_nulls`, which

@@ -115,7 +115,7 @@ impl TinyRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let group_id = match read_str(r, flexible).map_err(|e| e.at("GroupId"))? {
+        let group_id = match read_str(r, flexible).in_field("GroupId")? {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_GROUP_ID;
@@ -123,7 +123,7 @@ impl TinyRequest {
             }
         };
         let epoch = if version >= 1 {
-            r.i32().map_err(|e| e.at("Epoch"))?
+            r.i32().in_field("Epoch")?
         } else {
             -1
         };
@@ -136,20 +136,19 @@ impl TinyRequest {
         } else {
             (0, 0)
         };
-        let owner = read_str(r, flexible).map_err(|e| e.at("Owner"))?;
+        let owner = read_str(r, flexible).in_field("Owner")?;
         if owner.is_none() && version <= 0 {
             nulls |= Self::NULL_OWNER;
         }
         let mut hint = None;
-        let items = match read_array(r, flexible, 4, |r| Item::decode(r, version))
-            .map_err(|e| e.at("Items"))?
-        {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_ITEMS;
-                Vec::new()
-            }
-        };
+        let items =
+            match read_array(r, flexible, 4, |r| Item::decode(r, version)).in_field("Items")? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_ITEMS;
+                    Vec::new()
+                }
+            };
         let mut unknown = Vec::new();
         let mut tags_present = 0u64;
         if version >= 2 {
@@ -160,8 +159,8 @@ impl TinyRequest {
                 match tag {
                     0 => {
                         let r = &mut sub;
-                        hint = read_str(r, true).map_err(|e| e.at("Hint"))?;
-                        tag_end(r, tag).map_err(|e| e.at("Hint"))?;
+                        hint = read_str(r, true).in_field("Hint")?;
+                        tag_end(r, tag).in_field("Hint")?;
                         if hint.is_none() {
                             tags_present |= Self::TAG_HINT;
                         }
@@ -197,7 +196,7 @@ impl TinyRequest {
             true,
             flexible,
         )
-        .map_err(|e| e.at("GroupId"))?;
+        .in_field("GroupId")?;
         if version >= 1 {
             w.put_i32(self.epoch);
         } else if self.epoch != -1 {
@@ -215,7 +214,7 @@ impl TinyRequest {
             version >= 1 || wire_nulls & Self::NULL_OWNER != 0,
             flexible,
         )
-        .map_err(|e| e.at("Owner"))?;
+        .in_field("Owner")?;
         put_opt_array(
             w,
             unless_null(&self.items, wire_nulls & Self::NULL_ITEMS != 0).map(Vec::as_slice),
@@ -223,7 +222,7 @@ impl TinyRequest {
             flexible,
             |w, x| x.write_to(w, version),
         )
-        .map_err(|e| e.at("Items"))?;
+        .in_field("Items")?;
         if version >= 2 {
             let send_hint = self.hint.is_some() || wire_tags & Self::TAG_HINT != 0;
             let count = self.wire.unknown_tagged_fields().len() + usize::from(send_hint);
@@ -232,7 +231,7 @@ impl TinyRequest {
             if send_hint {
                 put_unknown_before(w, &mut unknown, 0);
                 put_tag_header(w, 0, opt_str_len(self.hint.as_ref(), true));
-                put_opt_str(w, self.hint.as_ref(), true, true).map_err(|e| e.at("Hint"))?;
+                put_opt_str(w, self.hint.as_ref(), true, true).in_field("Hint")?;
             }
             for u in unknown {
                 put_raw_tagged(w, u);
@@ -356,9 +355,9 @@ impl Item {
 
 impl Decode for Item {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let id = r.i32().map_err(|e| e.at("Id"))?;
+        let id = r.i32().in_field("Id")?;
         let flag = if version >= 3 {
-            r.bool().map_err(|e| e.at("Flag"))?
+            r.bool().in_field("Flag")?
         } else {
             false
         };
