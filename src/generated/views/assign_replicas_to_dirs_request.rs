@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct AssignReplicasToDirsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -26,15 +30,18 @@ impl<'a> AssignReplicasToDirsRequestView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("BrokerId"))?;
         at[1] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("BrokerEpoch"))?;
+        let n = c.array(true, 18).map_err(|e| e.at("Directories"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(true, 18).map_err(|e| e.at("Directories"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     DirectoryDataView::walk(c, version)
                         .map(|_| ())
@@ -59,6 +66,7 @@ impl<'a> AssignReplicasToDirsRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -67,20 +75,25 @@ impl<'a> AssignReplicasToDirsRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(8);
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(8);
+        let n = loc_array(buf, &mut p, true);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    DirectoryDataView::skip(buf, pos, version);
+                    p = DirectoryDataView::skip(buf, p, version);
                 }
                 false
             }
@@ -89,22 +102,22 @@ impl<'a> AssignReplicasToDirsRequestView<'a> {
             nulls |= Self::NULL_DIRECTORIES;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `AssignReplicasToDirsRequest` of `version` (every byte must belong to it)
@@ -150,9 +163,6 @@ impl<'a> AssignReplicasToDirsRequestView<'a> {
     #[inline]
     pub fn broker_id(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -183,11 +193,7 @@ impl<'a> AssignReplicasToDirsRequestView<'a> {
     /// `Directories`: []DirectoryData, versions 0+.
     #[inline]
     pub fn directories(&self) -> ArrayView<'a, DirectoryDataView<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[2], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -219,7 +225,7 @@ impl<'a> AssignReplicasToDirsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AssignReplicasToDirsRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -240,8 +246,12 @@ impl std::fmt::Debug for AssignReplicasToDirsRequestView<'_> {
 pub struct DirectoryDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -255,13 +265,16 @@ impl<'a> DirectoryDataView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("Id"))?;
+        let n = c.array(true, 18).map_err(|e| e.at("Topics"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 18).map_err(|e| e.at("Topics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     TopicDataView::walk(c, version)
                         .map(|_| ())
@@ -286,6 +299,7 @@ impl<'a> DirectoryDataView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -294,18 +308,23 @@ impl<'a> DirectoryDataView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(16);
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[0] = p as u32;
+        p = p.wrapping_add(16);
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    TopicDataView::skip(buf, pos, version);
+                    p = TopicDataView::skip(buf, p, version);
                 }
                 false
             }
@@ -314,36 +333,36 @@ impl<'a> DirectoryDataView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        *pos = pos.saturating_add(16);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(16);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TopicDataView::skip(buf, pos, version);
+                p = TopicDataView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -369,9 +388,6 @@ impl<'a> DirectoryDataView<'a> {
     #[inline]
     pub fn id(&self) -> Uuid {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -385,11 +401,7 @@ impl<'a> DirectoryDataView<'a> {
     /// `Topics`: []TopicData, versions 0+.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, TopicDataView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -419,7 +431,7 @@ impl<'a> DirectoryDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DirectoryDataView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -439,7 +451,8 @@ impl std::fmt::Debug for DirectoryDataView<'_> {
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
@@ -473,36 +486,37 @@ impl<'a> PartitionDataView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 1];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        *pos = pos.saturating_add(4);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(4);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -528,9 +542,6 @@ impl<'a> PartitionDataView<'a> {
     #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -563,7 +574,7 @@ impl<'a> PartitionDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionDataView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -582,8 +593,12 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 pub struct TopicDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -597,13 +612,16 @@ impl<'a> TopicDataView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("TopicId"))?;
+        let n = c.array(true, 5).map_err(|e| e.at("Partitions"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 5).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     PartitionDataView::walk(c, version)
                         .map(|_| ())
@@ -628,6 +646,7 @@ impl<'a> TopicDataView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -636,18 +655,23 @@ impl<'a> TopicDataView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(16);
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[0] = p as u32;
+        p = p.wrapping_add(16);
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    PartitionDataView::skip(buf, pos, version);
+                    p = PartitionDataView::skip(buf, p, version);
                 }
                 false
             }
@@ -656,36 +680,36 @@ impl<'a> TopicDataView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        *pos = pos.saturating_add(16);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(16);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                PartitionDataView::skip(buf, pos, version);
+                p = PartitionDataView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -711,9 +735,6 @@ impl<'a> TopicDataView<'a> {
     #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -727,11 +748,7 @@ impl<'a> TopicDataView<'a> {
     /// `Partitions`: []PartitionData, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -761,7 +778,7 @@ impl<'a> TopicDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicDataView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct OffsetFetchResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -28,16 +32,19 @@ impl<'a> OffsetFetchResponseView<'a> {
         let flexible = version >= 6;
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version >= 3 {
             at[0] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         }
         if version <= 7 {
+            let n = c.array(flexible, 3).map_err(|e| e.at("Topics"))?;
             at[1] = c.pos() as u32;
-            let null = match c.array(flexible, 3).map_err(|e| e.at("Topics"))? {
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[0] = n as u32;
                     for i in 0..n {
                         OffsetFetchResponseTopicView::walk(c, version)
                             .map(|_| ())
@@ -55,10 +62,12 @@ impl<'a> OffsetFetchResponseView<'a> {
             c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         }
         if version >= 8 {
+            let n = c.array(true, 5).map_err(|e| e.at("Groups"))?;
             at[3] = c.pos() as u32;
-            let null = match c.array(true, 5).map_err(|e| e.at("Groups"))? {
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[1] = n as u32;
                     for i in 0..n {
                         OffsetFetchResponseGroupView::walk(c, version)
                             .map(|_| ())
@@ -86,6 +95,7 @@ impl<'a> OffsetFetchResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -94,22 +104,27 @@ impl<'a> OffsetFetchResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version >= 3 {
-            at[0] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[0] = p as u32;
+            p = p.wrapping_add(4);
         }
         if version <= 7 {
-            at[1] = *pos as u32;
-            let null = match loc_array(buf, pos, flexible) {
+            let n = loc_array(buf, &mut p, flexible);
+            at[1] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
+                    len[0] = n as u32;
                     for _ in 0..n {
-                        OffsetFetchResponseTopicView::skip(buf, pos, version);
+                        p = OffsetFetchResponseTopicView::skip(buf, p, version);
                     }
                     false
                 }
@@ -119,16 +134,18 @@ impl<'a> OffsetFetchResponseView<'a> {
             }
         }
         if (2..=7).contains(&version) {
-            at[2] = *pos as u32;
-            *pos = pos.saturating_add(2);
+            at[2] = p as u32;
+            p = p.wrapping_add(2);
         }
         if version >= 8 {
-            at[3] = *pos as u32;
-            let null = match loc_array(buf, pos, true) {
+            let n = loc_array(buf, &mut p, true);
+            at[3] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
+                    len[1] = n as u32;
                     for _ in 0..n {
-                        OffsetFetchResponseGroupView::skip(buf, pos, version);
+                        p = OffsetFetchResponseGroupView::skip(buf, p, version);
                     }
                     false
                 }
@@ -138,24 +155,24 @@ impl<'a> OffsetFetchResponseView<'a> {
             }
         }
         let tags = if version >= 6 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `OffsetFetchResponse` of `version` (every byte must belong to it)
@@ -202,9 +219,6 @@ impl<'a> OffsetFetchResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -218,12 +232,7 @@ impl<'a> OffsetFetchResponseView<'a> {
     /// `Topics`: []OffsetFetchResponseTopic, versions 0-7.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, OffsetFetchResponseTopicView<'a>> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 6, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -233,9 +242,6 @@ impl<'a> OffsetFetchResponseView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -249,11 +255,7 @@ impl<'a> OffsetFetchResponseView<'a> {
     /// `Groups`: []OffsetFetchResponseGroup, versions 8+.
     #[inline]
     pub fn groups(&self) -> ArrayView<'a, OffsetFetchResponseGroupView<'a>> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[3], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -287,7 +289,7 @@ impl<'a> OffsetFetchResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetFetchResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -309,8 +311,12 @@ impl std::fmt::Debug for OffsetFetchResponseView<'_> {
 pub struct OffsetFetchResponseGroupView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -325,16 +331,21 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("GroupId"))?;
+        let v = c.str(true).map_err(|e| e.at("GroupId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
+        let n = c.array(true, 3).map_err(|e| e.at("Topics"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 3).map_err(|e| e.at("Topics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     OffsetFetchResponseTopicsView::walk(c, version)
                         .map(|_| ())
@@ -361,6 +372,7 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -369,21 +381,28 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    OffsetFetchResponseTopicsView::skip(buf, pos, version);
+                    p = OffsetFetchResponseTopicsView::skip(buf, p, version);
                 }
                 false
             }
@@ -391,40 +410,40 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
         if null {
             nulls |= Self::NULL_TOPICS;
         }
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        at[2] = p as u32;
+        p = p.wrapping_add(2);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        loc_str(buf, pos, true);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                OffsetFetchResponseTopicsView::skip(buf, pos, version);
+                p = OffsetFetchResponseTopicsView::skip(buf, p, version);
             }
         }
-        *pos = pos.saturating_add(2);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        p = p.wrapping_add(2);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -449,16 +468,19 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
     /// `GroupId`: string, versions 8+.
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "GroupId", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "GroupId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// Results by topic.
@@ -466,11 +488,7 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
     /// `Topics`: []OffsetFetchResponseTopics, versions 8+.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, OffsetFetchResponseTopicsView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -480,9 +498,6 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -519,7 +534,7 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetFetchResponseGroupView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -540,8 +555,12 @@ impl std::fmt::Debug for OffsetFetchResponseGroupView<'_> {
 pub struct OffsetFetchResponsePartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 5],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     start: u32,
@@ -553,6 +572,7 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
         let flexible = version >= 6;
         let start = c.pos() as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 1];
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
         at[1] = c.pos() as u32;
@@ -561,8 +581,9 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
             at[2] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("CommittedLeaderEpoch"))?;
         }
-        at[3] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("Metadata"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Metadata"))?;
+        at[3] = v.at;
+        len[0] = v.len;
         at[4] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         let tags = if version >= 6 {
@@ -580,6 +601,7 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             start,
             end: c.pos() as u32,
@@ -587,58 +609,61 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 5];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(8);
+        let mut len = [NONE; 1];
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(8);
         if version >= 5 {
-            at[2] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[2] = p as u32;
+            p = p.wrapping_add(4);
         }
-        at[3] = *pos as u32;
-        loc_str(buf, pos, flexible);
-        at[4] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[3] = v.at;
+        len[0] = v.len;
+        at[4] = p as u32;
+        p = p.wrapping_add(2);
         let tags = if version >= 6 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 6;
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(8);
+        let mut p = p;
+        p = p.wrapping_add(12);
         if version >= 5 {
-            *pos = pos.saturating_add(4);
+            p = p.wrapping_add(4);
         }
-        loc_str(buf, pos, flexible);
-        *pos = pos.saturating_add(2);
+        loc_str(buf, &mut p, flexible);
+        p = p.wrapping_add(2);
         if version >= 6 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -664,9 +689,6 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
     #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -681,9 +703,6 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
     #[inline]
     pub fn committed_offset(&self) -> i64 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -720,12 +739,11 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
     /// `Metadata`: string, versions 0-7, nullable in 0-7.
     #[inline]
     pub fn metadata(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[3] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 6)
+        get_str(self.buf, self.at[3], self.len[0])
     }
 
     /// Where `Metadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -733,7 +751,7 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[3] as usize,
+            prefix_at(self.at[3], self.len[0], version >= 6, false),
             "Metadata",
             version >= 6,
             true,
@@ -747,9 +765,6 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[4] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -790,7 +805,7 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetFetchResponsePartitionView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -813,8 +828,12 @@ impl std::fmt::Debug for OffsetFetchResponsePartitionView<'_> {
 pub struct OffsetFetchResponsePartitionsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 5],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     start: u32,
@@ -825,14 +844,16 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 1];
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
         at[1] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("CommittedOffset"))?;
         at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("CommittedLeaderEpoch"))?;
-        at[3] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("Metadata"))?;
+        let v = c.str(true).map_err(|e| e.at("Metadata"))?;
+        at[3] = v.at;
+        len[0] = v.len;
         at[4] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         let tags = {
@@ -848,6 +869,7 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             start,
             end: c.pos() as u32,
@@ -855,48 +877,50 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 5];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(8);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[3] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[4] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        let mut len = [NONE; 1];
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(8);
+        at[2] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, true, false);
+        at[3] = v.at;
+        len[0] = v.len;
+        at[4] = p as u32;
+        p = p.wrapping_add(2);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(8);
-        *pos = pos.saturating_add(4);
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(2);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(16);
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(2);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -922,9 +946,6 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
     #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -939,9 +960,6 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
     #[inline]
     pub fn committed_offset(&self) -> i64 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -982,12 +1000,19 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[3], self.len[0])
     }
 
     /// Where `Metadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn metadata_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[3] as usize, "Metadata", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[3], self.len[0], true, false),
+            "Metadata",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -996,9 +1021,6 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[4] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -1039,7 +1061,7 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetFetchResponsePartitionsView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1062,8 +1084,12 @@ impl std::fmt::Debug for OffsetFetchResponsePartitionsView<'_> {
 pub struct OffsetFetchResponseTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -1079,16 +1105,21 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
         let flexible = version >= 6;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("Name"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
+        let n = c.array(flexible, 16).map_err(|e| e.at("Partitions"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(flexible, 16).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     OffsetFetchResponsePartitionView::walk(c, version)
                         .map(|_| ())
@@ -1115,6 +1146,7 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1123,22 +1155,29 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    OffsetFetchResponsePartitionView::skip(buf, pos, version);
+                    p = OffsetFetchResponsePartitionView::skip(buf, p, version);
                 }
                 false
             }
@@ -1147,41 +1186,41 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 6 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 6;
-        loc_str(buf, pos, flexible);
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                OffsetFetchResponsePartitionView::skip(buf, pos, version);
+                p = OffsetFetchResponsePartitionView::skip(buf, p, version);
             }
         }
         if version >= 6 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1206,12 +1245,7 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
     /// `Name`: string, versions 0-7.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -1219,7 +1253,7 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 6, false),
             "Name",
             version >= 6,
             false,
@@ -1232,12 +1266,7 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
     /// `Partitions`: []OffsetFetchResponsePartition, versions 0-7.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, OffsetFetchResponsePartitionView<'a>> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 6, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1268,7 +1297,7 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetFetchResponseTopicView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1288,8 +1317,12 @@ impl std::fmt::Debug for OffsetFetchResponseTopicView<'_> {
 pub struct OffsetFetchResponseTopicsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -1304,10 +1337,13 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version <= 9 {
-            at[0] = c.pos() as u32;
-            let null = c.str(true).map_err(|e| e.at("Name"))?;
+            let v = c.str(true).map_err(|e| e.at("Name"))?;
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_NAME;
             }
@@ -1316,10 +1352,12 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
             at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
+        let n = c.array(true, 20).map_err(|e| e.at("Partitions"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(true, 20).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     OffsetFetchResponsePartitionsView::walk(c, version)
                         .map(|_| ())
@@ -1344,6 +1382,7 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1352,27 +1391,34 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version <= 9 {
-            at[0] = *pos as u32;
-            let null = loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_NAME;
             }
         }
         if version >= 10 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(16);
+            at[1] = p as u32;
+            p = p.wrapping_add(16);
         }
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    OffsetFetchResponsePartitionsView::skip(buf, pos, version);
+                    p = OffsetFetchResponsePartitionsView::skip(buf, p, version);
                 }
                 false
             }
@@ -1381,41 +1427,41 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
         if version <= 9 {
-            loc_str(buf, pos, true);
+            loc_str(buf, &mut p, true);
         }
         if version >= 10 {
-            *pos = pos.saturating_add(16);
+            p = p.wrapping_add(16);
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                OffsetFetchResponsePartitionsView::skip(buf, pos, version);
+                p = OffsetFetchResponsePartitionsView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1440,16 +1486,19 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
     /// `Name`: string, versions 8-9, ignorable.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Name",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The topic's unique id; the zero UUID when the id is not known or not used.
@@ -1458,9 +1507,6 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
     #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -1474,11 +1520,7 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
     /// `Partitions`: []OffsetFetchResponsePartitions, versions 8+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, OffsetFetchResponsePartitionsView<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[2], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1511,7 +1553,7 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetFetchResponseTopicsView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct StreamsGroupDescribeResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -26,13 +30,16 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
+        let n = c.array(true, 20).map_err(|e| e.at("Groups"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 20).map_err(|e| e.at("Groups"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     DescribedGroupView::walk(c, version)
                         .map(|_| ())
@@ -57,6 +64,7 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -65,18 +73,23 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    DescribedGroupView::skip(buf, pos, version);
+                    p = DescribedGroupView::skip(buf, p, version);
                 }
                 false
             }
@@ -85,22 +98,22 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
             nulls |= Self::NULL_GROUPS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `StreamsGroupDescribeResponse` of `version` (every byte must belong to it)
@@ -146,9 +159,6 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -162,11 +172,7 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
     /// `Groups`: []DescribedGroup, versions 0+.
     #[inline]
     pub fn groups(&self) -> ArrayView<'a, DescribedGroupView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -196,7 +202,7 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for StreamsGroupDescribeResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -216,8 +222,12 @@ impl std::fmt::Debug for StreamsGroupDescribeResponseView<'_> {
 pub struct AssignmentView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -236,6 +246,7 @@ impl<'a> AssignmentView<'a> {
             buf,
             version,
             at: [NONE; 3],
+            len: [NONE; 3],
             tags: NONE,
             nulls: 0,
             start: 0,
@@ -252,11 +263,14 @@ impl<'a> AssignmentView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
+        let n = c.array(true, 3).map_err(|e| e.at("ActiveTasks"))?;
         at[0] = c.pos() as u32;
-        let null = match c.array(true, 3).map_err(|e| e.at("ActiveTasks"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     TaskIdsView::walk(c, version)
                         .map(|_| ())
@@ -268,10 +282,12 @@ impl<'a> AssignmentView<'a> {
         if null {
             nulls |= Self::NULL_ACTIVE_TASKS;
         }
+        let n = c.array(true, 3).map_err(|e| e.at("StandbyTasks"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 3).map_err(|e| e.at("StandbyTasks"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     TaskIdsView::walk(c, version)
                         .map(|_| ())
@@ -283,10 +299,12 @@ impl<'a> AssignmentView<'a> {
         if null {
             nulls |= Self::NULL_STANDBY_TASKS;
         }
+        let n = c.array(true, 3).map_err(|e| e.at("WarmupTasks"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(true, 3).map_err(|e| e.at("WarmupTasks"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[2] = n as u32;
                 for i in 0..n {
                     TaskIdsView::walk(c, version)
                         .map(|_| ())
@@ -311,6 +329,7 @@ impl<'a> AssignmentView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -319,16 +338,21 @@ impl<'a> AssignmentView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[0] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    TaskIdsView::skip(buf, pos, version);
+                    p = TaskIdsView::skip(buf, p, version);
                 }
                 false
             }
@@ -336,12 +360,14 @@ impl<'a> AssignmentView<'a> {
         if null {
             nulls |= Self::NULL_ACTIVE_TASKS;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    TaskIdsView::skip(buf, pos, version);
+                    p = TaskIdsView::skip(buf, p, version);
                 }
                 false
             }
@@ -349,12 +375,14 @@ impl<'a> AssignmentView<'a> {
         if null {
             nulls |= Self::NULL_STANDBY_TASKS;
         }
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[2] = n as u32;
                 for _ in 0..n {
-                    TaskIdsView::skip(buf, pos, version);
+                    p = TaskIdsView::skip(buf, p, version);
                 }
                 false
             }
@@ -363,45 +391,45 @@ impl<'a> AssignmentView<'a> {
             nulls |= Self::NULL_WARMUP_TASKS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TaskIdsView::skip(buf, pos, version);
+                p = TaskIdsView::skip(buf, p, version);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TaskIdsView::skip(buf, pos, version);
+                p = TaskIdsView::skip(buf, p, version);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TaskIdsView::skip(buf, pos, version);
+                p = TaskIdsView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -426,11 +454,7 @@ impl<'a> AssignmentView<'a> {
     /// `ActiveTasks`: []TaskIds, versions 0+.
     #[inline]
     pub fn active_tasks(&self) -> ArrayView<'a, TaskIdsView<'a>> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[0], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -439,11 +463,7 @@ impl<'a> AssignmentView<'a> {
     /// `StandbyTasks`: []TaskIds, versions 0+.
     #[inline]
     pub fn standby_tasks(&self) -> ArrayView<'a, TaskIdsView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -452,11 +472,7 @@ impl<'a> AssignmentView<'a> {
     /// `WarmupTasks`: []TaskIds, versions 0+.
     #[inline]
     pub fn warmup_tasks(&self) -> ArrayView<'a, TaskIdsView<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[2], self.len[2], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -488,7 +504,7 @@ impl<'a> AssignmentView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AssignmentView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -509,8 +525,12 @@ impl std::fmt::Debug for AssignmentView<'_> {
 pub struct DescribedGroupView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 12],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 5],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -526,18 +546,24 @@ impl<'a> DescribedGroupView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 12];
+        let mut len = [NONE; 5];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("ErrorMessage"))?;
-        at[2] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("GroupId"))?;
+        let v = c.str(true).map_err(|e| e.at("ErrorMessage"))?;
+        at[1] = v.at;
+        len[0] = v.len;
+        let v = c.str(true).map_err(|e| e.at("GroupId"))?;
+        at[2] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[3] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("GroupState"))?;
+        let v = c.str(true).map_err(|e| e.at("GroupState"))?;
+        at[3] = v.at;
+        len[2] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_STATE;
         }
@@ -550,10 +576,12 @@ impl<'a> DescribedGroupView<'a> {
         if !null {
             TopologyView::walk(c, version).map_err(|e| e.at("Topology"))?;
         }
+        let n = c.array(true, 28).map_err(|e| e.at("Members"))?;
         at[7] = c.pos() as u32;
-        let null = match c.array(true, 28).map_err(|e| e.at("Members"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[3] = n as u32;
                 for i in 0..n {
                     MemberView::walk(c, version)
                         .map(|_| ())
@@ -580,8 +608,9 @@ impl<'a> DescribedGroupView<'a> {
             c.skip(1).map_err(|e| e.at("TopologyDescriptionStatus"))?;
         }
         if version >= 1 {
-            at[11] = c.pos() as u32;
-            c.str(true).map_err(|e| e.at("AssignorName"))?;
+            let v = c.str(true).map_err(|e| e.at("AssignorName"))?;
+            at[11] = v.at;
+            len[4] = v.len;
         }
         let tags = {
             let tags = c.pos() as u32;
@@ -596,6 +625,7 @@ impl<'a> DescribedGroupView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -604,39 +634,49 @@ impl<'a> DescribedGroupView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 12];
+        let mut len = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[1] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[2] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        at[0] = p as u32;
+        p = p.wrapping_add(2);
+        let v = loc_var(buf, &mut p, true, false);
+        at[1] = v.at;
+        len[0] = v.len;
+        let v = loc_var(buf, &mut p, true, false);
+        at[2] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[3] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[3] = v.at;
+        len[2] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_STATE;
         }
-        at[4] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[5] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[6] = *pos as u32;
-        let null = loc_marker(buf, pos);
+        at[4] = p as u32;
+        p = p.wrapping_add(4);
+        at[5] = p as u32;
+        p = p.wrapping_add(4);
+        at[6] = p as u32;
+        let null = loc_marker(buf, &mut p);
         if !null {
-            TopologyView::skip(buf, pos, version);
+            p = TopologyView::skip(buf, p, version);
         }
-        at[7] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[7] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[3] = n as u32;
                 for _ in 0..n {
-                    MemberView::skip(buf, pos, version);
+                    p = MemberView::skip(buf, p, version);
                 }
                 false
             }
@@ -644,72 +684,72 @@ impl<'a> DescribedGroupView<'a> {
         if null {
             nulls |= Self::NULL_MEMBERS;
         }
-        at[8] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[8] = p as u32;
+        p = p.wrapping_add(4);
         if version >= 1 {
-            at[9] = *pos as u32;
-            let null = loc_marker(buf, pos);
+            at[9] = p as u32;
+            let null = loc_marker(buf, &mut p);
             if !null {
-                TopologyDescriptionView::skip(buf, pos, version);
+                p = TopologyDescriptionView::skip(buf, p, version);
             }
         }
         if version >= 1 {
-            at[10] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[10] = p as u32;
+            p = p.wrapping_add(1);
         }
         if version >= 1 {
-            at[11] = *pos as u32;
-            loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[11] = v.at;
+            len[4] = v.len;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        *pos = pos.saturating_add(2);
-        loc_str(buf, pos, true);
-        loc_str(buf, pos, true);
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(4);
-        if !loc_marker(buf, pos) {
-            TopologyView::skip(buf, pos, version);
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(2);
+        loc_str(buf, &mut p, true);
+        loc_str(buf, &mut p, true);
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(8);
+        if !loc_marker(buf, &mut p) {
+            p = TopologyView::skip(buf, p, version);
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                MemberView::skip(buf, pos, version);
+                p = MemberView::skip(buf, p, version);
             }
         }
-        *pos = pos.saturating_add(4);
-        if version >= 1 && !loc_marker(buf, pos) {
-            TopologyDescriptionView::skip(buf, pos, version);
+        p = p.wrapping_add(4);
+        if version >= 1 && !loc_marker(buf, &mut p) {
+            p = TopologyDescriptionView::skip(buf, p, version);
         }
         if version >= 1 {
-            *pos = pos.saturating_add(1);
+            p = p.wrapping_add(1);
         }
         if version >= 1 {
-            loc_str(buf, pos, true);
+            loc_str(buf, &mut p, true);
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -735,9 +775,6 @@ impl<'a> DescribedGroupView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -751,16 +788,19 @@ impl<'a> DescribedGroupView<'a> {
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[1], self.len[0])
     }
 
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1] as usize, "ErrorMessage", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[1], self.len[0], true, false),
+            "ErrorMessage",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The group's id.
@@ -768,16 +808,19 @@ impl<'a> DescribedGroupView<'a> {
     /// `GroupId`: string, versions 0+.
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[2], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[2] as usize, "GroupId", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[2], self.len[1], true, false),
+            "GroupId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The group's state, such as `Stable` or `Empty`.
@@ -785,16 +828,19 @@ impl<'a> DescribedGroupView<'a> {
     /// `GroupState`: string, versions 0+.
     #[inline]
     pub fn group_state(&self) -> ViewStr<'a> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[3], self.len[2]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_state_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[3] as usize, "GroupState", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[3], self.len[2], true, false),
+            "GroupState",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The group's epoch (KIP-848), raised whenever its metadata or membership changes.
@@ -803,9 +849,6 @@ impl<'a> DescribedGroupView<'a> {
     #[inline]
     pub fn group_epoch(&self) -> i32 {
         let at = self.at[4] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -820,9 +863,6 @@ impl<'a> DescribedGroupView<'a> {
     #[inline]
     pub fn assignment_epoch(&self) -> i32 {
         let at = self.at[5] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -852,11 +892,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `Members`: []Member, versions 0+.
     #[inline]
     pub fn members(&self) -> ArrayView<'a, MemberView<'a>> {
-        let at = self.at[7] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[7], self.len[3], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -909,9 +945,6 @@ impl<'a> DescribedGroupView<'a> {
     #[inline]
     pub fn topology_description_status(&self) -> i8 {
         let at = self.at[10] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -931,18 +964,14 @@ impl<'a> DescribedGroupView<'a> {
     /// `AssignorName`: string, versions 1+, nullable in 1+, default `null`, ignorable.
     #[inline]
     pub fn assignor_name(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[11] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[11], self.len[4])
     }
 
     /// Where `AssignorName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn assignor_name_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[11] as usize,
+            prefix_at(self.at[11], self.len[4], true, false),
             "AssignorName",
             true,
             true,
@@ -997,7 +1026,7 @@ impl<'a> DescribedGroupView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribedGroupView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1030,8 +1059,12 @@ impl std::fmt::Debug for DescribedGroupView<'_> {
 pub struct EndpointView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -1051,9 +1084,12 @@ impl<'a> EndpointView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Host"))?;
+        let v = c.str(true).map_err(|e| e.at("Host"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HOST;
         }
@@ -1072,6 +1108,7 @@ impl<'a> EndpointView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1080,44 +1117,49 @@ impl<'a> EndpointView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(2);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(2);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1142,16 +1184,19 @@ impl<'a> EndpointView<'a> {
     /// `Host`: string, versions 0+.
     #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn host_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Host", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Host",
+            true,
+            false,
+            0,
+        )
     }
 
     /// A TCP port number.
@@ -1160,9 +1205,6 @@ impl<'a> EndpointView<'a> {
     #[inline]
     pub fn port(&self) -> u16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_u16(self.buf, at)
     }
 
@@ -1197,7 +1239,7 @@ impl<'a> EndpointView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EndpointView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1217,8 +1259,12 @@ impl std::fmt::Debug for EndpointView<'_> {
 pub struct KeyValueView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -1233,14 +1279,19 @@ impl<'a> KeyValueView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Key"))?;
+        let v = c.str(true).map_err(|e| e.at("Key"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_KEY;
         }
-        at[1] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Value"))?;
+        let v = c.str(true).map_err(|e| e.at("Value"))?;
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_VALUE;
         }
@@ -1257,6 +1308,7 @@ impl<'a> KeyValueView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1265,47 +1317,54 @@ impl<'a> KeyValueView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_KEY;
         }
-        at[1] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_VALUE;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, true);
-        loc_str(buf, pos, true);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        loc_str(buf, &mut p, true);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1330,16 +1389,19 @@ impl<'a> KeyValueView<'a> {
     /// `Key`: string, versions 0+.
     #[inline]
     pub fn key(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Key` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn key_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Key", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Key",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The value.
@@ -1347,16 +1409,19 @@ impl<'a> KeyValueView<'a> {
     /// `Value`: string, versions 0+.
     #[inline]
     pub fn value(&self) -> ViewStr<'a> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn value_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1] as usize, "Value", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[1], self.len[1], true, false),
+            "Value",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The owned [`KeyValue`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -1385,7 +1450,7 @@ impl<'a> KeyValueView<'a> {
 }
 
 impl<'a> ViewElement<'a> for KeyValueView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1405,8 +1470,12 @@ impl std::fmt::Debug for KeyValueView<'_> {
 pub struct MemberView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 15],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 9],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -1426,32 +1495,43 @@ impl<'a> MemberView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 15];
+        let mut len = [NONE; 9];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("MemberId"))?;
+        let v = c.str(true).map_err(|e| e.at("MemberId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("MemberEpoch"))?;
-        at[2] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("InstanceId"))?;
-        at[3] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("RackId"))?;
-        at[4] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("ClientId"))?;
+        let v = c.str(true).map_err(|e| e.at("InstanceId"))?;
+        at[2] = v.at;
+        len[1] = v.len;
+        let v = c.str(true).map_err(|e| e.at("RackId"))?;
+        at[3] = v.at;
+        len[2] = v.len;
+        let v = c.str(true).map_err(|e| e.at("ClientId"))?;
+        at[4] = v.at;
+        len[3] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_CLIENT_ID;
         }
-        at[5] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("ClientHost"))?;
+        let v = c.str(true).map_err(|e| e.at("ClientHost"))?;
+        at[5] = v.at;
+        len[4] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_CLIENT_HOST;
         }
         at[6] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("TopologyEpoch"))?;
-        at[7] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("ProcessId"))?;
+        let v = c.str(true).map_err(|e| e.at("ProcessId"))?;
+        at[7] = v.at;
+        len[5] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PROCESS_ID;
         }
@@ -1460,10 +1540,12 @@ impl<'a> MemberView<'a> {
         if !null {
             EndpointView::walk(c, version).map_err(|e| e.at("UserEndpoint"))?;
         }
+        let n = c.array(true, 3).map_err(|e| e.at("ClientTags"))?;
         at[9] = c.pos() as u32;
-        let null = match c.array(true, 3).map_err(|e| e.at("ClientTags"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[6] = n as u32;
                 for i in 0..n {
                     KeyValueView::walk(c, version)
                         .map(|_| ())
@@ -1475,10 +1557,12 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_CLIENT_TAGS;
         }
+        let n = c.array(true, 14).map_err(|e| e.at("TaskOffsets"))?;
         at[10] = c.pos() as u32;
-        let null = match c.array(true, 14).map_err(|e| e.at("TaskOffsets"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[7] = n as u32;
                 for i in 0..n {
                     TaskOffsetView::walk(c, version)
                         .map(|_| ())
@@ -1490,10 +1574,12 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_TASK_OFFSETS;
         }
+        let n = c.array(true, 14).map_err(|e| e.at("TaskEndOffsets"))?;
         at[11] = c.pos() as u32;
-        let null = match c.array(true, 14).map_err(|e| e.at("TaskEndOffsets"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[8] = n as u32;
                 for i in 0..n {
                     TaskOffsetView::walk(c, version)
                         .map(|_| ())
@@ -1524,6 +1610,7 @@ impl<'a> MemberView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1532,49 +1619,64 @@ impl<'a> MemberView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 15];
+        let mut len = [NONE; 9];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[2] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[3] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[4] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, true, false);
+        at[2] = v.at;
+        len[1] = v.len;
+        let v = loc_var(buf, &mut p, true, false);
+        at[3] = v.at;
+        len[2] = v.len;
+        let v = loc_var(buf, &mut p, true, false);
+        at[4] = v.at;
+        len[3] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_CLIENT_ID;
         }
-        at[5] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[5] = v.at;
+        len[4] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_CLIENT_HOST;
         }
-        at[6] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[7] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        at[6] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, true, false);
+        at[7] = v.at;
+        len[5] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PROCESS_ID;
         }
-        at[8] = *pos as u32;
-        let null = loc_marker(buf, pos);
+        at[8] = p as u32;
+        let null = loc_marker(buf, &mut p);
         if !null {
-            EndpointView::skip(buf, pos, version);
+            p = EndpointView::skip(buf, p, version);
         }
-        at[9] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[9] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[6] = n as u32;
                 for _ in 0..n {
-                    KeyValueView::skip(buf, pos, version);
+                    p = KeyValueView::skip(buf, p, version);
                 }
                 false
             }
@@ -1582,12 +1684,14 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_CLIENT_TAGS;
         }
-        at[10] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[10] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[7] = n as u32;
                 for _ in 0..n {
-                    TaskOffsetView::skip(buf, pos, version);
+                    p = TaskOffsetView::skip(buf, p, version);
                 }
                 false
             }
@@ -1595,12 +1699,14 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_TASK_OFFSETS;
         }
-        at[11] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[11] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[8] = n as u32;
                 for _ in 0..n {
-                    TaskOffsetView::skip(buf, pos, version);
+                    p = TaskOffsetView::skip(buf, p, version);
                 }
                 false
             }
@@ -1608,66 +1714,66 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_TASK_END_OFFSETS;
         }
-        at[12] = *pos as u32;
-        AssignmentView::skip(buf, pos, version);
-        at[13] = *pos as u32;
-        AssignmentView::skip(buf, pos, version);
-        at[14] = *pos as u32;
-        *pos = pos.saturating_add(1);
+        at[12] = p as u32;
+        p = AssignmentView::skip(buf, p, version);
+        at[13] = p as u32;
+        p = AssignmentView::skip(buf, p, version);
+        at[14] = p as u32;
+        p = p.wrapping_add(1);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(4);
-        loc_str(buf, pos, true);
-        loc_str(buf, pos, true);
-        loc_str(buf, pos, true);
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(4);
-        loc_str(buf, pos, true);
-        if !loc_marker(buf, pos) {
-            EndpointView::skip(buf, pos, version);
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(4);
+        loc_str(buf, &mut p, true);
+        loc_str(buf, &mut p, true);
+        loc_str(buf, &mut p, true);
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(4);
+        loc_str(buf, &mut p, true);
+        if !loc_marker(buf, &mut p) {
+            p = EndpointView::skip(buf, p, version);
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                KeyValueView::skip(buf, pos, version);
+                p = KeyValueView::skip(buf, p, version);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TaskOffsetView::skip(buf, pos, version);
+                p = TaskOffsetView::skip(buf, p, version);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TaskOffsetView::skip(buf, pos, version);
+                p = TaskOffsetView::skip(buf, p, version);
             }
         }
-        AssignmentView::skip(buf, pos, version);
-        AssignmentView::skip(buf, pos, version);
-        *pos = pos.saturating_add(1);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        p = AssignmentView::skip(buf, p, version);
+        p = AssignmentView::skip(buf, p, version);
+        p = p.wrapping_add(1);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1692,16 +1798,19 @@ impl<'a> MemberView<'a> {
     /// `MemberId`: string, versions 0+.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "MemberId", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "MemberId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The member's epoch.
@@ -1710,9 +1819,6 @@ impl<'a> MemberView<'a> {
     #[inline]
     pub fn member_epoch(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -1726,16 +1832,19 @@ impl<'a> MemberView<'a> {
     /// `InstanceId`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn instance_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[2], self.len[1])
     }
 
     /// Where `InstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn instance_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[2] as usize, "InstanceId", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[2], self.len[1], true, false),
+            "InstanceId",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
@@ -1743,16 +1852,19 @@ impl<'a> MemberView<'a> {
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[3], self.len[2])
     }
 
     /// Where `RackId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn rack_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[3] as usize, "RackId", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[3], self.len[2], true, false),
+            "RackId",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The client id the member connected with.
@@ -1760,16 +1872,19 @@ impl<'a> MemberView<'a> {
     /// `ClientId`: string, versions 0+.
     #[inline]
     pub fn client_id(&self) -> ViewStr<'a> {
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[4], self.len[3]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `ClientId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn client_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[4] as usize, "ClientId", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[4], self.len[3], true, false),
+            "ClientId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The host the member connected from.
@@ -1777,16 +1892,19 @@ impl<'a> MemberView<'a> {
     /// `ClientHost`: string, versions 0+.
     #[inline]
     pub fn client_host(&self) -> ViewStr<'a> {
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[5], self.len[4]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `ClientHost` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn client_host_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[5] as usize, "ClientHost", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[5], self.len[4], true, false),
+            "ClientHost",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The topology epoch the member runs.
@@ -1795,9 +1913,6 @@ impl<'a> MemberView<'a> {
     #[inline]
     pub fn topology_epoch(&self) -> i32 {
         let at = self.at[6] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -1811,16 +1926,19 @@ impl<'a> MemberView<'a> {
     /// `ProcessId`: string, versions 0+.
     #[inline]
     pub fn process_id(&self) -> ViewStr<'a> {
-        let at = self.at[7] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[7], self.len[5]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `ProcessId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn process_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[7] as usize, "ProcessId", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[7], self.len[5], true, false),
+            "ProcessId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The member's endpoint for interactive queries, or null if none.
@@ -1844,11 +1962,7 @@ impl<'a> MemberView<'a> {
     /// `ClientTags`: []KeyValue, versions 0+.
     #[inline]
     pub fn client_tags(&self) -> ArrayView<'a, KeyValueView<'a>> {
-        let at = self.at[9] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[9], self.len[6], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1857,11 +1971,7 @@ impl<'a> MemberView<'a> {
     /// `TaskOffsets`: []TaskOffset, versions 0+.
     #[inline]
     pub fn task_offsets(&self) -> ArrayView<'a, TaskOffsetView<'a>> {
-        let at = self.at[10] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[10], self.len[7], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1870,11 +1980,7 @@ impl<'a> MemberView<'a> {
     /// `TaskEndOffsets`: []TaskOffset, versions 0+.
     #[inline]
     pub fn task_end_offsets(&self) -> ArrayView<'a, TaskOffsetView<'a>> {
-        let at = self.at[11] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[11], self.len[8], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1908,9 +2014,6 @@ impl<'a> MemberView<'a> {
     #[inline]
     pub fn is_classic(&self) -> bool {
         let at = self.at[14] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -1972,7 +2075,7 @@ impl<'a> MemberView<'a> {
 }
 
 impl<'a> ViewElement<'a> for MemberView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -2005,8 +2108,12 @@ impl std::fmt::Debug for MemberView<'_> {
 pub struct SubtopologyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 5],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 5],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -2024,16 +2131,21 @@ impl<'a> SubtopologyView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
+        let v = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
+        let n = c.array(true, 1).map_err(|e| e.at("SourceTopics"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 1).map_err(|e| e.at("SourceTopics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     c.str_element(true)
                         .map_err(|e| e.at_index(i).at("SourceTopics"))?;
@@ -2044,13 +2156,14 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[2] = c.pos() as u32;
-        let null = match c
+        let n = c
             .array(true, 1)
-            .map_err(|e| e.at("RepartitionSinkTopics"))?
-        {
+            .map_err(|e| e.at("RepartitionSinkTopics"))?;
+        at[2] = c.pos() as u32;
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[2] = n as u32;
                 for i in 0..n {
                     c.str_element(true)
                         .map_err(|e| e.at_index(i).at("RepartitionSinkTopics"))?;
@@ -2061,10 +2174,12 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_REPARTITION_SINK_TOPICS;
         }
+        let n = c.array(true, 9).map_err(|e| e.at("StateChangelogTopics"))?;
         at[3] = c.pos() as u32;
-        let null = match c.array(true, 9).map_err(|e| e.at("StateChangelogTopics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[3] = n as u32;
                 for i in 0..n {
                     TopicInfoView::walk(c, version)
                         .map(|_| ())
@@ -2076,13 +2191,14 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_STATE_CHANGELOG_TOPICS;
         }
-        at[4] = c.pos() as u32;
-        let null = match c
+        let n = c
             .array(true, 9)
-            .map_err(|e| e.at("RepartitionSourceTopics"))?
-        {
+            .map_err(|e| e.at("RepartitionSourceTopics"))?;
+        at[4] = c.pos() as u32;
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[4] = n as u32;
                 for i in 0..n {
                     TopicInfoView::walk(c, version)
                         .map(|_| ())
@@ -2107,6 +2223,7 @@ impl<'a> SubtopologyView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -2115,21 +2232,28 @@ impl<'a> SubtopologyView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    loc_str(buf, pos, true);
+                    loc_str(buf, &mut p, true);
                 }
                 false
             }
@@ -2137,12 +2261,14 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[2] = n as u32;
                 for _ in 0..n {
-                    loc_str(buf, pos, true);
+                    loc_str(buf, &mut p, true);
                 }
                 false
             }
@@ -2150,12 +2276,14 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_REPARTITION_SINK_TOPICS;
         }
-        at[3] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[3] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[3] = n as u32;
                 for _ in 0..n {
-                    TopicInfoView::skip(buf, pos, version);
+                    p = TopicInfoView::skip(buf, p, version);
                 }
                 false
             }
@@ -2163,12 +2291,14 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_STATE_CHANGELOG_TOPICS;
         }
-        at[4] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[4] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[4] = n as u32;
                 for _ in 0..n {
-                    TopicInfoView::skip(buf, pos, version);
+                    p = TopicInfoView::skip(buf, p, version);
                 }
                 false
             }
@@ -2177,51 +2307,51 @@ impl<'a> SubtopologyView<'a> {
             nulls |= Self::NULL_REPARTITION_SOURCE_TOPICS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        loc_str(buf, pos, true);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                loc_str(buf, pos, true);
+                loc_str(buf, &mut p, true);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                loc_str(buf, pos, true);
+                loc_str(buf, &mut p, true);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TopicInfoView::skip(buf, pos, version);
+                p = TopicInfoView::skip(buf, p, version);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TopicInfoView::skip(buf, pos, version);
+                p = TopicInfoView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -2246,18 +2376,14 @@ impl<'a> SubtopologyView<'a> {
     /// `SubtopologyId`: string, versions 0+.
     #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], true, false),
             "SubtopologyId",
             true,
             false,
@@ -2270,11 +2396,7 @@ impl<'a> SubtopologyView<'a> {
     /// `SourceTopics`: []string, versions 0+.
     #[inline]
     pub fn source_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[1], true, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -2283,11 +2405,7 @@ impl<'a> SubtopologyView<'a> {
     /// `RepartitionSinkTopics`: []string, versions 0+.
     #[inline]
     pub fn repartition_sink_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[2], self.len[2], true, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -2296,11 +2414,7 @@ impl<'a> SubtopologyView<'a> {
     /// `StateChangelogTopics`: []TopicInfo, versions 0+.
     #[inline]
     pub fn state_changelog_topics(&self) -> ArrayView<'a, TopicInfoView<'a>> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[3], self.len[3], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -2309,11 +2423,7 @@ impl<'a> SubtopologyView<'a> {
     /// `RepartitionSourceTopics`: []TopicInfo, versions 0+.
     #[inline]
     pub fn repartition_source_topics(&self) -> ArrayView<'a, TopicInfoView<'a>> {
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[4], self.len[4], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -2354,7 +2464,7 @@ impl<'a> SubtopologyView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SubtopologyView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -2380,8 +2490,12 @@ impl std::fmt::Debug for SubtopologyView<'_> {
 pub struct TaskIdsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -2396,16 +2510,21 @@ impl<'a> TaskIdsView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
+        let v = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
+        let n = c.array(true, 4).map_err(|e| e.at("Partitions"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 4).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     c.skip(4).map_err(|e| e.at_index(i).at("Partitions"))?;
                 }
@@ -2428,6 +2547,7 @@ impl<'a> TaskIdsView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -2436,20 +2556,27 @@ impl<'a> TaskIdsView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[1] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
@@ -2457,34 +2584,34 @@ impl<'a> TaskIdsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, true);
-        if let Some(n) = loc_array(buf, pos, true) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        if let Some(n) = loc_array(buf, &mut p, true) {
+            loc_fixed(&mut p, n, 4);
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -2509,18 +2636,14 @@ impl<'a> TaskIdsView<'a> {
     /// `SubtopologyId`: string, versions 0+.
     #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], true, false),
             "SubtopologyId",
             true,
             false,
@@ -2533,11 +2656,7 @@ impl<'a> TaskIdsView<'a> {
     /// `Partitions`: []int32, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -2567,7 +2686,7 @@ impl<'a> TaskIdsView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TaskIdsView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -2587,8 +2706,12 @@ impl std::fmt::Debug for TaskIdsView<'_> {
 pub struct TaskOffsetView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -2602,9 +2725,12 @@ impl<'a> TaskOffsetView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
+        let v = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
@@ -2625,6 +2751,7 @@ impl<'a> TaskOffsetView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -2633,47 +2760,51 @@ impl<'a> TaskOffsetView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(8);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        at[2] = p as u32;
+        p = p.wrapping_add(8);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(8);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(12);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -2698,18 +2829,14 @@ impl<'a> TaskOffsetView<'a> {
     /// `SubtopologyId`: string, versions 0+.
     #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], true, false),
             "SubtopologyId",
             true,
             false,
@@ -2723,9 +2850,6 @@ impl<'a> TaskOffsetView<'a> {
     #[inline]
     pub fn partition(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -2740,9 +2864,6 @@ impl<'a> TaskOffsetView<'a> {
     #[inline]
     pub fn offset(&self) -> i64 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -2779,7 +2900,7 @@ impl<'a> TaskOffsetView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TaskOffsetView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -2800,8 +2921,12 @@ impl std::fmt::Debug for TaskOffsetView<'_> {
 pub struct TopicInfoView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -2816,9 +2941,12 @@ impl<'a> TopicInfoView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Name"))?;
+        let v = c.str(true).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
@@ -2826,10 +2954,12 @@ impl<'a> TopicInfoView<'a> {
         c.skip(4).map_err(|e| e.at("Partitions"))?;
         at[2] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ReplicationFactor"))?;
+        let n = c.array(true, 3).map_err(|e| e.at("TopicConfigs"))?;
         at[3] = c.pos() as u32;
-        let null = match c.array(true, 3).map_err(|e| e.at("TopicConfigs"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     KeyValueView::walk(c, version)
                         .map(|_| ())
@@ -2854,6 +2984,7 @@ impl<'a> TopicInfoView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -2862,25 +2993,32 @@ impl<'a> TopicInfoView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[3] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        at[2] = p as u32;
+        p = p.wrapping_add(2);
+        let n = loc_array(buf, &mut p, true);
+        at[3] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    KeyValueView::skip(buf, pos, version);
+                    p = KeyValueView::skip(buf, p, version);
                 }
                 false
             }
@@ -2889,38 +3027,37 @@ impl<'a> TopicInfoView<'a> {
             nulls |= Self::NULL_TOPIC_CONFIGS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(2);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(6);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                KeyValueView::skip(buf, pos, version);
+                p = KeyValueView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -2945,16 +3082,19 @@ impl<'a> TopicInfoView<'a> {
     /// `Name`: string, versions 0+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Name",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The topic's number of partitions, or 0 if not fixed (always 0 for changelogs).
@@ -2963,9 +3103,6 @@ impl<'a> TopicInfoView<'a> {
     #[inline]
     pub fn partitions(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -2980,9 +3117,6 @@ impl<'a> TopicInfoView<'a> {
     #[inline]
     pub fn replication_factor(&self) -> i16 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -3002,11 +3136,7 @@ impl<'a> TopicInfoView<'a> {
     /// `TopicConfigs`: []KeyValue, versions 0+.
     #[inline]
     pub fn topic_configs(&self) -> ArrayView<'a, KeyValueView<'a>> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[3], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -3040,7 +3170,7 @@ impl<'a> TopicInfoView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicInfoView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -3062,8 +3192,12 @@ impl std::fmt::Debug for TopicInfoView<'_> {
 pub struct TopologyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     start: u32,
@@ -3080,12 +3214,15 @@ impl<'a> TopologyView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Epoch"))?;
+        let n = c.array(true, 6).map_err(|e| e.at("Subtopologies"))?;
         at[1] = c.pos() as u32;
-        match c.array(true, 6).map_err(|e| e.at("Subtopologies"))? {
+        match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     SubtopologyView::walk(c, version)
                         .map(|_| ())
@@ -3107,6 +3244,7 @@ impl<'a> TopologyView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             start,
             end: c.pos() as u32,
@@ -3114,51 +3252,56 @@ impl<'a> TopologyView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        match loc_array(buf, pos, true) {
+        let mut len = [NONE; 1];
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    SubtopologyView::skip(buf, pos, version);
+                    p = SubtopologyView::skip(buf, p, version);
                 }
                 false
             }
         };
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        *pos = pos.saturating_add(4);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(4);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                SubtopologyView::skip(buf, pos, version);
+                p = SubtopologyView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -3184,9 +3327,6 @@ impl<'a> TopologyView<'a> {
     #[inline]
     pub fn epoch(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -3200,11 +3340,7 @@ impl<'a> TopologyView<'a> {
     /// `Subtopologies`: []Subtopology, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn subtopologies(&self) -> Option<ArrayView<'a, SubtopologyView<'a>>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
     }
 
     /// The owned [`Topology`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -3235,7 +3371,7 @@ impl<'a> TopologyView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopologyView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -3255,8 +3391,12 @@ impl std::fmt::Debug for TopologyView<'_> {
 pub struct TopologyDescriptionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -3277,11 +3417,14 @@ impl<'a> TopologyDescriptionView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
+        let n = c.array(true, 3).map_err(|e| e.at("Subtopologies"))?;
         at[0] = c.pos() as u32;
-        let null = match c.array(true, 3).map_err(|e| e.at("Subtopologies"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     TopologyDescriptionSubtopologyView::walk(c, version)
                         .map(|_| ())
@@ -3293,10 +3436,12 @@ impl<'a> TopologyDescriptionView<'a> {
         if null {
             nulls |= Self::NULL_SUBTOPOLOGIES;
         }
+        let n = c.array(true, 15).map_err(|e| e.at("GlobalStores"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 15).map_err(|e| e.at("GlobalStores"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     TopologyDescriptionGlobalStoreView::walk(c, version)
                         .map(|_| ())
@@ -3321,6 +3466,7 @@ impl<'a> TopologyDescriptionView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -3329,16 +3475,21 @@ impl<'a> TopologyDescriptionView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[0] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    TopologyDescriptionSubtopologyView::skip(buf, pos, version);
+                    p = TopologyDescriptionSubtopologyView::skip(buf, p, version);
                 }
                 false
             }
@@ -3346,12 +3497,14 @@ impl<'a> TopologyDescriptionView<'a> {
         if null {
             nulls |= Self::NULL_SUBTOPOLOGIES;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    TopologyDescriptionGlobalStoreView::skip(buf, pos, version);
+                    p = TopologyDescriptionGlobalStoreView::skip(buf, p, version);
                 }
                 false
             }
@@ -3360,40 +3513,40 @@ impl<'a> TopologyDescriptionView<'a> {
             nulls |= Self::NULL_GLOBAL_STORES;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TopologyDescriptionSubtopologyView::skip(buf, pos, version);
+                p = TopologyDescriptionSubtopologyView::skip(buf, p, version);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TopologyDescriptionGlobalStoreView::skip(buf, pos, version);
+                p = TopologyDescriptionGlobalStoreView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -3418,11 +3571,7 @@ impl<'a> TopologyDescriptionView<'a> {
     /// `Subtopologies`: []TopologyDescriptionSubtopology, versions 1+.
     #[inline]
     pub fn subtopologies(&self) -> ArrayView<'a, TopologyDescriptionSubtopologyView<'a>> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[0], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -3431,11 +3580,7 @@ impl<'a> TopologyDescriptionView<'a> {
     /// `GlobalStores`: []TopologyDescriptionGlobalStore, versions 1+.
     #[inline]
     pub fn global_stores(&self) -> ArrayView<'a, TopologyDescriptionGlobalStoreView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -3467,7 +3612,7 @@ impl<'a> TopologyDescriptionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -3487,7 +3632,8 @@ impl std::fmt::Debug for TopologyDescriptionView<'_> {
 pub struct TopologyDescriptionGlobalStoreView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
@@ -3523,39 +3669,40 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
-        at[0] = *pos as u32;
-        TopologyDescriptionNodeView::skip(buf, pos, version);
-        at[1] = *pos as u32;
-        TopologyDescriptionNodeView::skip(buf, pos, version);
+        at[0] = p as u32;
+        p = TopologyDescriptionNodeView::skip(buf, p, version);
+        at[1] = p as u32;
+        p = TopologyDescriptionNodeView::skip(buf, p, version);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        TopologyDescriptionNodeView::skip(buf, pos, version);
-        TopologyDescriptionNodeView::skip(buf, pos, version);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        p = TopologyDescriptionNodeView::skip(buf, p, version);
+        p = TopologyDescriptionNodeView::skip(buf, p, version);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -3625,7 +3772,7 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionGlobalStoreView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -3645,8 +3792,12 @@ impl std::fmt::Debug for TopologyDescriptionGlobalStoreView<'_> {
 pub struct TopologyDescriptionNodeView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 6],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 5],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -3666,6 +3817,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             buf,
             version,
             at: [NONE; 6],
+            len: [NONE; 5],
             tags: NONE,
             nulls: 0,
             start: 0,
@@ -3682,18 +3834,23 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 6];
+        let mut len = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Name"))?;
+        let v = c.str(true).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
         at[1] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("NodeType"))?;
+        let n = c.array(true, 1).map_err(|e| e.at("SourceTopics"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(true, 1).map_err(|e| e.at("SourceTopics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     c.str_element(true)
                         .map_err(|e| e.at_index(i).at("SourceTopics"))?;
@@ -3704,12 +3861,15 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[3] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("SinkTopic"))?;
+        let v = c.str(true).map_err(|e| e.at("SinkTopic"))?;
+        at[3] = v.at;
+        len[2] = v.len;
+        let n = c.array(true, 1).map_err(|e| e.at("Stores"))?;
         at[4] = c.pos() as u32;
-        let null = match c.array(true, 1).map_err(|e| e.at("Stores"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[3] = n as u32;
                 for i in 0..n {
                     c.str_element(true)
                         .map_err(|e| e.at_index(i).at("Stores"))?;
@@ -3720,10 +3880,12 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         if null {
             nulls |= Self::NULL_STORES;
         }
+        let n = c.array(true, 1).map_err(|e| e.at("Successors"))?;
         at[5] = c.pos() as u32;
-        let null = match c.array(true, 1).map_err(|e| e.at("Successors"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[4] = n as u32;
                 for i in 0..n {
                     c.str_element(true)
                         .map_err(|e| e.at_index(i).at("Successors"))?;
@@ -3747,6 +3909,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -3755,23 +3918,30 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 6];
+        let mut len = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(1);
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[1] = p as u32;
+        p = p.wrapping_add(1);
+        let n = loc_array(buf, &mut p, true);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    loc_str(buf, pos, true);
+                    loc_str(buf, &mut p, true);
                 }
                 false
             }
@@ -3779,14 +3949,17 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[3] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[4] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let v = loc_var(buf, &mut p, true, false);
+        at[3] = v.at;
+        len[2] = v.len;
+        let n = loc_array(buf, &mut p, true);
+        at[4] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[3] = n as u32;
                 for _ in 0..n {
-                    loc_str(buf, pos, true);
+                    loc_str(buf, &mut p, true);
                 }
                 false
             }
@@ -3794,12 +3967,14 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         if null {
             nulls |= Self::NULL_STORES;
         }
-        at[5] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[5] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[4] = n as u32;
                 for _ in 0..n {
-                    loc_str(buf, pos, true);
+                    loc_str(buf, &mut p, true);
                 }
                 false
             }
@@ -3808,48 +3983,48 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             nulls |= Self::NULL_SUCCESSORS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(1);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(1);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                loc_str(buf, pos, true);
+                loc_str(buf, &mut p, true);
             }
         }
-        loc_str(buf, pos, true);
-        if let Some(n) = loc_array(buf, pos, true) {
+        loc_str(buf, &mut p, true);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                loc_str(buf, pos, true);
+                loc_str(buf, &mut p, true);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                loc_str(buf, pos, true);
+                loc_str(buf, &mut p, true);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -3874,16 +4049,19 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// `Name`: string, versions 1+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Name",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The kind of node: 1 source, 2 processor, 3 sink.
@@ -3892,9 +4070,6 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     #[inline]
     pub fn node_type(&self) -> i8 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -3908,11 +4083,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// `SourceTopics`: []string, versions 1+.
     #[inline]
     pub fn source_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[2], self.len[1], true, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -3921,16 +4092,19 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// `SinkTopic`: string, versions 1+, nullable in 1+, default `null`.
     #[inline]
     pub fn sink_topic(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[3], self.len[2])
     }
 
     /// Where `SinkTopic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn sink_topic_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[3] as usize, "SinkTopic", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[3], self.len[2], true, false),
+            "SinkTopic",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The state stores a processor node uses.
@@ -3938,11 +4112,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// `Stores`: []string, versions 1+.
     #[inline]
     pub fn stores(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[4], self.len[3], true, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -3951,11 +4121,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// `Successors`: []string, versions 1+.
     #[inline]
     pub fn successors(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[5], self.len[4], true, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -3993,7 +4159,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionNodeView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -4017,8 +4183,12 @@ impl std::fmt::Debug for TopologyDescriptionNodeView<'_> {
 pub struct TopologyDescriptionSubtopologyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -4033,16 +4203,21 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
+        let v = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
+        let n = c.array(true, 7).map_err(|e| e.at("Nodes"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 7).map_err(|e| e.at("Nodes"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     TopologyDescriptionNodeView::walk(c, version)
                         .map(|_| ())
@@ -4067,6 +4242,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -4075,21 +4251,28 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    TopologyDescriptionNodeView::skip(buf, pos, version);
+                    p = TopologyDescriptionNodeView::skip(buf, p, version);
                 }
                 false
             }
@@ -4098,36 +4281,36 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
             nulls |= Self::NULL_NODES;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        loc_str(buf, pos, true);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TopologyDescriptionNodeView::skip(buf, pos, version);
+                p = TopologyDescriptionNodeView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -4152,18 +4335,14 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
     /// `SubtopologyId`: string, versions 1+.
     #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], true, false),
             "SubtopologyId",
             true,
             false,
@@ -4176,11 +4355,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
     /// `Nodes`: []TopologyDescriptionNode, versions 1+.
     #[inline]
     pub fn nodes(&self) -> ArrayView<'a, TopologyDescriptionNodeView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -4210,7 +4385,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionSubtopologyView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
