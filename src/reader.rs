@@ -53,6 +53,107 @@ pub enum Length {
     Len(usize),
 }
 
+/// The rules every reading of received bytes applies beyond bounds checks: what a varint of
+/// two bytes or more may be, what a length or count prefix may say, how long a string may be,
+/// how tagged fields are counted, ordered and sized. One copy, applied by [`Reader`] (the owned
+/// decoder, over `Bytes`) and by the views' validating cursor (over a borrowed slice), so that
+/// both accept and refuse the same bytes with the same errors. They take values read and
+/// return the error for an absolute offset `at`: each reader keeps its own byte access, which
+/// the compiler optimizes with the reader's own invariants.
+pub(crate) mod checks {
+    use super::{invalid_length, Length, MAX_STRING_LENGTH};
+    use crate::error::{DecodeError, DecodeErrorKind};
+
+    /// An unsigned varint of two to five bytes at the start of `rest` (the one-byte case is
+    /// each reader's inline fast path): its value (at most 32 bits, canonical) and size.
+    #[inline]
+    pub(crate) fn long_uvarint(rest: &[u8]) -> Result<(u32, usize), DecodeErrorKind> {
+        // Two bytes (lengths of 128 to 16383 bytes) without the general loop.
+        if let Some(&[b0, b1]) = rest.first_chunk::<2>() {
+            if b0 >= 0x80 && b1 != 0 && b1 < 0x80 {
+                return Ok(((b0 & 0x7f) as u32 | (b1 as u32) << 7, 2));
+            }
+        }
+        let (v, n) = crate::varint::read_u64(rest, 5)?;
+        if v > u32::MAX as u64 {
+            return Err(DecodeErrorKind::VarintTooLong);
+        }
+        Ok((v as u32, n))
+    }
+
+    /// The length a prefix at `at` holds (`raw`, -1 for null), checked: never below -1, and
+    /// `min_element_size` bytes per element fit in the `remaining` bytes, so that the caller
+    /// can allocate that many elements.
+    #[inline(always)]
+    pub(crate) fn length(
+        raw: i64,
+        min_element_size: usize,
+        remaining: usize,
+        at: usize,
+    ) -> Result<Length, DecodeError> {
+        if raw == -1 {
+            return Ok(Length::Null);
+        }
+        if raw < 0 || (raw as u64).saturating_mul(min_element_size.max(1) as u64) > remaining as u64
+        {
+            return Err(invalid_length(raw, remaining, at));
+        }
+        Ok(Length::Len(raw as usize))
+    }
+
+    /// A string length read at `at`: a compact length above [`MAX_STRING_LENGTH`] is refused,
+    /// as Kafka's generated Java code refuses it (an `int16` cannot exceed it).
+    #[inline(always)]
+    pub(crate) fn string_length(
+        len: Length,
+        remaining: usize,
+        at: usize,
+    ) -> Result<Length, DecodeError> {
+        match len {
+            Length::Len(n) if n > MAX_STRING_LENGTH => Err(invalid_length(n as i64, remaining, at)),
+            _ => Ok(len),
+        }
+    }
+
+    /// The count of a tagged-field section read at `at`, checked against the bytes left (each
+    /// field takes at least two).
+    #[inline(always)]
+    pub(crate) fn tag_count(n: u32, remaining: usize, at: usize) -> Result<u32, DecodeError> {
+        if n as u64 * 2 > remaining as u64 {
+            return Err(invalid_length(n as i64, remaining, at));
+        }
+        Ok(n)
+    }
+
+    /// A tag read at `at`: tags must ascend strictly (`last` is the section's previous tag).
+    #[inline(always)]
+    pub(crate) fn tag_order(
+        tag: u32,
+        last: &mut Option<u32>,
+        at: usize,
+    ) -> Result<(), DecodeError> {
+        if let Some(previous) = *last {
+            if tag <= previous {
+                return Err(DecodeError::new(
+                    DecodeErrorKind::TaggedFieldOutOfOrder { previous, tag },
+                    at,
+                ));
+            }
+        }
+        *last = Some(tag);
+        Ok(())
+    }
+
+    /// A tagged field's payload size read at `at`: the payload must fit in the bytes left.
+    #[inline(always)]
+    pub(crate) fn tag_size(size: usize, remaining: usize, at: usize) -> Result<(), DecodeError> {
+        if size > remaining {
+            return Err(invalid_length(size as i64, remaining, at));
+        }
+        Ok(())
+    }
+}
+
 impl Reader {
     /// A reader over the whole of `buf`, with offsets counted from its start.
     pub fn new(buf: Bytes) -> Self {
@@ -251,20 +352,9 @@ impl Reader {
 
     #[inline(never)]
     fn long_unsigned_varint(&mut self) -> Result<u32, DecodeError> {
-        let rest = &self.buf[self.pos..];
-        // Two bytes (lengths of 128 to 16383 bytes) without the general loop.
-        if let Some(&[b0, b1]) = rest.first_chunk::<2>() {
-            if b0 >= 0x80 && b1 != 0 && b1 < 0x80 {
-                self.pos += 2;
-                return Ok((b0 & 0x7f) as u32 | (b1 as u32) << 7);
-            }
-        }
-        let (v, n) = crate::varint::read_u64(rest, 5).map_err(|k| self.error(k))?;
-        if v > u32::MAX as u64 {
-            return Err(self.error(DecodeErrorKind::VarintTooLong));
-        }
+        let (v, n) = checks::long_uvarint(&self.buf[self.pos..]).map_err(|k| self.error(k))?;
         self.pos += n;
-        Ok(v as u32)
+        Ok(v)
     }
 
     /// Consumes the next byte if it is `byte`; says whether it did.
@@ -312,15 +402,7 @@ impl Reader {
             Prefix::I32 => self.i32()? as i64,
             Prefix::Compact => self.unsigned_varint()? as i64 - 1,
         };
-        if raw == -1 {
-            return Ok(Length::Null);
-        }
-        let remaining = self.remaining();
-        if raw < 0 || (raw as u64).saturating_mul(min_element_size.max(1) as u64) > remaining as u64
-        {
-            return Err(invalid_length(raw, remaining, at));
-        }
-        Ok(Length::Len(raw as usize))
+        checks::length(raw, min_element_size, self.remaining(), at)
     }
 
     /// Reads a string length (`int16`, or compact in flexible versions). A compact length
@@ -337,12 +419,7 @@ impl Reader {
             },
             1,
         )?;
-        match len {
-            Length::Len(n) if n > MAX_STRING_LENGTH => {
-                Err(invalid_length(n as i64, self.remaining(), at))
-            }
-            _ => Ok(len),
-        }
+        checks::string_length(len, self.remaining(), at)
     }
 
     /// A string (or null) whose prefix is short and whose bytes are all there, read inline:

@@ -13,6 +13,7 @@ pub use crate::traits::{ApiMessage, Decode, Encode, Message};
 pub use crate::types::{BytesStr, RawTaggedField, Uuid, Wire, WireExtras};
 pub use crate::writer::{put_raw_tagged, put_tag_header, raw_tagged_len, tagged_len, Writer};
 
+use crate::reader::checks;
 use crate::varint;
 use crate::writer;
 
@@ -198,16 +199,7 @@ pub fn unreachable_nested<T>() -> Result<T, DecodeError> {
 pub fn read_tag_count(r: &mut Reader) -> Result<u32, DecodeError> {
     let at = r.offset();
     let n = r.unsigned_varint()?;
-    if n as u64 * 2 > r.remaining() as u64 {
-        return Err(DecodeError::new(
-            DecodeErrorKind::InvalidLength {
-                length: n as i64,
-                remaining: r.remaining(),
-            },
-            at,
-        ));
-    }
-    Ok(n)
+    checks::tag_count(n, r.remaining(), at)
 }
 
 /// One tagged field's tag and a reader bounded to its payload. Tags must ascend strictly.
@@ -215,29 +207,10 @@ pub fn read_tag_count(r: &mut Reader) -> Result<u32, DecodeError> {
 pub fn read_tag(r: &mut Reader, last: &mut Option<u32>) -> Result<(u32, Reader), DecodeError> {
     let at = r.offset();
     let tag = r.unsigned_varint()?;
-    if let Some(prev) = *last {
-        if tag <= prev {
-            return Err(DecodeError::new(
-                DecodeErrorKind::TaggedFieldOutOfOrder {
-                    previous: prev,
-                    tag,
-                },
-                at,
-            ));
-        }
-    }
-    *last = Some(tag);
+    checks::tag_order(tag, last, at)?;
     let size_at = r.offset();
     let size = r.unsigned_varint()? as usize;
-    if size > r.remaining() {
-        return Err(DecodeError::new(
-            DecodeErrorKind::InvalidLength {
-                length: size as i64,
-                remaining: r.remaining(),
-            },
-            size_at,
-        ));
-    }
+    checks::tag_size(size, r.remaining(), size_at)?;
     Ok((tag, r.sub_reader(size)?))
 }
 

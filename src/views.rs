@@ -120,7 +120,7 @@ use crate::api_key::ApiKey;
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::error_code::ErrorCode;
 use crate::frame::{RequestFrame, ResponseFrame};
-use crate::reader::{Length, MAX_STRING_LENGTH};
+use crate::reader::{checks, Length};
 use crate::types::{BytesStr, RawTaggedField, Uuid};
 
 pub use crate::generated_views::*;
@@ -469,6 +469,10 @@ fn contains(outer: &[u8], sub: &[u8]) -> bool {
 /// An element type of an [`ArrayView`]: integers, [`Uuid`], `bool`, [`ViewStr`], `&[u8]`, or
 /// a struct view.
 pub trait ViewElement<'a>: Sized {
+    /// The size of every element in bytes, for fixed-size types; 0 for the others.
+    #[doc(hidden)]
+    const FIXED: usize = 0;
+
     /// Reads one element at `*pos` of validated bytes and moves past it; `None` only if the
     /// bytes were not validated for this version.
     #[doc(hidden)]
@@ -525,7 +529,26 @@ impl<'a, E: ViewElement<'a>> ArrayView<'a, E> {
     }
 
     /// The elements, read lazily.
+    #[inline]
     pub fn iter(&self) -> ArrayIter<'a, E> {
+        if E::FIXED > 0 {
+            // Fixed-size elements: the iterator holds exactly their bytes (one bounds check
+            // here) and takes `FIXED` of them per element.
+            let bytes = self
+                .len
+                .checked_mul(E::FIXED)
+                .and_then(|n| self.pos.checked_add(n))
+                .and_then(|end| self.buf.get(self.pos..end))
+                .unwrap_or_default();
+            return ArrayIter {
+                buf: bytes,
+                pos: 0,
+                left: self.len,
+                version: self.version,
+                compact: self.compact,
+                _e: std::marker::PhantomData,
+            };
+        }
         ArrayIter {
             buf: self.buf,
             pos: self.pos,
@@ -561,6 +584,7 @@ impl<'a, E: ViewElement<'a>> IntoIterator for &ArrayView<'a, E> {
 
 /// Iterator over an [`ArrayView`].
 pub struct ArrayIter<'a, E> {
+    /// The bytes read from (for fixed-size elements: exactly those left to read).
     buf: &'a [u8],
     pos: usize,
     left: usize,
@@ -581,8 +605,13 @@ impl<E> Clone for ArrayIter<'_, E> {
 impl<'a, E: ViewElement<'a>> Iterator for ArrayIter<'a, E> {
     type Item = E;
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<E> {
+        if E::FIXED > 0 {
+            let (head, rest) = self.buf.split_at_checked(E::FIXED)?;
+            self.buf = rest;
+            return E::read_element(head, &mut 0, self.version, self.compact);
+        }
         if self.left == 0 {
             return None;
         }
@@ -599,6 +628,9 @@ impl<'a, E: ViewElement<'a>> Iterator for ArrayIter<'a, E> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
+        if let Some(n) = self.buf.len().checked_div(E::FIXED) {
+            return (n, Some(n));
+        }
         (0, Some(self.left))
     }
 }
@@ -606,10 +638,12 @@ impl<'a, E: ViewElement<'a>> Iterator for ArrayIter<'a, E> {
 macro_rules! fixed_elements {
     ($($t:ty, $n:literal, $get:ident;)*) => {$(
         impl<'a> ViewElement<'a> for $t {
+            const FIXED: usize = $n;
+
             #[inline]
             fn read_element(buf: &'a [u8], pos: &mut usize, _: i16, _: bool) -> Option<Self> {
                 let v = $get(buf, *pos);
-                *pos += $n;
+                *pos = pos.wrapping_add($n);
                 Some(v)
             }
         }
@@ -632,7 +666,7 @@ impl<'a> ViewElement<'a> for ViewStr<'a> {
     #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, _: i16, compact: bool) -> Option<Self> {
         let n = read_len(buf, pos, compact, false)?;
-        let s = buf.get(*pos..*pos + n)?;
+        let s = slice_at(buf, *pos, n)?;
         *pos += n;
         Some(ViewStr(s))
     }
@@ -642,7 +676,7 @@ impl<'a> ViewElement<'a> for &'a [u8] {
     #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, _: i16, compact: bool) -> Option<Self> {
         let n = read_len(buf, pos, compact, true)?;
-        let s = buf.get(*pos..*pos + n)?;
+        let s = slice_at(buf, *pos, n)?;
         *pos += n;
         Some(s)
     }
@@ -681,7 +715,7 @@ impl<'a> Iterator for TaggedFields<'a> {
         self.left -= 1;
         let tag = get_uvarint(self.buf, &mut self.pos)?;
         let size = get_uvarint(self.buf, &mut self.pos)? as usize;
-        let data = self.buf.get(self.pos..self.pos + size)?;
+        let data = slice_at(self.buf, self.pos, size)?;
         self.pos += size;
         Some((tag, data))
     }
@@ -751,126 +785,251 @@ pub(crate) fn get_uuid(buf: &[u8], at: usize) -> Uuid {
     Uuid(arr(buf, at))
 }
 
-#[inline]
-fn get_uvarint(buf: &[u8], pos: &mut usize) -> Option<u32> {
-    if let Some(&b) = buf.get(*pos) {
-        if b < 0x80 {
+/// An unsigned varint of the bytes at `*pos`, `None` past the end or if it is not one (only
+/// for bytes that were not validated). One-byte varints (nearly every length, count and tag
+/// count) are read inline, longer ones in a call.
+#[inline(always)]
+pub(crate) fn get_uvarint(buf: &[u8], pos: &mut usize) -> Option<u32> {
+    match buf.get(*pos) {
+        Some(&b) if b < 0x80 => {
             *pos += 1;
-            return Some(u32::from(b));
+            Some(u32::from(b))
+        }
+        _ => {
+            // By value, not `&mut`: the caller's position can stay in a register.
+            let (v, next) = uvarint_long(buf, *pos)?;
+            *pos = next;
+            Some(v)
         }
     }
-    let (v, n) = crate::varint::read_u64(buf.get(*pos..)?, 5).ok()?;
-    *pos += n;
-    u32::try_from(v).ok()
+}
+
+/// A varint of two bytes or more at `pos`: its value and the position after it.
+#[cold]
+#[inline(never)]
+fn uvarint_long(buf: &[u8], pos: usize) -> Option<(u32, usize)> {
+    let (v, n) = crate::varint::read_u64(buf.get(pos..)?, 5).ok()?;
+    Some((u32::try_from(v).ok()?, pos + n))
 }
 
 /// Reads a length prefix of validated bytes: `None` for null.
 #[inline(always)]
-fn read_len(buf: &[u8], pos: &mut usize, compact: bool, wide: bool) -> Option<usize> {
-    let raw: i64 = if compact {
-        i64::from(get_uvarint(buf, pos)?) - 1
+pub(crate) fn read_len(buf: &[u8], pos: &mut usize, compact: bool, wide: bool) -> Option<usize> {
+    if compact {
+        (get_uvarint(buf, pos)? as usize).checked_sub(1)
     } else if wide {
         let v = get_i32(buf, *pos);
-        *pos += 4;
-        i64::from(v)
+        *pos = pos.wrapping_add(4);
+        usize::try_from(v).ok()
     } else {
         let v = get_i16(buf, *pos);
-        *pos += 2;
-        i64::from(v)
-    };
-    usize::try_from(raw).ok()
+        *pos = pos.wrapping_add(2);
+        usize::try_from(v).ok()
+    }
 }
 
-/// A string at `at` (its length prefix), `None` when null.
+/// `n` bytes at `pos` (`None` past the end: bytes that were not validated).
+#[inline(always)]
+fn slice_at(buf: &[u8], pos: usize, n: usize) -> Option<&[u8]> {
+    buf.get(pos..pos.wrapping_add(n))
+}
+
+/// The `len` bytes at `at`, `None` when `len` is `NONE` (null, or a field not carried). Both
+/// are `u32`, so the end cannot overflow and one comparison checks the range.
+#[inline(always)]
+fn data_at(buf: &[u8], at: u32, len: u32) -> Option<&[u8]> {
+    if len == NONE {
+        return None;
+    }
+    buf.get(at as usize..at as usize + len as usize)
+}
+
+/// A string whose data starts at `at`, `len` bytes (`None` when null).
 #[inline]
-pub(crate) fn get_str(buf: &[u8], at: usize, compact: bool) -> Option<ViewStr<'_>> {
-    let mut pos = at;
-    let n = read_len(buf, &mut pos, compact, false)?;
-    buf.get(pos..pos + n).map(ViewStr)
+pub(crate) fn get_str(buf: &[u8], at: u32, len: u32) -> Option<ViewStr<'_>> {
+    data_at(buf, at, len).map(ViewStr)
 }
 
-/// Bytes at `at` (their length prefix), `None` when null.
+/// Bytes that start at `at`, `len` of them (`None` when null).
 #[inline]
-pub(crate) fn get_bytes(buf: &[u8], at: usize, compact: bool) -> Option<&[u8]> {
-    let mut pos = at;
-    let n = read_len(buf, &mut pos, compact, true)?;
-    buf.get(pos..pos + n)
+pub(crate) fn get_bytes(buf: &[u8], at: u32, len: u32) -> Option<&[u8]> {
+    data_at(buf, at, len)
 }
 
-/// An array at `at` (its count), `None` when null.
+/// An array whose first element is at `at`, `len` elements (`None` when null).
 #[inline]
 pub(crate) fn get_array<'a, E: ViewElement<'a>>(
     buf: &'a [u8],
-    at: usize,
+    at: u32,
+    len: u32,
     compact: bool,
     version: i16,
 ) -> Option<ArrayView<'a, E>> {
-    let mut pos = at;
-    let len = read_len(buf, &mut pos, compact, true)?;
+    if len == NONE {
+        return None;
+    }
     Some(ArrayView {
         buf,
-        pos,
-        len,
+        pos: at as usize,
+        len: len as usize,
         version,
         compact,
         _e: std::marker::PhantomData,
     })
 }
 
-// ---- Stepping over validated bytes (no checks: `locate` of the generated views) ----
+/// Where the length prefix of a string or bytes field starts, from where its data starts and
+/// its length (as a view records them): validated prefixes are canonical, so their width
+/// follows from the length. `ABSENT` for a field not carried.
+#[inline]
+pub(crate) fn prefix_at(at: u32, len: u32, compact: bool, wide: bool) -> usize {
+    if at == NONE {
+        return ABSENT;
+    }
+    let width = if compact {
+        // Length + 1 as a varint; null is 0, one byte.
+        crate::varint::len_u64(u64::from(len.wrapping_add(1)))
+    } else if wide {
+        4
+    } else {
+        2
+    };
+    (at as usize).wrapping_sub(width)
+}
+
+/// Where a string, bytes or records value's data starts and its length (`NONE`: null), as
+/// validation and `locate` find them.
+#[derive(Clone, Copy)]
+pub(crate) struct Var {
+    pub(crate) at: u32,
+    pub(crate) len: u32,
+}
+
+// ---- Stepping over validated bytes (no checks: `locate` and `skip` of the generated views) ----
+//
+// The generated code keeps the position in a local (`p`) and passes `&mut p` to these, which
+// are always inlined: the position stays in a register. Arithmetic wraps (validated bytes
+// never get there; other bytes give wrong positions, which every read checks, never a panic).
+
+/// An unsigned varint of validated bytes (0 past the end).
+#[inline(always)]
+pub(crate) fn loc_uvarint(buf: &[u8], p: &mut usize) -> u32 {
+    match buf.get(*p) {
+        Some(&b) if b < 0x80 => {
+            *p += 1;
+            u32::from(b)
+        }
+        _ => {
+            let (v, next) = uvarint_long(buf, *p).unwrap_or((0, *p));
+            *p = next;
+            v
+        }
+    }
+}
+
+/// Steps over a string (`wide`: bytes or records); returns where its data starts and its length.
+#[inline(always)]
+pub(crate) fn loc_var(buf: &[u8], p: &mut usize, compact: bool, wide: bool) -> Var {
+    let len = if compact {
+        // Length + 1; 0 (null) wraps to `NONE`.
+        loc_uvarint(buf, p).wrapping_sub(1)
+    } else if wide {
+        let n = get_i32(buf, *p);
+        *p = p.wrapping_add(4);
+        u32::try_from(n).unwrap_or(NONE)
+    } else {
+        let n = get_i16(buf, *p);
+        *p = p.wrapping_add(2);
+        u32::try_from(n).unwrap_or(NONE)
+    };
+    let at = *p as u32;
+    if len != NONE {
+        *p = p.wrapping_add(len as usize);
+    }
+    Var { at, len }
+}
 
 /// Steps over a string; returns whether it was null.
-#[inline]
-pub(crate) fn loc_str(buf: &[u8], pos: &mut usize, compact: bool) -> bool {
-    match read_len(buf, pos, compact, false) {
-        Some(n) => {
-            *pos = pos.saturating_add(n);
-            false
-        }
-        None => true,
+#[inline(always)]
+pub(crate) fn loc_str(buf: &[u8], p: &mut usize, compact: bool) -> bool {
+    if compact {
+        let v = loc_uvarint(buf, p);
+        *p = p.wrapping_add((v as usize).saturating_sub(1));
+        v == 0
+    } else {
+        let n = get_i16(buf, *p);
+        *p = p.wrapping_add(2).wrapping_add(n.max(0) as usize);
+        n < 0
     }
 }
 
 /// Steps over bytes (or records); returns whether they were null.
-#[inline]
-pub(crate) fn loc_bytes(buf: &[u8], pos: &mut usize, compact: bool) -> bool {
-    match read_len(buf, pos, compact, true) {
-        Some(n) => {
-            *pos = pos.saturating_add(n);
-            false
-        }
-        None => true,
+#[inline(always)]
+pub(crate) fn loc_bytes(buf: &[u8], p: &mut usize, compact: bool) -> bool {
+    if compact {
+        let v = loc_uvarint(buf, p);
+        *p = p.wrapping_add((v as usize).saturating_sub(1));
+        v == 0
+    } else {
+        let n = get_i32(buf, *p);
+        *p = p.wrapping_add(4).wrapping_add(n.max(0) as usize);
+        n < 0
     }
 }
 
 /// Reads an array's count, `None` when null.
-#[inline]
-pub(crate) fn loc_array(buf: &[u8], pos: &mut usize, compact: bool) -> Option<usize> {
-    read_len(buf, pos, compact, true)
+#[inline(always)]
+pub(crate) fn loc_array(buf: &[u8], p: &mut usize, compact: bool) -> Option<usize> {
+    if compact {
+        (loc_uvarint(buf, p) as usize).checked_sub(1)
+    } else {
+        let n = get_i32(buf, *p);
+        *p = p.wrapping_add(4);
+        usize::try_from(n).ok()
+    }
+}
+
+/// Steps over an array of `n` elements of `size` bytes.
+#[inline(always)]
+pub(crate) fn loc_fixed(p: &mut usize, n: usize, size: usize) {
+    *p = p.wrapping_add(n.wrapping_mul(size));
 }
 
 /// Steps over a nullable struct's marker; returns whether it says null.
-#[inline]
-pub(crate) fn loc_marker(buf: &[u8], pos: &mut usize) -> bool {
-    let null = marker_is_null(buf, *pos);
-    *pos = pos.saturating_add(1);
+#[inline(always)]
+pub(crate) fn loc_marker(buf: &[u8], p: &mut usize) -> bool {
+    let null = marker_is_null(buf, *p);
+    *p = p.wrapping_add(1);
     null
 }
 
-/// Reads an unsigned varint (a tagged-field count).
-#[inline]
-pub(crate) fn loc_uvarint(buf: &[u8], pos: &mut usize) -> u32 {
-    get_uvarint(buf, pos).unwrap_or(0)
+/// Steps over one tagged field; returns its tag and where its payload starts.
+#[inline(always)]
+pub(crate) fn loc_tag(buf: &[u8], p: &mut usize) -> (u32, usize) {
+    let tag = loc_uvarint(buf, p);
+    let size = loc_uvarint(buf, p) as usize;
+    let value = *p;
+    *p = p.wrapping_add(size);
+    (tag, value)
 }
 
-/// Steps over one tagged field; returns its tag and where its payload starts.
-#[inline]
-pub(crate) fn loc_tag(buf: &[u8], pos: &mut usize) -> (u32, usize) {
-    let tag = loc_uvarint(buf, pos);
-    let size = loc_uvarint(buf, pos) as usize;
-    let value = *pos;
-    *pos = pos.saturating_add(size);
-    (tag, value)
+/// Steps over a tagged-field section, recording nothing.
+#[inline(always)]
+pub(crate) fn loc_tags(buf: &[u8], p: &mut usize) {
+    let count = loc_uvarint(buf, p);
+    if count != 0 {
+        // Rare (most structs carry no tagged field): out of line.
+        *p = loc_tags_long(buf, *p, count);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn loc_tags_long(buf: &[u8], mut p: usize, count: u32) -> usize {
+    for _ in 0..count {
+        loc_tag(buf, &mut p);
+    }
+    p
 }
 
 /// Whether the nullable-struct marker at `at` says null.
@@ -881,21 +1040,32 @@ pub(crate) fn marker_is_null(buf: &[u8], at: usize) -> bool {
 
 // ---- Validation: the checks of `Reader` and the support functions, over a borrowed slice ----
 
+/// How a length is prefixed outside flexible versions.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Prefix {
+    /// `int16` (strings).
+    I16,
+    /// `int32` (bytes, records, arrays).
+    I32,
+}
+
 /// A cursor over the bytes being validated. Offsets in errors are indices into the whole input.
+///
+/// Its rules are `Reader`'s (`crate::reader::checks`, one copy for both): a view accepts and
+/// refuses what the owned decoder does, with the same errors.
 pub(crate) struct ViewCursor<'a> {
+    /// The whole input (what views hold and index).
     buf: &'a [u8],
+    /// The bytes this cursor may read: `buf` up to where it must stop (the end of a tagged
+    /// field's payload for a cursor over one), so positions in it are positions in `buf`.
+    lim: &'a [u8],
     pos: usize,
-    end: usize,
 }
 
 impl<'a> ViewCursor<'a> {
     #[inline]
     pub(crate) fn new(buf: &'a [u8], pos: usize) -> Self {
-        ViewCursor {
-            buf,
-            pos,
-            end: buf.len(),
-        }
+        ViewCursor { buf, lim: buf, pos }
     }
 
     #[inline]
@@ -910,12 +1080,25 @@ impl<'a> ViewCursor<'a> {
 
     #[inline]
     pub(crate) fn remaining(&self) -> usize {
-        self.end - self.pos
+        self.lim.len() - self.pos
     }
 
     #[cold]
     pub(crate) fn error(&self, kind: DecodeErrorKind) -> DecodeError {
         DecodeError::new(kind, self.pos)
+    }
+
+    /// Steps over `n` bytes of a fixed-size field.
+    #[inline]
+    pub(crate) fn skip(&mut self, n: usize) -> Result<(), DecodeError> {
+        if n > self.remaining() {
+            return Err(self.error(DecodeErrorKind::UnexpectedEof {
+                needed: n,
+                remaining: self.remaining(),
+            }));
+        }
+        self.pos += n;
+        Ok(())
     }
 
     #[cold]
@@ -926,23 +1109,34 @@ impl<'a> ViewCursor<'a> {
         })
     }
 
-    /// Steps over `n` bytes of a fixed-size field.
-    #[inline]
-    pub(crate) fn skip(&mut self, n: usize) -> Result<(), DecodeError> {
-        if n > self.remaining() {
-            return Err(self.eof(n));
-        }
-        self.pos += n;
-        Ok(())
-    }
-
     #[inline]
     pub(crate) fn i8(&mut self) -> Result<i8, DecodeError> {
-        if self.remaining() < 1 {
-            return Err(self.eof(1));
+        match self.lim.get(self.pos) {
+            Some(&b) => {
+                self.pos += 1;
+                Ok(b as i8)
+            }
+            None => Err(self.eof(1)),
         }
-        let v = self.buf[self.pos] as i8;
-        self.pos += 1;
+    }
+
+    /// One-byte varints (nearly all lengths and counts) inline, longer ones out of line.
+    #[inline(always)]
+    fn unsigned_varint(&mut self) -> Result<u32, DecodeError> {
+        match self.lim.get(self.pos) {
+            Some(&b) if b < 0x80 => {
+                self.pos += 1;
+                Ok(b as u32)
+            }
+            _ => self.unsigned_varint_long(),
+        }
+    }
+
+    #[inline(never)]
+    fn unsigned_varint_long(&mut self) -> Result<u32, DecodeError> {
+        let rest = self.lim.get(self.pos..).unwrap_or_default();
+        let (v, n) = checks::long_uvarint(rest).map_err(|k| self.error(k))?;
+        self.pos += n;
         Ok(v)
     }
 
@@ -955,80 +1149,25 @@ impl<'a> ViewCursor<'a> {
         }
     }
 
-    /// One-byte varints (nearly all lengths and counts) inline, longer ones out of line.
+    /// A string or null: where its data starts and its length (`NONE`: null).
     #[inline(always)]
-    fn unsigned_varint(&mut self) -> Result<u32, DecodeError> {
-        if self.pos < self.end {
-            if let Some(&b) = self.buf.get(self.pos) {
-                if b < 0x80 {
-                    self.pos += 1;
-                    return Ok(b as u32);
-                }
-            }
-        }
-        self.unsigned_varint_long()
-    }
-
-    #[inline(never)]
-    fn unsigned_varint_long(&mut self) -> Result<u32, DecodeError> {
-        let rest = self.buf.get(self.pos..self.end).unwrap_or_default();
-        let (v, n) = crate::varint::read_u64(rest, 5).map_err(|k| self.error(k))?;
-        if v > u32::MAX as u64 {
-            return Err(self.error(DecodeErrorKind::VarintTooLong));
-        }
-        self.pos += n;
-        Ok(v as u32)
-    }
-
-    #[inline]
-    fn length(&mut self, prefix: u8, min_element_size: usize) -> Result<Length, DecodeError> {
+    pub(crate) fn str(&mut self, compact: bool) -> Result<Var, DecodeError> {
         let at = self.pos;
-        let raw: i64 = match prefix {
-            2 => {
-                self.skip(2)?;
-                i64::from(get_i16(self.buf, at))
-            }
-            4 => {
-                self.skip(4)?;
-                i64::from(get_i32(self.buf, at))
-            }
-            _ => self.unsigned_varint()? as i64 - 1,
-        };
-        if raw == -1 {
-            return Ok(Length::Null);
-        }
-        let remaining = self.remaining();
-        if raw < 0 || (raw as u64).saturating_mul(min_element_size.max(1) as u64) > remaining as u64
-        {
-            return Err(DecodeError::new(
-                DecodeErrorKind::InvalidLength {
-                    length: raw,
-                    remaining,
-                },
-                at,
-            ));
-        }
-        Ok(Length::Len(raw as usize))
-    }
-
-    /// A string or null; returns whether it was null.
-    #[inline]
-    pub(crate) fn str(&mut self, compact: bool) -> Result<bool, DecodeError> {
-        let at = self.pos;
-        match self.length(if compact { 0 } else { 2 }, 1)? {
-            Length::Null => Ok(true),
-            Length::Len(n) if n > MAX_STRING_LENGTH => Err(DecodeError::new(
-                DecodeErrorKind::InvalidLength {
-                    length: n as i64,
-                    remaining: self.remaining(),
-                },
-                at,
-            )),
+        let len = self.length(compact, Prefix::I16, 1)?;
+        match checks::string_length(len, self.remaining(), at)? {
+            Length::Null => Ok(Var {
+                at: self.pos as u32,
+                len: NONE,
+            }),
             Length::Len(n) => {
                 // Any bytes, as the owned decoder keeps them by default: `ViewStr::to_str`
                 // checks UTF-8 where the caller needs text.
+                let data = self.pos as u32;
                 self.skip(n)?;
-                Ok(false)
+                Ok(Var {
+                    at: data,
+                    len: n as u32,
+                })
             }
         }
     }
@@ -1036,20 +1175,48 @@ impl<'a> ViewCursor<'a> {
     /// A non-null string (an array element).
     #[inline]
     pub(crate) fn str_element(&mut self, compact: bool) -> Result<(), DecodeError> {
-        let null = self.str(compact)?;
-        self.non_null(null)
+        let v = self.str(compact)?;
+        self.non_null(v.len == NONE)
     }
 
-    /// Bytes (or records) or null; returns whether they were null.
-    #[inline]
-    pub(crate) fn bytes(&mut self, compact: bool) -> Result<bool, DecodeError> {
-        match self.length(if compact { 0 } else { 4 }, 1)? {
-            Length::Null => Ok(true),
+    /// Bytes (or records) or null: where their data starts and their length (`NONE`: null).
+    #[inline(always)]
+    pub(crate) fn bytes(&mut self, compact: bool) -> Result<Var, DecodeError> {
+        match self.length(compact, Prefix::I32, 1)? {
+            Length::Null => Ok(Var {
+                at: self.pos as u32,
+                len: NONE,
+            }),
             Length::Len(n) => {
+                let data = self.pos as u32;
                 self.skip(n)?;
-                Ok(false)
+                Ok(Var {
+                    at: data,
+                    len: n as u32,
+                })
             }
         }
+    }
+
+    /// A length or count: compact in flexible versions, `int16` or `int32` otherwise.
+    #[inline(always)]
+    fn length(
+        &mut self,
+        compact: bool,
+        prefix: Prefix,
+        min_element_size: usize,
+    ) -> Result<Length, DecodeError> {
+        let at = self.pos;
+        let raw: i64 = if compact {
+            self.unsigned_varint()? as i64 - 1
+        } else if prefix == Prefix::I16 {
+            self.skip(2)?;
+            i64::from(get_i16(self.buf, at))
+        } else {
+            self.skip(4)?;
+            i64::from(get_i32(self.buf, at))
+        };
+        checks::length(raw, min_element_size, self.remaining(), at)
     }
 
     /// The error for a null array element (strings and bytes in arrays are never null).
@@ -1062,13 +1229,13 @@ impl<'a> ViewCursor<'a> {
     }
 
     /// An array count, checked against `min_element_size` bytes per element.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn array(
         &mut self,
         compact: bool,
         min_element_size: usize,
     ) -> Result<Length, DecodeError> {
-        self.length(if compact { 0 } else { 4 }, min_element_size)
+        self.length(compact, Prefix::I32, min_element_size)
     }
 
     /// A nullable struct's marker; returns whether it says null.
@@ -1090,16 +1257,7 @@ impl<'a> ViewCursor<'a> {
     pub(crate) fn tag_count(&mut self) -> Result<u32, DecodeError> {
         let at = self.pos;
         let n = self.unsigned_varint()?;
-        if n as u64 * 2 > self.remaining() as u64 {
-            return Err(DecodeError::new(
-                DecodeErrorKind::InvalidLength {
-                    length: n as i64,
-                    remaining: self.remaining(),
-                },
-                at,
-            ));
-        }
-        Ok(n)
+        checks::tag_count(n, self.remaining(), at)
     }
 
     /// One tagged field: its tag and a cursor bounded to its payload (which this one skips).
@@ -1110,35 +1268,17 @@ impl<'a> ViewCursor<'a> {
     ) -> Result<(u32, ViewCursor<'a>), DecodeError> {
         let at = self.pos;
         let tag = self.unsigned_varint()?;
-        if let Some(prev) = *last {
-            if tag <= prev {
-                return Err(DecodeError::new(
-                    DecodeErrorKind::TaggedFieldOutOfOrder {
-                        previous: prev,
-                        tag,
-                    },
-                    at,
-                ));
-            }
-        }
-        *last = Some(tag);
+        checks::tag_order(tag, last, at)?;
         let size_at = self.pos;
         let size = self.unsigned_varint()? as usize;
-        if size > self.remaining() {
-            return Err(DecodeError::new(
-                DecodeErrorKind::InvalidLength {
-                    length: size as i64,
-                    remaining: self.remaining(),
-                },
-                size_at,
-            ));
-        }
+        checks::tag_size(size, self.remaining(), size_at)?;
+        let end = self.pos + size;
         let sub = ViewCursor {
             buf: self.buf,
+            lim: self.lim.get(..end).unwrap_or_default(),
             pos: self.pos,
-            end: self.pos + size,
         };
-        self.pos += size;
+        self.pos = end;
         Ok((tag, sub))
     }
 
@@ -1146,12 +1286,13 @@ impl<'a> ViewCursor<'a> {
     /// payload began).
     #[inline]
     pub(crate) fn tag_end(&self, start: usize, tag: u32) -> Result<(), DecodeError> {
-        if self.pos == self.end {
+        let end = self.lim.len();
+        if self.pos == end {
             Ok(())
         } else {
             Err(self.error(DecodeErrorKind::TaggedFieldSize {
                 tag,
-                declared: self.end - start,
+                declared: end - start,
                 used: self.pos - start,
             }))
         }
@@ -1159,14 +1300,14 @@ impl<'a> ViewCursor<'a> {
 
     /// Takes every byte left.
     pub(crate) fn rest(&mut self) -> &'a [u8] {
-        let r = &self.buf[self.pos..self.end];
-        self.pos = self.end;
+        let r = self.lim.get(self.pos..).unwrap_or_default();
+        self.pos = self.lim.len();
         r
     }
 
     /// The error for bytes left after a whole message.
     pub(crate) fn trailing(&self) -> Result<(), DecodeError> {
-        if self.pos == self.end {
+        if self.pos == self.lim.len() {
             Ok(())
         } else {
             Err(self.error(DecodeErrorKind::TrailingBytes(self.remaining())))
@@ -1192,6 +1333,8 @@ pub(crate) fn get_api_key(buf: &[u8], at: usize) -> ApiKey {
 }
 
 impl<'a> ViewElement<'a> for ApiKey {
+    const FIXED: usize = 2;
+
     #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, _: i16, _: bool) -> Option<Self> {
         let v = get_api_key(buf, *pos);

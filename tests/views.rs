@@ -934,13 +934,14 @@ fn splice_refuses_bad_edits_and_reuses_memory() {
     assert_eq!(s4.to_vec().unwrap(), &owned.to_bytes(12).unwrap()[..]);
 }
 
-/// Element views stay small (offsets are `u32`): a Metadata partition view, 7 fields, is 72
-/// bytes on 64-bit targets (it was 112 with `usize` offsets).
+/// Element views stay small (offsets and lengths are `u32`): a Metadata partition view, 7
+/// fields of which 3 arrays, is 80 bytes on 64-bit targets (7 offsets and 3 counts; it was
+/// 112 with `usize` offsets and no counts, 72 with `u32` offsets and no counts).
 #[test]
 #[cfg(target_pointer_width = "64")]
 fn element_views_are_small() {
     use kafka_codec::views::metadata_response::MetadataResponsePartitionView;
-    assert_eq!(std::mem::size_of::<MetadataResponsePartitionView<'_>>(), 72);
+    assert_eq!(std::mem::size_of::<MetadataResponsePartitionView<'_>>(), 80);
 }
 
 /// The fuzz target `view` (which splices broker hosts in Metadata, FindCoordinator and

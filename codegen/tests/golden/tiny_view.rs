@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct TinyRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 7],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 4],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -29,9 +33,12 @@ impl<'a> TinyRequestView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 7];
+        let mut len = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("GroupId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("GroupId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
@@ -47,15 +54,19 @@ impl<'a> TinyRequestView<'a> {
             at[3] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("Strict"))?;
         }
-        at[4] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("Owner"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Owner"))?;
+        at[4] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null && version <= 0 {
             nulls |= Self::NULL_OWNER;
         }
+        let n = c.array(flexible, 4).map_err(|e| e.at("Items"))?;
         at[6] = c.pos() as u32;
-        let null = match c.array(flexible, 4).map_err(|e| e.at("Items"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[3] = n as u32;
                 for i in 0..n {
                     ItemView::walk(c, version)
                         .map(|_| ())
@@ -75,9 +86,11 @@ impl<'a> TinyRequestView<'a> {
                 let (tag, mut sub) = c.tag(&mut last)?;
                 if tag == 0 {
                     let c = &mut sub;
-                    at[5] = c.pos() as u32;
-                    c.str(true).map_err(|e| e.at("Hint"))?;
-                    c.tag_end(at[5] as usize, tag).map_err(|e| e.at("Hint"))?;
+                    let payload = c.pos();
+                    let v = c.str(true).map_err(|e| e.at("Hint"))?;
+                    at[5] = v.at;
+                    len[2] = v.len;
+                    c.tag_end(payload, tag).map_err(|e| e.at("Hint"))?;
                 }
             }
             tags
@@ -88,6 +101,7 @@ impl<'a> TinyRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -96,39 +110,48 @@ impl<'a> TinyRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 7];
+        let mut len = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
         if version >= 1 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[1] = p as u32;
+            p = p.wrapping_add(4);
         }
         if version <= 1 {
-            at[2] = *pos as u32;
-            *pos = pos.saturating_add(2);
+            at[2] = p as u32;
+            p = p.wrapping_add(2);
         }
         if version <= 1 {
-            at[3] = *pos as u32;
-            *pos = pos.saturating_add(8);
+            at[3] = p as u32;
+            p = p.wrapping_add(8);
         }
-        at[4] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[4] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null && version <= 0 {
             nulls |= Self::NULL_OWNER;
         }
-        at[6] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[6] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[3] = n as u32;
                 for _ in 0..n {
-                    ItemView::skip(buf, pos, version);
+                    p = ItemView::skip(buf, p, version);
                 }
                 false
             }
@@ -137,29 +160,34 @@ impl<'a> TinyRequestView<'a> {
             nulls |= Self::NULL_ITEMS;
         }
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
+            let tags = p as u32;
+            let count = loc_uvarint(buf, &mut p);
             for _ in 0..count {
-                let (tag, mut value) = loc_tag(buf, pos);
+                let (tag, value) = loc_tag(buf, &mut p);
                 if tag == 0 {
-                    let pos = &mut value;
-                    at[5] = *pos as u32;
-                    loc_str(buf, pos, true);
+                    let mut p = value;
+                    let v = loc_var(buf, &mut p, true, false);
+                    at[5] = v.at;
+                    len[2] = v.len;
+                    let _ = p;
                 }
             }
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `TinyRequest` of `version` (every byte must belong to it)
@@ -201,12 +229,7 @@ impl<'a> TinyRequestView<'a> {
     /// `GroupId`: string, versions 0+.
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -214,7 +237,7 @@ impl<'a> TinyRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 2, false),
             "GroupId",
             version >= 2,
             false,
@@ -241,9 +264,6 @@ impl<'a> TinyRequestView<'a> {
     #[inline]
     pub fn legacy(&self) -> i16 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -256,9 +276,6 @@ impl<'a> TinyRequestView<'a> {
     #[inline]
     pub fn strict(&self) -> i64 {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -270,12 +287,7 @@ impl<'a> TinyRequestView<'a> {
     /// `Owner`: string, versions 0+, nullable in 1+, default `null`.
     #[inline]
     pub fn owner(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, version >= 2)
+        get_str(self.buf, self.at[4], self.len[1])
     }
 
     /// Where `Owner` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -283,7 +295,7 @@ impl<'a> TinyRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[4] as usize,
+            prefix_at(self.at[4], self.len[1], version >= 2, false),
             "Owner",
             version >= 2,
             version >= 1,
@@ -294,27 +306,25 @@ impl<'a> TinyRequestView<'a> {
     /// `Hint`: string, versions 2+, nullable in 2+, tagged field 0 in 2+, default `null`, ignorable.
     #[inline]
     pub fn hint(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[5], self.len[2])
     }
 
     /// Where `Hint` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn hint_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[5] as usize, "Hint", true, true, 1)
+        span_str(
+            self.buf,
+            prefix_at(self.at[5], self.len[2], true, false),
+            "Hint",
+            true,
+            true,
+            1,
+        )
     }
 
     /// `Items`: []Item, versions 0+.
     #[inline]
     pub fn items(&self) -> ArrayView<'a, ItemView<'a>> {
-        let version = self.version;
-        let at = self.at[6] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 2, self.version)
+        get_array(self.buf, self.at[6], self.len[3], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -359,7 +369,7 @@ impl<'a> TinyRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TinyRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -384,7 +394,8 @@ impl std::fmt::Debug for TinyRequestView<'_> {
 pub struct ItemView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
@@ -424,47 +435,48 @@ impl<'a> ItemView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
         if version >= 3 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[1] = p as u32;
+            p = p.wrapping_add(1);
         }
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        *pos = pos.saturating_add(4);
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(4);
         if version >= 3 {
-            *pos = pos.saturating_add(1);
+            p = p.wrapping_add(1);
         }
         if version >= 2 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -488,9 +500,6 @@ impl<'a> ItemView<'a> {
     #[inline]
     pub fn id(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -503,9 +512,6 @@ impl<'a> ItemView<'a> {
     #[inline]
     pub fn flag(&self) -> bool {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -540,7 +546,7 @@ impl<'a> ItemView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ItemView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

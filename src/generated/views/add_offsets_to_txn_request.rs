@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct AddOffsetsToTxnRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -28,9 +32,12 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
         let flexible = version >= 3;
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("TransactionalId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("TransactionalId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TRANSACTIONAL_ID;
         }
@@ -38,8 +45,10 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
         c.skip(8).map_err(|e| e.at("ProducerId"))?;
         at[2] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ProducerEpoch"))?;
-        at[3] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("GroupId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("GroupId"))?;
+        at[3] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
@@ -58,6 +67,7 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -66,44 +76,51 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TRANSACTIONAL_ID;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(8);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[3] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        at[1] = p as u32;
+        p = p.wrapping_add(8);
+        at[2] = p as u32;
+        p = p.wrapping_add(2);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[3] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
         let tags = if version >= 3 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `AddOffsetsToTxnRequest` of `version` (every byte must belong to it)
@@ -149,12 +166,7 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
     /// `TransactionalId`: string, versions 0+.
     #[inline]
     pub fn transactional_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `TransactionalId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -162,7 +174,7 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 3, false),
             "TransactionalId",
             version >= 3,
             false,
@@ -176,9 +188,6 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
     #[inline]
     pub fn producer_id(&self) -> i64 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -198,9 +207,6 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
     #[inline]
     pub fn producer_epoch(&self) -> i16 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -219,12 +225,7 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
     /// `GroupId`: string, versions 0+.
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[3], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -232,7 +233,7 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[3] as usize,
+            prefix_at(self.at[3], self.len[1], version >= 3, false),
             "GroupId",
             version >= 3,
             false,
@@ -270,7 +271,7 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AddOffsetsToTxnRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

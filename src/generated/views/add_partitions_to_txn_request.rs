@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct AddPartitionsToTxnRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 5],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -29,12 +33,15 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
         let flexible = version >= 3;
         let start = c.pos() as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
         if version >= 4 {
+            let n = c.array(true, 14).map_err(|e| e.at("Transactions"))?;
             at[0] = c.pos() as u32;
-            let null = match c.array(true, 14).map_err(|e| e.at("Transactions"))? {
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[0] = n as u32;
                     for i in 0..n {
                         AddPartitionsToTxnTransactionView::walk(c, version)
                             .map(|_| ())
@@ -48,10 +55,12 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             }
         }
         if version <= 3 {
-            at[1] = c.pos() as u32;
-            let null = c
+            let v = c
                 .str(flexible)
                 .map_err(|e| e.at("V3AndBelowTransactionalId"))?;
+            at[1] = v.at;
+            len[1] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_V3_AND_BELOW_TRANSACTIONAL_ID;
             }
@@ -65,10 +74,12 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             c.skip(2).map_err(|e| e.at("V3AndBelowProducerEpoch"))?;
         }
         if version <= 3 {
+            let n = c.array(flexible, 3).map_err(|e| e.at("V3AndBelowTopics"))?;
             at[4] = c.pos() as u32;
-            let null = match c.array(flexible, 3).map_err(|e| e.at("V3AndBelowTopics"))? {
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[2] = n as u32;
                     for i in 0..n {
                         AddPartitionsToTxnTopicView::walk(c, version)
                             .map(|_| ())
@@ -96,6 +107,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -104,18 +116,23 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
         if version >= 4 {
-            at[0] = *pos as u32;
-            let null = match loc_array(buf, pos, true) {
+            let n = loc_array(buf, &mut p, true);
+            at[0] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
+                    len[0] = n as u32;
                     for _ in 0..n {
-                        AddPartitionsToTxnTransactionView::skip(buf, pos, version);
+                        p = AddPartitionsToTxnTransactionView::skip(buf, p, version);
                     }
                     false
                 }
@@ -125,27 +142,31 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             }
         }
         if version <= 3 {
-            at[1] = *pos as u32;
-            let null = loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[1] = v.at;
+            len[1] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_V3_AND_BELOW_TRANSACTIONAL_ID;
             }
         }
         if version <= 3 {
-            at[2] = *pos as u32;
-            *pos = pos.saturating_add(8);
+            at[2] = p as u32;
+            p = p.wrapping_add(8);
         }
         if version <= 3 {
-            at[3] = *pos as u32;
-            *pos = pos.saturating_add(2);
+            at[3] = p as u32;
+            p = p.wrapping_add(2);
         }
         if version <= 3 {
-            at[4] = *pos as u32;
-            let null = match loc_array(buf, pos, flexible) {
+            let n = loc_array(buf, &mut p, flexible);
+            at[4] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
+                    len[2] = n as u32;
                     for _ in 0..n {
-                        AddPartitionsToTxnTopicView::skip(buf, pos, version);
+                        p = AddPartitionsToTxnTopicView::skip(buf, p, version);
                     }
                     false
                 }
@@ -155,24 +176,24 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             }
         }
         let tags = if version >= 3 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `AddPartitionsToTxnRequest` of `version` (every byte must belong to it)
@@ -217,11 +238,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
     /// `Transactions`: []AddPartitionsToTxnTransaction, versions 4+.
     #[inline]
     pub fn transactions(&self) -> ArrayView<'a, AddPartitionsToTxnTransactionView<'a>> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[0], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -230,12 +247,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
     /// `V3AndBelowTransactionalId`: string, versions 0-3.
     #[inline]
     pub fn v3_and_below_transactional_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `V3AndBelowTransactionalId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -243,7 +255,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[1], version >= 3, false),
             "V3AndBelowTransactionalId",
             version >= 3,
             false,
@@ -257,9 +269,6 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
     #[inline]
     pub fn v3_and_below_producer_id(&self) -> i64 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -279,9 +288,6 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
     #[inline]
     pub fn v3_and_below_producer_epoch(&self) -> i16 {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -300,12 +306,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
     /// `V3AndBelowTopics`: []AddPartitionsToTxnTopic, versions 0-3.
     #[inline]
     pub fn v3_and_below_topics(&self) -> ArrayView<'a, AddPartitionsToTxnTopicView<'a>> {
-        let version = self.version;
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 3, self.version)
+        get_array(self.buf, self.at[4], self.len[2], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -344,7 +345,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AddPartitionsToTxnRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -373,8 +374,12 @@ impl std::fmt::Debug for AddPartitionsToTxnRequestView<'_> {
 pub struct AddPartitionsToTxnTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -390,16 +395,21 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
         let flexible = version >= 3;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("Name"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
+        let n = c.array(flexible, 4).map_err(|e| e.at("Partitions"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(flexible, 4).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     c.skip(4).map_err(|e| e.at_index(i).at("Partitions"))?;
                 }
@@ -424,6 +434,7 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -432,21 +443,28 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[1] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
@@ -454,39 +472,39 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 3 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 3;
-        loc_str(buf, pos, flexible);
-        if let Some(n) = loc_array(buf, pos, flexible) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
+            loc_fixed(&mut p, n, 4);
         }
         if version >= 3 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -511,12 +529,7 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
     /// `Name`: string, versions 0+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -524,7 +537,7 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 3, false),
             "Name",
             version >= 3,
             false,
@@ -537,12 +550,7 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
     /// `Partitions`: []int32, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 3, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -572,7 +580,7 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AddPartitionsToTxnTopicView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -592,8 +600,12 @@ impl std::fmt::Debug for AddPartitionsToTxnTopicView<'_> {
 pub struct AddPartitionsToTxnTransactionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 5],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -608,9 +620,12 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("TransactionalId"))?;
+        let v = c.str(true).map_err(|e| e.at("TransactionalId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TRANSACTIONAL_ID;
         }
@@ -620,10 +635,12 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
         c.skip(2).map_err(|e| e.at("ProducerEpoch"))?;
         at[3] = c.pos() as u32;
         c.bool().map_err(|e| e.at("VerifyOnly"))?;
+        let n = c.array(true, 3).map_err(|e| e.at("Topics"))?;
         at[4] = c.pos() as u32;
-        let null = match c.array(true, 3).map_err(|e| e.at("Topics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     AddPartitionsToTxnTopicView::walk(c, version)
                         .map(|_| ())
@@ -648,6 +665,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -656,27 +674,34 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TRANSACTIONAL_ID;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(8);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[3] = *pos as u32;
-        *pos = pos.saturating_add(1);
-        at[4] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[1] = p as u32;
+        p = p.wrapping_add(8);
+        at[2] = p as u32;
+        p = p.wrapping_add(2);
+        at[3] = p as u32;
+        p = p.wrapping_add(1);
+        let n = loc_array(buf, &mut p, true);
+        at[4] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    AddPartitionsToTxnTopicView::skip(buf, pos, version);
+                    p = AddPartitionsToTxnTopicView::skip(buf, p, version);
                 }
                 false
             }
@@ -685,39 +710,37 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(8);
-        *pos = pos.saturating_add(2);
-        *pos = pos.saturating_add(1);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(11);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                AddPartitionsToTxnTopicView::skip(buf, pos, version);
+                p = AddPartitionsToTxnTopicView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -742,18 +765,14 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
     /// `TransactionalId`: string, versions 4+.
     #[inline]
     pub fn transactional_id(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `TransactionalId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn transactional_id_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], true, false),
             "TransactionalId",
             true,
             false,
@@ -767,9 +786,6 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
     #[inline]
     pub fn producer_id(&self) -> i64 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -789,9 +805,6 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
     #[inline]
     pub fn producer_epoch(&self) -> i16 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -811,9 +824,6 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
     #[inline]
     pub fn verify_only(&self) -> bool {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -827,11 +837,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
     /// `Topics`: []AddPartitionsToTxnTopic, versions 4+.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, AddPartitionsToTxnTopicView<'a>> {
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[4], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -867,7 +873,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AddPartitionsToTxnTransactionView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

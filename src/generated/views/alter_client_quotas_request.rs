@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct AlterClientQuotasRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,11 +31,14 @@ impl<'a> AlterClientQuotasRequestView<'a> {
         let flexible = version >= 1;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
+        let n = c.array(flexible, 3).map_err(|e| e.at("Entries"))?;
         at[0] = c.pos() as u32;
-        let null = match c.array(flexible, 3).map_err(|e| e.at("Entries"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     EntryDataView::walk(c, version)
                         .map(|_| ())
@@ -60,6 +67,7 @@ impl<'a> AlterClientQuotasRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -68,17 +76,22 @@ impl<'a> AlterClientQuotasRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 1;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[0] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    EntryDataView::skip(buf, pos, version);
+                    p = EntryDataView::skip(buf, p, version);
                 }
                 false
             }
@@ -86,27 +99,27 @@ impl<'a> AlterClientQuotasRequestView<'a> {
         if null {
             nulls |= Self::NULL_ENTRIES;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(1);
+        at[1] = p as u32;
+        p = p.wrapping_add(1);
         let tags = if version >= 1 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `AlterClientQuotasRequest` of `version` (every byte must belong to it)
@@ -152,12 +165,7 @@ impl<'a> AlterClientQuotasRequestView<'a> {
     /// `Entries`: []EntryData, versions 0+.
     #[inline]
     pub fn entries(&self) -> ArrayView<'a, EntryDataView<'a>> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 1, self.version)
+        get_array(self.buf, self.at[0], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -167,9 +175,6 @@ impl<'a> AlterClientQuotasRequestView<'a> {
     #[inline]
     pub fn validate_only(&self) -> bool {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -209,7 +214,7 @@ impl<'a> AlterClientQuotasRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterClientQuotasRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -229,8 +234,12 @@ impl std::fmt::Debug for AlterClientQuotasRequestView<'_> {
 pub struct EntityDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -245,14 +254,18 @@ impl<'a> EntityDataView<'a> {
         let flexible = version >= 1;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("EntityType"))?;
+        let v = c.str(flexible).map_err(|e| e.at("EntityType"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_ENTITY_TYPE;
         }
-        at[1] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("EntityName"))?;
+        let v = c.str(flexible).map_err(|e| e.at("EntityName"))?;
+        at[1] = v.at;
+        len[1] = v.len;
         let tags = if version >= 1 {
             let tags = c.pos() as u32;
             let count = c.tag_count()?;
@@ -268,6 +281,7 @@ impl<'a> EntityDataView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -276,50 +290,56 @@ impl<'a> EntityDataView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 1;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_ENTITY_TYPE;
         }
-        at[1] = *pos as u32;
-        loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[1] = v.at;
+        len[1] = v.len;
         let tags = if version >= 1 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 1;
-        loc_str(buf, pos, flexible);
-        loc_str(buf, pos, flexible);
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
+        loc_str(buf, &mut p, flexible);
         if version >= 1 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -344,12 +364,7 @@ impl<'a> EntityDataView<'a> {
     /// `EntityType`: string, versions 0+.
     #[inline]
     pub fn entity_type(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `EntityType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -357,7 +372,7 @@ impl<'a> EntityDataView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 1, false),
             "EntityType",
             version >= 1,
             false,
@@ -370,12 +385,11 @@ impl<'a> EntityDataView<'a> {
     /// `EntityName`: string, versions 0+, nullable in 0+.
     #[inline]
     pub fn entity_name(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 1)
+        get_str(self.buf, self.at[1], self.len[1])
     }
 
     /// Where `EntityName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -383,7 +397,7 @@ impl<'a> EntityDataView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[1], version >= 1, false),
             "EntityName",
             version >= 1,
             true,
@@ -417,7 +431,7 @@ impl<'a> EntityDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EntityDataView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -437,8 +451,12 @@ impl std::fmt::Debug for EntityDataView<'_> {
 pub struct EntryDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -454,11 +472,14 @@ impl<'a> EntryDataView<'a> {
         let flexible = version >= 1;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
+        let n = c.array(flexible, 3).map_err(|e| e.at("Entity"))?;
         at[0] = c.pos() as u32;
-        let null = match c.array(flexible, 3).map_err(|e| e.at("Entity"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     EntityDataView::walk(c, version)
                         .map(|_| ())
@@ -470,10 +491,12 @@ impl<'a> EntryDataView<'a> {
         if null {
             nulls |= Self::NULL_ENTITY;
         }
+        let n = c.array(flexible, 11).map_err(|e| e.at("Ops"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(flexible, 11).map_err(|e| e.at("Ops"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     OpDataView::walk(c, version)
                         .map(|_| ())
@@ -500,6 +523,7 @@ impl<'a> EntryDataView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -508,17 +532,22 @@ impl<'a> EntryDataView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 1;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[0] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    EntityDataView::skip(buf, pos, version);
+                    p = EntityDataView::skip(buf, p, version);
                 }
                 false
             }
@@ -526,12 +555,14 @@ impl<'a> EntryDataView<'a> {
         if null {
             nulls |= Self::NULL_ENTITY;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    OpDataView::skip(buf, pos, version);
+                    p = OpDataView::skip(buf, p, version);
                 }
                 false
             }
@@ -540,45 +571,45 @@ impl<'a> EntryDataView<'a> {
             nulls |= Self::NULL_OPS;
         }
         let tags = if version >= 1 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 1;
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        let mut p = p;
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                EntityDataView::skip(buf, pos, version);
+                p = EntityDataView::skip(buf, p, version);
             }
         }
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                OpDataView::skip(buf, pos, version);
+                p = OpDataView::skip(buf, p, version);
             }
         }
         if version >= 1 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -603,12 +634,7 @@ impl<'a> EntryDataView<'a> {
     /// `Entity`: []EntityData, versions 0+.
     #[inline]
     pub fn entity(&self) -> ArrayView<'a, EntityDataView<'a>> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 1, self.version)
+        get_array(self.buf, self.at[0], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -617,12 +643,7 @@ impl<'a> EntryDataView<'a> {
     /// `Ops`: []OpData, versions 0+.
     #[inline]
     pub fn ops(&self) -> ArrayView<'a, OpDataView<'a>> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 1, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -652,7 +673,7 @@ impl<'a> EntryDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EntryDataView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -672,8 +693,12 @@ impl std::fmt::Debug for EntryDataView<'_> {
 pub struct OpDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -688,9 +713,12 @@ impl<'a> OpDataView<'a> {
         let flexible = version >= 1;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("Key"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Key"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_KEY;
         }
@@ -713,6 +741,7 @@ impl<'a> OpDataView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -721,53 +750,57 @@ impl<'a> OpDataView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 1;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_KEY;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(8);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(1);
+        at[1] = p as u32;
+        p = p.wrapping_add(8);
+        at[2] = p as u32;
+        p = p.wrapping_add(1);
         let tags = if version >= 1 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 1;
-        loc_str(buf, pos, flexible);
-        *pos = pos.saturating_add(8);
-        *pos = pos.saturating_add(1);
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
+        p = p.wrapping_add(9);
         if version >= 1 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -792,18 +825,20 @@ impl<'a> OpDataView<'a> {
     /// `Key`: string, versions 0+.
     #[inline]
     pub fn key(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Key` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn key_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[0] as usize, "Key", version >= 1, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], version >= 1, false),
+            "Key",
+            version >= 1,
+            false,
+            0,
+        )
     }
 
     /// The quota's new value (ignored when removing it).
@@ -812,9 +847,6 @@ impl<'a> OpDataView<'a> {
     #[inline]
     pub fn value(&self) -> f64 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0.0;
-        }
         get_f64(self.buf, at)
     }
 
@@ -829,9 +861,6 @@ impl<'a> OpDataView<'a> {
     #[inline]
     pub fn remove(&self) -> bool {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -868,7 +897,7 @@ impl<'a> OpDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OpDataView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

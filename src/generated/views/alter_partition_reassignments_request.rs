@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct AlterPartitionReassignmentsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -26,6 +30,7 @@ impl<'a> AlterPartitionReassignmentsRequestView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("TimeoutMs"))?;
@@ -33,10 +38,12 @@ impl<'a> AlterPartitionReassignmentsRequestView<'a> {
             at[1] = c.pos() as u32;
             c.bool().map_err(|e| e.at("AllowReplicationFactorChange"))?;
         }
+        let n = c.array(true, 3).map_err(|e| e.at("Topics"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(true, 3).map_err(|e| e.at("Topics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     ReassignableTopicView::walk(c, version)
                         .map(|_| ())
@@ -61,6 +68,7 @@ impl<'a> AlterPartitionReassignmentsRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -69,22 +77,27 @@ impl<'a> AlterPartitionReassignmentsRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
         if version >= 1 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[1] = p as u32;
+            p = p.wrapping_add(1);
         }
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    ReassignableTopicView::skip(buf, pos, version);
+                    p = ReassignableTopicView::skip(buf, p, version);
                 }
                 false
             }
@@ -93,22 +106,22 @@ impl<'a> AlterPartitionReassignmentsRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `AlterPartitionReassignmentsRequest` of `version` (every byte must belong to it)
@@ -193,11 +206,7 @@ impl<'a> AlterPartitionReassignmentsRequestView<'a> {
     /// `Topics`: []ReassignableTopic, versions 0+.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, ReassignableTopicView<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[2], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -229,7 +238,7 @@ impl<'a> AlterPartitionReassignmentsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterPartitionReassignmentsRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -253,8 +262,12 @@ impl std::fmt::Debug for AlterPartitionReassignmentsRequestView<'_> {
 pub struct ReassignablePartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     start: u32,
@@ -265,12 +278,15 @@ impl<'a> ReassignablePartitionView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
+        let n = c.array(true, 4).map_err(|e| e.at("Replicas"))?;
         at[1] = c.pos() as u32;
-        match c.array(true, 4).map_err(|e| e.at("Replicas"))? {
+        match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     c.skip(4).map_err(|e| e.at_index(i).at("Replicas"))?;
                 }
@@ -290,6 +306,7 @@ impl<'a> ReassignablePartitionView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             start,
             end: c.pos() as u32,
@@ -297,47 +314,52 @@ impl<'a> ReassignablePartitionView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        match loc_array(buf, pos, true) {
+        let mut len = [NONE; 1];
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[0] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        *pos = pos.saturating_add(4);
-        if let Some(n) = loc_array(buf, pos, true) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(4);
+        if let Some(n) = loc_array(buf, &mut p, true) {
+            loc_fixed(&mut p, n, 4);
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -363,9 +385,6 @@ impl<'a> ReassignablePartitionView<'a> {
     #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -384,11 +403,7 @@ impl<'a> ReassignablePartitionView<'a> {
     /// `Replicas`: []int32, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn replicas(&self) -> Option<ArrayView<'a, i32>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
     }
 
     /// The owned [`ReassignablePartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -417,7 +432,7 @@ impl<'a> ReassignablePartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ReassignablePartitionView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -437,8 +452,12 @@ impl std::fmt::Debug for ReassignablePartitionView<'_> {
 pub struct ReassignableTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -453,16 +472,21 @@ impl<'a> ReassignableTopicView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Name"))?;
+        let v = c.str(true).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
+        let n = c.array(true, 6).map_err(|e| e.at("Partitions"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 6).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     ReassignablePartitionView::walk(c, version)
                         .map(|_| ())
@@ -487,6 +511,7 @@ impl<'a> ReassignableTopicView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -495,21 +520,28 @@ impl<'a> ReassignableTopicView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    ReassignablePartitionView::skip(buf, pos, version);
+                    p = ReassignablePartitionView::skip(buf, p, version);
                 }
                 false
             }
@@ -518,36 +550,36 @@ impl<'a> ReassignableTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        loc_str(buf, pos, true);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                ReassignablePartitionView::skip(buf, pos, version);
+                p = ReassignablePartitionView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -572,16 +604,19 @@ impl<'a> ReassignableTopicView<'a> {
     /// `Name`: string, versions 0+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Name",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The partitions to reassign.
@@ -589,11 +624,7 @@ impl<'a> ReassignableTopicView<'a> {
     /// `Partitions`: []ReassignablePartition, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, ReassignablePartitionView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -624,7 +655,7 @@ impl<'a> ReassignableTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ReassignableTopicView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

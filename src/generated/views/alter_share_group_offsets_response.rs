@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct AlterShareGroupOffsetsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -26,17 +30,21 @@ impl<'a> AlterShareGroupOffsetsResponseView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[2] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("ErrorMessage"))?;
+        let v = c.str(true).map_err(|e| e.at("ErrorMessage"))?;
+        at[2] = v.at;
+        len[0] = v.len;
+        let n = c.array(true, 19).map_err(|e| e.at("Responses"))?;
         at[3] = c.pos() as u32;
-        let null = match c.array(true, 19).map_err(|e| e.at("Responses"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     AlterShareGroupOffsetsResponseTopicView::walk(c, version)
                         .map(|_| ())
@@ -61,6 +69,7 @@ impl<'a> AlterShareGroupOffsetsResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -69,22 +78,28 @@ impl<'a> AlterShareGroupOffsetsResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[2] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[3] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
+        let v = loc_var(buf, &mut p, true, false);
+        at[2] = v.at;
+        len[0] = v.len;
+        let n = loc_array(buf, &mut p, true);
+        at[3] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    AlterShareGroupOffsetsResponseTopicView::skip(buf, pos, version);
+                    p = AlterShareGroupOffsetsResponseTopicView::skip(buf, p, version);
                 }
                 false
             }
@@ -93,22 +108,22 @@ impl<'a> AlterShareGroupOffsetsResponseView<'a> {
             nulls |= Self::NULL_RESPONSES;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `AlterShareGroupOffsetsResponse` of `version` (every byte must belong to it)
@@ -154,9 +169,6 @@ impl<'a> AlterShareGroupOffsetsResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -176,9 +188,6 @@ impl<'a> AlterShareGroupOffsetsResponseView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -192,16 +201,19 @@ impl<'a> AlterShareGroupOffsetsResponseView<'a> {
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[2], self.len[0])
     }
 
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[2] as usize, "ErrorMessage", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[2], self.len[0], true, false),
+            "ErrorMessage",
+            true,
+            true,
+            0,
+        )
     }
 
     /// Results by topic.
@@ -209,11 +221,7 @@ impl<'a> AlterShareGroupOffsetsResponseView<'a> {
     /// `Responses`: []AlterShareGroupOffsetsResponseTopic, versions 0+.
     #[inline]
     pub fn responses(&self) -> ArrayView<'a, AlterShareGroupOffsetsResponseTopicView<'a>> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[3], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -248,7 +256,7 @@ impl<'a> AlterShareGroupOffsetsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterShareGroupOffsetsResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -270,8 +278,12 @@ impl std::fmt::Debug for AlterShareGroupOffsetsResponseView<'_> {
 pub struct AlterShareGroupOffsetsResponsePartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     start: u32,
@@ -282,12 +294,14 @@ impl<'a> AlterShareGroupOffsetsResponsePartitionView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
         at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[2] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("ErrorMessage"))?;
+        let v = c.str(true).map_err(|e| e.at("ErrorMessage"))?;
+        at[2] = v.at;
+        len[0] = v.len;
         let tags = {
             let tags = c.pos() as u32;
             let count = c.tag_count()?;
@@ -301,6 +315,7 @@ impl<'a> AlterShareGroupOffsetsResponsePartitionView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             start,
             end: c.pos() as u32,
@@ -308,42 +323,45 @@ impl<'a> AlterShareGroupOffsetsResponsePartitionView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[2] = *pos as u32;
-        loc_str(buf, pos, true);
+        let mut len = [NONE; 1];
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
+        let v = loc_var(buf, &mut p, true, false);
+        at[2] = v.at;
+        len[0] = v.len;
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(2);
-        loc_str(buf, pos, true);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(6);
+        loc_str(buf, &mut p, true);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -369,9 +387,6 @@ impl<'a> AlterShareGroupOffsetsResponsePartitionView<'a> {
     #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -391,9 +406,6 @@ impl<'a> AlterShareGroupOffsetsResponsePartitionView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -407,16 +419,19 @@ impl<'a> AlterShareGroupOffsetsResponsePartitionView<'a> {
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[2], self.len[0])
     }
 
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[2] as usize, "ErrorMessage", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[2], self.len[0], true, false),
+            "ErrorMessage",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The owned [`AlterShareGroupOffsetsResponsePartition`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -447,7 +462,7 @@ impl<'a> AlterShareGroupOffsetsResponsePartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterShareGroupOffsetsResponsePartitionView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -468,8 +483,12 @@ impl std::fmt::Debug for AlterShareGroupOffsetsResponsePartitionView<'_> {
 pub struct AlterShareGroupOffsetsResponseTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -484,18 +503,23 @@ impl<'a> AlterShareGroupOffsetsResponseTopicView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("TopicName"))?;
+        let v = c.str(true).map_err(|e| e.at("TopicName"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
         at[1] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("TopicId"))?;
+        let n = c.array(true, 8).map_err(|e| e.at("Partitions"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(true, 8).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     AlterShareGroupOffsetsResponsePartitionView::walk(c, version)
                         .map(|_| ())
@@ -520,6 +544,7 @@ impl<'a> AlterShareGroupOffsetsResponseTopicView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -528,23 +553,30 @@ impl<'a> AlterShareGroupOffsetsResponseTopicView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(16);
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[1] = p as u32;
+        p = p.wrapping_add(16);
+        let n = loc_array(buf, &mut p, true);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    AlterShareGroupOffsetsResponsePartitionView::skip(buf, pos, version);
+                    p = AlterShareGroupOffsetsResponsePartitionView::skip(buf, p, version);
                 }
                 false
             }
@@ -553,37 +585,37 @@ impl<'a> AlterShareGroupOffsetsResponseTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(16);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(16);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                AlterShareGroupOffsetsResponsePartitionView::skip(buf, pos, version);
+                p = AlterShareGroupOffsetsResponsePartitionView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -608,16 +640,19 @@ impl<'a> AlterShareGroupOffsetsResponseTopicView<'a> {
     /// `TopicName`: string, versions 0+.
     #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "TopicName", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "TopicName",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The topic's unique id; the zero UUID when the id is not known or not used.
@@ -626,9 +661,6 @@ impl<'a> AlterShareGroupOffsetsResponseTopicView<'a> {
     #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -642,11 +674,7 @@ impl<'a> AlterShareGroupOffsetsResponseTopicView<'a> {
     /// `Partitions`: []AlterShareGroupOffsetsResponsePartition, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, AlterShareGroupOffsetsResponsePartitionView<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[2], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -679,7 +707,7 @@ impl<'a> AlterShareGroupOffsetsResponseTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterShareGroupOffsetsResponseTopicView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

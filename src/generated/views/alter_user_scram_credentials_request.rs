@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct AlterUserScramCredentialsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,11 +31,14 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
+        let n = c.array(true, 3).map_err(|e| e.at("Deletions"))?;
         at[0] = c.pos() as u32;
-        let null = match c.array(true, 3).map_err(|e| e.at("Deletions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     ScramCredentialDeletionView::walk(c, version)
                         .map(|_| ())
@@ -43,10 +50,12 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
         if null {
             nulls |= Self::NULL_DELETIONS;
         }
+        let n = c.array(true, 9).map_err(|e| e.at("Upsertions"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 9).map_err(|e| e.at("Upsertions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     ScramCredentialUpsertionView::walk(c, version)
                         .map(|_| ())
@@ -71,6 +80,7 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -79,16 +89,21 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[0] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    ScramCredentialDeletionView::skip(buf, pos, version);
+                    p = ScramCredentialDeletionView::skip(buf, p, version);
                 }
                 false
             }
@@ -96,12 +111,14 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
         if null {
             nulls |= Self::NULL_DELETIONS;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    ScramCredentialUpsertionView::skip(buf, pos, version);
+                    p = ScramCredentialUpsertionView::skip(buf, p, version);
                 }
                 false
             }
@@ -110,22 +127,22 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
             nulls |= Self::NULL_UPSERTIONS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `AlterUserScramCredentialsRequest` of `version` (every byte must belong to it)
@@ -171,11 +188,7 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
     /// `Deletions`: []ScramCredentialDeletion, versions 0+.
     #[inline]
     pub fn deletions(&self) -> ArrayView<'a, ScramCredentialDeletionView<'a>> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[0], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -184,11 +197,7 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
     /// `Upsertions`: []ScramCredentialUpsertion, versions 0+.
     #[inline]
     pub fn upsertions(&self) -> ArrayView<'a, ScramCredentialUpsertionView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -220,7 +229,7 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterUserScramCredentialsRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -240,8 +249,12 @@ impl std::fmt::Debug for AlterUserScramCredentialsRequestView<'_> {
 pub struct ScramCredentialDeletionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -255,9 +268,12 @@ impl<'a> ScramCredentialDeletionView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Name"))?;
+        let v = c.str(true).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
@@ -276,6 +292,7 @@ impl<'a> ScramCredentialDeletionView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -284,44 +301,49 @@ impl<'a> ScramCredentialDeletionView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(1);
+        at[1] = p as u32;
+        p = p.wrapping_add(1);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(1);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(1);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -346,16 +368,19 @@ impl<'a> ScramCredentialDeletionView<'a> {
     /// `Name`: string, versions 0+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Name",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The SCRAM mechanism: 1 for SCRAM-SHA-256, 2 for SCRAM-SHA-512.
@@ -364,9 +389,6 @@ impl<'a> ScramCredentialDeletionView<'a> {
     #[inline]
     pub fn mechanism(&self) -> i8 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -401,7 +423,7 @@ impl<'a> ScramCredentialDeletionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ScramCredentialDeletionView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -421,8 +443,12 @@ impl std::fmt::Debug for ScramCredentialDeletionView<'_> {
 pub struct ScramCredentialUpsertionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 5],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -438,9 +464,12 @@ impl<'a> ScramCredentialUpsertionView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Name"))?;
+        let v = c.str(true).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
@@ -448,13 +477,17 @@ impl<'a> ScramCredentialUpsertionView<'a> {
         c.skip(1).map_err(|e| e.at("Mechanism"))?;
         at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Iterations"))?;
-        at[3] = c.pos() as u32;
-        let null = c.bytes(true).map_err(|e| e.at("Salt"))?;
+        let v = c.bytes(true).map_err(|e| e.at("Salt"))?;
+        at[3] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SALT;
         }
-        at[4] = c.pos() as u32;
-        let null = c.bytes(true).map_err(|e| e.at("SaltedPassword"))?;
+        let v = c.bytes(true).map_err(|e| e.at("SaltedPassword"))?;
+        at[4] = v.at;
+        len[2] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SALTED_PASSWORD;
         }
@@ -471,6 +504,7 @@ impl<'a> ScramCredentialUpsertionView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -479,59 +513,67 @@ impl<'a> ScramCredentialUpsertionView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(1);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[3] = *pos as u32;
-        let null = loc_bytes(buf, pos, true);
+        at[1] = p as u32;
+        p = p.wrapping_add(1);
+        at[2] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, true, true);
+        at[3] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SALT;
         }
-        at[4] = *pos as u32;
-        let null = loc_bytes(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, true);
+        at[4] = v.at;
+        len[2] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SALTED_PASSWORD;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(1);
-        *pos = pos.saturating_add(4);
-        loc_bytes(buf, pos, true);
-        loc_bytes(buf, pos, true);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(5);
+        loc_bytes(buf, &mut p, true);
+        loc_bytes(buf, &mut p, true);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -556,16 +598,19 @@ impl<'a> ScramCredentialUpsertionView<'a> {
     /// `Name`: string, versions 0+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Name",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The SCRAM mechanism: 1 for SCRAM-SHA-256, 2 for SCRAM-SHA-512.
@@ -574,9 +619,6 @@ impl<'a> ScramCredentialUpsertionView<'a> {
     #[inline]
     pub fn mechanism(&self) -> i8 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -591,9 +633,6 @@ impl<'a> ScramCredentialUpsertionView<'a> {
     #[inline]
     pub fn iterations(&self) -> i32 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -612,16 +651,19 @@ impl<'a> ScramCredentialUpsertionView<'a> {
     /// `Salt`: bytes, versions 0+.
     #[inline]
     pub fn salt(&self) -> &'a [u8] {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return EMPTY_BYTES;
-        }
-        get_bytes(self.buf, at, true).unwrap_or(EMPTY_BYTES)
+        get_bytes(self.buf, self.at[3], self.len[1]).unwrap_or(EMPTY_BYTES)
     }
 
     /// Where `Salt` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn salt_span(&self) -> Option<FieldSpan<'a>> {
-        span_bytes(self.buf, self.at[3] as usize, "Salt", true, false, 0)
+        span_bytes(
+            self.buf,
+            prefix_at(self.at[3], self.len[1], true, true),
+            "Salt",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The salted password (computed by the client; the plain password is never sent).
@@ -629,18 +671,14 @@ impl<'a> ScramCredentialUpsertionView<'a> {
     /// `SaltedPassword`: bytes, versions 0+.
     #[inline]
     pub fn salted_password(&self) -> &'a [u8] {
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return EMPTY_BYTES;
-        }
-        get_bytes(self.buf, at, true).unwrap_or(EMPTY_BYTES)
+        get_bytes(self.buf, self.at[4], self.len[2]).unwrap_or(EMPTY_BYTES)
     }
 
     /// Where `SaltedPassword` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn salted_password_span(&self) -> Option<FieldSpan<'a>> {
         span_bytes(
             self.buf,
-            self.at[4] as usize,
+            prefix_at(self.at[4], self.len[2], true, true),
             "SaltedPassword",
             true,
             false,
@@ -680,7 +718,7 @@ impl<'a> ScramCredentialUpsertionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ScramCredentialUpsertionView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

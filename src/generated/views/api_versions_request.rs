@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct ApiVersionsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,24 +31,30 @@ impl<'a> ApiVersionsRequestView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
         if version >= 3 {
-            at[0] = c.pos() as u32;
-            let null = c.str(true).map_err(|e| e.at("ClientSoftwareName"))?;
+            let v = c.str(true).map_err(|e| e.at("ClientSoftwareName"))?;
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_CLIENT_SOFTWARE_NAME;
             }
         }
         if version >= 3 {
-            at[1] = c.pos() as u32;
-            let null = c.str(true).map_err(|e| e.at("ClientSoftwareVersion"))?;
+            let v = c.str(true).map_err(|e| e.at("ClientSoftwareVersion"))?;
+            at[1] = v.at;
+            len[1] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_CLIENT_SOFTWARE_VERSION;
             }
         }
         if version >= 5 {
-            at[2] = c.pos() as u32;
-            c.str(true).map_err(|e| e.at("ClusterId"))?;
+            let v = c.str(true).map_err(|e| e.at("ClusterId"))?;
+            at[2] = v.at;
+            len[2] = v.len;
         }
         if version >= 5 {
             at[3] = c.pos() as u32;
@@ -65,6 +75,7 @@ impl<'a> ApiVersionsRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -73,51 +84,59 @@ impl<'a> ApiVersionsRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
         if version >= 3 {
-            at[0] = *pos as u32;
-            let null = loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_CLIENT_SOFTWARE_NAME;
             }
         }
         if version >= 3 {
-            at[1] = *pos as u32;
-            let null = loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[1] = v.at;
+            len[1] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_CLIENT_SOFTWARE_VERSION;
             }
         }
         if version >= 5 {
-            at[2] = *pos as u32;
-            loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[2] = v.at;
+            len[2] = v.len;
         }
         if version >= 5 {
-            at[3] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[3] = p as u32;
+            p = p.wrapping_add(4);
         }
         let tags = if version >= 3 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `ApiVersionsRequest` of `version` (every byte must belong to it)
@@ -163,18 +182,14 @@ impl<'a> ApiVersionsRequestView<'a> {
     /// `ClientSoftwareName`: string, versions 3+, ignorable.
     #[inline]
     pub fn client_software_name(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `ClientSoftwareName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn client_software_name_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], true, false),
             "ClientSoftwareName",
             true,
             false,
@@ -187,18 +202,14 @@ impl<'a> ApiVersionsRequestView<'a> {
     /// `ClientSoftwareVersion`: string, versions 3+, ignorable.
     #[inline]
     pub fn client_software_version(&self) -> ViewStr<'a> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `ClientSoftwareVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn client_software_version_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[1], true, false),
             "ClientSoftwareVersion",
             true,
             false,
@@ -211,16 +222,19 @@ impl<'a> ApiVersionsRequestView<'a> {
     /// `ClusterId`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     #[inline]
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[2], self.len[2])
     }
 
     /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[2] as usize, "ClusterId", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[2], self.len[2], true, false),
+            "ClusterId",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The node id of a controller sending the request, or -1.
@@ -270,7 +284,7 @@ impl<'a> ApiVersionsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ApiVersionsRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct ApiVersionsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 7],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -29,13 +33,16 @@ impl<'a> ApiVersionsResponseView<'a> {
         let flexible = version >= 3;
         let start = c.pos() as u32;
         let mut at = [NONE; 7];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
+        let n = c.array(flexible, 6).map_err(|e| e.at("ApiKeys"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(flexible, 6).map_err(|e| e.at("ApiKeys"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     ApiVersionView::walk(c, version)
                         .map(|_| ())
@@ -60,10 +67,13 @@ impl<'a> ApiVersionsResponseView<'a> {
                 match tag {
                     0 => {
                         let c = &mut sub;
+                        let payload = c.pos();
+                        let n = c.array(true, 6).map_err(|e| e.at("SupportedFeatures"))?;
                         at[3] = c.pos() as u32;
-                        let null = match c.array(true, 6).map_err(|e| e.at("SupportedFeatures"))? {
+                        let null = match n {
                             Length::Null => true,
                             Length::Len(n) => {
+                                len[1] = n as u32;
                                 for i in 0..n {
                                     SupportedFeatureKeyView::walk(c, version)
                                         .map(|_| ())
@@ -75,22 +85,26 @@ impl<'a> ApiVersionsResponseView<'a> {
                         if null {
                             nulls |= Self::NULL_SUPPORTED_FEATURES;
                         }
-                        c.tag_end(at[3] as usize, tag)
+                        c.tag_end(payload, tag)
                             .map_err(|e| e.at("SupportedFeatures"))?;
                     }
                     1 => {
                         let c = &mut sub;
-                        at[4] = c.pos() as u32;
+                        let payload = c.pos();
+                        at[4] = payload as u32;
                         c.skip(8).map_err(|e| e.at("FinalizedFeaturesEpoch"))?;
-                        c.tag_end(at[4] as usize, tag)
+                        c.tag_end(payload, tag)
                             .map_err(|e| e.at("FinalizedFeaturesEpoch"))?;
                     }
                     2 => {
                         let c = &mut sub;
+                        let payload = c.pos();
+                        let n = c.array(true, 6).map_err(|e| e.at("FinalizedFeatures"))?;
                         at[5] = c.pos() as u32;
-                        let null = match c.array(true, 6).map_err(|e| e.at("FinalizedFeatures"))? {
+                        let null = match n {
                             Length::Null => true,
                             Length::Len(n) => {
+                                len[2] = n as u32;
                                 for i in 0..n {
                                     FinalizedFeatureKeyView::walk(c, version)
                                         .map(|_| ())
@@ -102,14 +116,15 @@ impl<'a> ApiVersionsResponseView<'a> {
                         if null {
                             nulls |= Self::NULL_FINALIZED_FEATURES;
                         }
-                        c.tag_end(at[5] as usize, tag)
+                        c.tag_end(payload, tag)
                             .map_err(|e| e.at("FinalizedFeatures"))?;
                     }
                     3 => {
                         let c = &mut sub;
-                        at[6] = c.pos() as u32;
+                        let payload = c.pos();
+                        at[6] = payload as u32;
                         c.bool().map_err(|e| e.at("ZkMigrationReady"))?;
-                        c.tag_end(at[6] as usize, tag)
+                        c.tag_end(payload, tag)
                             .map_err(|e| e.at("ZkMigrationReady"))?;
                     }
                     _ => {}
@@ -123,6 +138,7 @@ impl<'a> ApiVersionsResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -131,19 +147,24 @@ impl<'a> ApiVersionsResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 7];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        at[0] = p as u32;
+        p = p.wrapping_add(2);
+        let n = loc_array(buf, &mut p, flexible);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    ApiVersionView::skip(buf, pos, version);
+                    p = ApiVersionView::skip(buf, p, version);
                 }
                 false
             }
@@ -152,23 +173,25 @@ impl<'a> ApiVersionsResponseView<'a> {
             nulls |= Self::NULL_API_KEYS;
         }
         if version >= 1 {
-            at[2] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[2] = p as u32;
+            p = p.wrapping_add(4);
         }
         let tags = if version >= 3 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
+            let tags = p as u32;
+            let count = loc_uvarint(buf, &mut p);
             for _ in 0..count {
-                let (tag, mut value) = loc_tag(buf, pos);
+                let (tag, value) = loc_tag(buf, &mut p);
                 match tag {
                     0 => {
-                        let pos = &mut value;
-                        at[3] = *pos as u32;
-                        let null = match loc_array(buf, pos, true) {
+                        let mut p = value;
+                        let n = loc_array(buf, &mut p, true);
+                        at[3] = p as u32;
+                        let null = match n {
                             None => true,
                             Some(n) => {
+                                len[1] = n as u32;
                                 for _ in 0..n {
-                                    SupportedFeatureKeyView::skip(buf, pos, version);
+                                    p = SupportedFeatureKeyView::skip(buf, p, version);
                                 }
                                 false
                             }
@@ -176,20 +199,24 @@ impl<'a> ApiVersionsResponseView<'a> {
                         if null {
                             nulls |= Self::NULL_SUPPORTED_FEATURES;
                         }
+                        let _ = p;
                     }
                     1 => {
-                        let pos = &mut value;
-                        at[4] = *pos as u32;
-                        *pos = pos.saturating_add(8);
+                        let mut p = value;
+                        at[4] = p as u32;
+                        p = p.wrapping_add(8);
+                        let _ = p;
                     }
                     2 => {
-                        let pos = &mut value;
-                        at[5] = *pos as u32;
-                        let null = match loc_array(buf, pos, true) {
+                        let mut p = value;
+                        let n = loc_array(buf, &mut p, true);
+                        at[5] = p as u32;
+                        let null = match n {
                             None => true,
                             Some(n) => {
+                                len[2] = n as u32;
                                 for _ in 0..n {
-                                    FinalizedFeatureKeyView::skip(buf, pos, version);
+                                    p = FinalizedFeatureKeyView::skip(buf, p, version);
                                 }
                                 false
                             }
@@ -197,11 +224,13 @@ impl<'a> ApiVersionsResponseView<'a> {
                         if null {
                             nulls |= Self::NULL_FINALIZED_FEATURES;
                         }
+                        let _ = p;
                     }
                     3 => {
-                        let pos = &mut value;
-                        at[6] = *pos as u32;
-                        *pos = pos.saturating_add(1);
+                        let mut p = value;
+                        at[6] = p as u32;
+                        p = p.wrapping_add(1);
+                        let _ = p;
                     }
                     _ => {}
                 }
@@ -210,15 +239,18 @@ impl<'a> ApiVersionsResponseView<'a> {
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `ApiVersionsResponse` of `version` (every byte must belong to it)
@@ -265,9 +297,6 @@ impl<'a> ApiVersionsResponseView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -281,12 +310,7 @@ impl<'a> ApiVersionsResponseView<'a> {
     /// `ApiKeys`: []ApiVersion, versions 0+.
     #[inline]
     pub fn api_keys(&self) -> ArrayView<'a, ApiVersionView<'a>> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 3, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -296,9 +320,6 @@ impl<'a> ApiVersionsResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -317,11 +338,7 @@ impl<'a> ApiVersionsResponseView<'a> {
     /// `SupportedFeatures`: []SupportedFeatureKey, versions 3+, tagged field 0 in 3+, ignorable.
     #[inline]
     pub fn supported_features(&self) -> ArrayView<'a, SupportedFeatureKeyView<'a>> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[3], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -352,11 +369,7 @@ impl<'a> ApiVersionsResponseView<'a> {
     /// `FinalizedFeatures`: []FinalizedFeatureKey, versions 3+, tagged field 2 in 3+, ignorable.
     #[inline]
     pub fn finalized_features(&self) -> ArrayView<'a, FinalizedFeatureKeyView<'a>> {
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[5], self.len[2], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -366,9 +379,6 @@ impl<'a> ApiVersionsResponseView<'a> {
     #[inline]
     pub fn zk_migration_ready(&self) -> bool {
         let at = self.at[6] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -436,7 +446,7 @@ impl<'a> ApiVersionsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ApiVersionsResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -461,7 +471,8 @@ impl std::fmt::Debug for ApiVersionsResponseView<'_> {
 pub struct ApiVersionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
@@ -501,46 +512,45 @@ impl<'a> ApiVersionView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        at[0] = p as u32;
+        p = p.wrapping_add(2);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
+        at[2] = p as u32;
+        p = p.wrapping_add(2);
         let tags = if version >= 3 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        *pos = pos.saturating_add(2);
-        *pos = pos.saturating_add(2);
-        *pos = pos.saturating_add(2);
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(6);
         if version >= 3 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -566,9 +576,6 @@ impl<'a> ApiVersionView<'a> {
     #[inline]
     pub fn api_key(&self) -> i16 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -583,9 +590,6 @@ impl<'a> ApiVersionView<'a> {
     #[inline]
     pub fn min_version(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -605,9 +609,6 @@ impl<'a> ApiVersionView<'a> {
     #[inline]
     pub fn max_version(&self) -> i16 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -649,7 +650,7 @@ impl<'a> ApiVersionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ApiVersionView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -670,8 +671,12 @@ impl std::fmt::Debug for ApiVersionView<'_> {
 pub struct FinalizedFeatureKeyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -685,9 +690,12 @@ impl<'a> FinalizedFeatureKeyView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Name"))?;
+        let v = c.str(true).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
@@ -708,6 +716,7 @@ impl<'a> FinalizedFeatureKeyView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -716,47 +725,51 @@ impl<'a> FinalizedFeatureKeyView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
+        at[2] = p as u32;
+        p = p.wrapping_add(2);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(2);
-        *pos = pos.saturating_add(2);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(4);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -781,16 +794,19 @@ impl<'a> FinalizedFeatureKeyView<'a> {
     /// `Name`: string, versions 3+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Name", true, false, 1)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Name",
+            true,
+            false,
+            1,
+        )
     }
 
     /// The highest version level of the feature.
@@ -799,9 +815,6 @@ impl<'a> FinalizedFeatureKeyView<'a> {
     #[inline]
     pub fn max_version_level(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -821,9 +834,6 @@ impl<'a> FinalizedFeatureKeyView<'a> {
     #[inline]
     pub fn min_version_level(&self) -> i16 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -865,7 +875,7 @@ impl<'a> FinalizedFeatureKeyView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FinalizedFeatureKeyView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -886,8 +896,12 @@ impl std::fmt::Debug for FinalizedFeatureKeyView<'_> {
 pub struct SupportedFeatureKeyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -901,9 +915,12 @@ impl<'a> SupportedFeatureKeyView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Name"))?;
+        let v = c.str(true).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
@@ -924,6 +941,7 @@ impl<'a> SupportedFeatureKeyView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -932,47 +950,51 @@ impl<'a> SupportedFeatureKeyView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
+        at[2] = p as u32;
+        p = p.wrapping_add(2);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(2);
-        *pos = pos.saturating_add(2);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(4);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -997,16 +1019,19 @@ impl<'a> SupportedFeatureKeyView<'a> {
     /// `Name`: string, versions 3+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Name", true, false, 1)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Name",
+            true,
+            false,
+            1,
+        )
     }
 
     /// The lowest supported version.
@@ -1015,9 +1040,6 @@ impl<'a> SupportedFeatureKeyView<'a> {
     #[inline]
     pub fn min_version(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -1037,9 +1059,6 @@ impl<'a> SupportedFeatureKeyView<'a> {
     #[inline]
     pub fn max_version(&self) -> i16 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -1081,7 +1100,7 @@ impl<'a> SupportedFeatureKeyView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SupportedFeatureKeyView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

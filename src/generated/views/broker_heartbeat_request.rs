@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct BrokerHeartbeatRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 7],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -26,6 +30,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 7];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("BrokerId"))?;
@@ -46,10 +51,13 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
                 match tag {
                     0 if version >= 1 => {
                         let c = &mut sub;
+                        let payload = c.pos();
+                        let n = c.array(true, 16).map_err(|e| e.at("OfflineLogDirs"))?;
                         at[5] = c.pos() as u32;
-                        let null = match c.array(true, 16).map_err(|e| e.at("OfflineLogDirs"))? {
+                        let null = match n {
                             Length::Null => true,
                             Length::Len(n) => {
+                                len[0] = n as u32;
                                 for i in 0..n {
                                     c.skip(16).map_err(|e| e.at_index(i).at("OfflineLogDirs"))?;
                                 }
@@ -59,15 +67,18 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
                         if null {
                             nulls |= Self::NULL_OFFLINE_LOG_DIRS;
                         }
-                        c.tag_end(at[5] as usize, tag)
+                        c.tag_end(payload, tag)
                             .map_err(|e| e.at("OfflineLogDirs"))?;
                     }
                     1 if version >= 2 => {
                         let c = &mut sub;
+                        let payload = c.pos();
+                        let n = c.array(true, 16).map_err(|e| e.at("CordonedLogDirs"))?;
                         at[6] = c.pos() as u32;
-                        match c.array(true, 16).map_err(|e| e.at("CordonedLogDirs"))? {
+                        match n {
                             Length::Null => true,
                             Length::Len(n) => {
+                                len[1] = n as u32;
                                 for i in 0..n {
                                     c.skip(16)
                                         .map_err(|e| e.at_index(i).at("CordonedLogDirs"))?;
@@ -75,7 +86,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
                                 false
                             }
                         };
-                        c.tag_end(at[6] as usize, tag)
+                        c.tag_end(payload, tag)
                             .map_err(|e| e.at("CordonedLogDirs"))?;
                     }
                     _ => {}
@@ -87,6 +98,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -95,65 +107,77 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 7];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(8);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(8);
-        at[3] = *pos as u32;
-        *pos = pos.saturating_add(1);
-        at[4] = *pos as u32;
-        *pos = pos.saturating_add(1);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(8);
+        at[2] = p as u32;
+        p = p.wrapping_add(8);
+        at[3] = p as u32;
+        p = p.wrapping_add(1);
+        at[4] = p as u32;
+        p = p.wrapping_add(1);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
+            let tags = p as u32;
+            let count = loc_uvarint(buf, &mut p);
             for _ in 0..count {
-                let (tag, mut value) = loc_tag(buf, pos);
+                let (tag, value) = loc_tag(buf, &mut p);
                 match tag {
                     0 if version >= 1 => {
-                        let pos = &mut value;
-                        at[5] = *pos as u32;
-                        let null = match loc_array(buf, pos, true) {
+                        let mut p = value;
+                        let n = loc_array(buf, &mut p, true);
+                        at[5] = p as u32;
+                        let null = match n {
                             None => true,
                             Some(n) => {
-                                *pos = pos.saturating_add(n.saturating_mul(16));
+                                len[0] = n as u32;
+                                loc_fixed(&mut p, n, 16);
                                 false
                             }
                         };
                         if null {
                             nulls |= Self::NULL_OFFLINE_LOG_DIRS;
                         }
+                        let _ = p;
                     }
                     1 if version >= 2 => {
-                        let pos = &mut value;
-                        at[6] = *pos as u32;
-                        match loc_array(buf, pos, true) {
+                        let mut p = value;
+                        let n = loc_array(buf, &mut p, true);
+                        at[6] = p as u32;
+                        match n {
                             None => true,
                             Some(n) => {
-                                *pos = pos.saturating_add(n.saturating_mul(16));
+                                len[1] = n as u32;
+                                loc_fixed(&mut p, n, 16);
                                 false
                             }
                         };
+                        let _ = p;
                     }
                     _ => {}
                 }
             }
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `BrokerHeartbeatRequest` of `version` (every byte must belong to it)
@@ -200,9 +224,6 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
     #[inline]
     pub fn broker_id(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -239,9 +260,6 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
     #[inline]
     pub fn current_metadata_offset(&self) -> i64 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -261,9 +279,6 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
     #[inline]
     pub fn want_fence(&self) -> bool {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -278,9 +293,6 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
     #[inline]
     pub fn want_shut_down(&self) -> bool {
         let at = self.at[4] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -299,11 +311,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
     /// `OfflineLogDirs`: []uuid, versions 1+, tagged field 0 in 1+.
     #[inline]
     pub fn offline_log_dirs(&self) -> ArrayView<'a, Uuid> {
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[5], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -312,11 +320,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
     /// `CordonedLogDirs`: []uuid, versions 2+, nullable in 2+, tagged field 1 in 2+, default `null`.
     #[inline]
     pub fn cordoned_log_dirs(&self) -> Option<ArrayView<'a, Uuid>> {
-        let at = self.at[6] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[6], self.len[1], false, self.version)
     }
 
     /// The owned [`BrokerHeartbeatRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -366,7 +370,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for BrokerHeartbeatRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

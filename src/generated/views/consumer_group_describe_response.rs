@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct ConsumerGroupDescribeResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -26,13 +30,16 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
+        let n = c.array(true, 20).map_err(|e| e.at("Groups"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 20).map_err(|e| e.at("Groups"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     DescribedGroupView::walk(c, version)
                         .map(|_| ())
@@ -57,6 +64,7 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -65,18 +73,23 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    DescribedGroupView::skip(buf, pos, version);
+                    p = DescribedGroupView::skip(buf, p, version);
                 }
                 false
             }
@@ -85,22 +98,22 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
             nulls |= Self::NULL_GROUPS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `ConsumerGroupDescribeResponse` of `version` (every byte must belong to it)
@@ -146,9 +159,6 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -167,11 +177,7 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
     /// `Groups`: []DescribedGroup, versions 0+.
     #[inline]
     pub fn groups(&self) -> ArrayView<'a, DescribedGroupView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -201,7 +207,7 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ConsumerGroupDescribeResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -221,8 +227,12 @@ impl std::fmt::Debug for ConsumerGroupDescribeResponseView<'_> {
 pub struct AssignmentView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 1],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -239,6 +249,7 @@ impl<'a> AssignmentView<'a> {
             buf,
             version,
             at: [NONE; 1],
+            len: [NONE; 1],
             tags: NONE,
             nulls: 0,
             start: 0,
@@ -255,11 +266,14 @@ impl<'a> AssignmentView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 1];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
+        let n = c.array(true, 19).map_err(|e| e.at("TopicPartitions"))?;
         at[0] = c.pos() as u32;
-        let null = match c.array(true, 19).map_err(|e| e.at("TopicPartitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     TopicPartitionsView::walk(c, version)
                         .map(|_| ())
@@ -284,6 +298,7 @@ impl<'a> AssignmentView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -292,16 +307,21 @@ impl<'a> AssignmentView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 1];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[0] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    TopicPartitionsView::skip(buf, pos, version);
+                    p = TopicPartitionsView::skip(buf, p, version);
                 }
                 false
             }
@@ -310,35 +330,35 @@ impl<'a> AssignmentView<'a> {
             nulls |= Self::NULL_TOPIC_PARTITIONS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TopicPartitionsView::skip(buf, pos, version);
+                p = TopicPartitionsView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -363,11 +383,7 @@ impl<'a> AssignmentView<'a> {
     /// `TopicPartitions`: []TopicPartitions, versions 0+.
     #[inline]
     pub fn topic_partitions(&self) -> ArrayView<'a, TopicPartitionsView<'a>> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[0], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -396,7 +412,7 @@ impl<'a> AssignmentView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AssignmentView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -415,8 +431,12 @@ impl std::fmt::Debug for AssignmentView<'_> {
 pub struct DescribedGroupView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 9],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 5],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -433,18 +453,24 @@ impl<'a> DescribedGroupView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 9];
+        let mut len = [NONE; 5];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("ErrorMessage"))?;
-        at[2] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("GroupId"))?;
+        let v = c.str(true).map_err(|e| e.at("ErrorMessage"))?;
+        at[1] = v.at;
+        len[0] = v.len;
+        let v = c.str(true).map_err(|e| e.at("GroupId"))?;
+        at[2] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[3] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("GroupState"))?;
+        let v = c.str(true).map_err(|e| e.at("GroupState"))?;
+        at[3] = v.at;
+        len[2] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_STATE;
         }
@@ -452,15 +478,19 @@ impl<'a> DescribedGroupView<'a> {
         c.skip(4).map_err(|e| e.at("GroupEpoch"))?;
         at[5] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("AssignmentEpoch"))?;
-        at[6] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("AssignorName"))?;
+        let v = c.str(true).map_err(|e| e.at("AssignorName"))?;
+        at[6] = v.at;
+        len[3] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_ASSIGNOR_NAME;
         }
+        let n = c.array(true, 16).map_err(|e| e.at("Members"))?;
         at[7] = c.pos() as u32;
-        let null = match c.array(true, 16).map_err(|e| e.at("Members"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[4] = n as u32;
                 for i in 0..n {
                     MemberView::walk(c, version)
                         .map(|_| ())
@@ -487,6 +517,7 @@ impl<'a> DescribedGroupView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -495,39 +526,51 @@ impl<'a> DescribedGroupView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 9];
+        let mut len = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[1] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[2] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        at[0] = p as u32;
+        p = p.wrapping_add(2);
+        let v = loc_var(buf, &mut p, true, false);
+        at[1] = v.at;
+        len[0] = v.len;
+        let v = loc_var(buf, &mut p, true, false);
+        at[2] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[3] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[3] = v.at;
+        len[2] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_STATE;
         }
-        at[4] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[5] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[6] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        at[4] = p as u32;
+        p = p.wrapping_add(4);
+        at[5] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, true, false);
+        at[6] = v.at;
+        len[3] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_ASSIGNOR_NAME;
         }
-        at[7] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[7] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[4] = n as u32;
                 for _ in 0..n {
-                    MemberView::skip(buf, pos, version);
+                    p = MemberView::skip(buf, p, version);
                 }
                 false
             }
@@ -535,46 +578,45 @@ impl<'a> DescribedGroupView<'a> {
         if null {
             nulls |= Self::NULL_MEMBERS;
         }
-        at[8] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[8] = p as u32;
+        p = p.wrapping_add(4);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        *pos = pos.saturating_add(2);
-        loc_str(buf, pos, true);
-        loc_str(buf, pos, true);
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(4);
-        loc_str(buf, pos, true);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(2);
+        loc_str(buf, &mut p, true);
+        loc_str(buf, &mut p, true);
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(8);
+        loc_str(buf, &mut p, true);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                MemberView::skip(buf, pos, version);
+                p = MemberView::skip(buf, p, version);
             }
         }
-        *pos = pos.saturating_add(4);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        p = p.wrapping_add(4);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -600,9 +642,6 @@ impl<'a> DescribedGroupView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -616,16 +655,19 @@ impl<'a> DescribedGroupView<'a> {
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[1], self.len[0])
     }
 
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1] as usize, "ErrorMessage", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[1], self.len[0], true, false),
+            "ErrorMessage",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The group's id.
@@ -633,16 +675,19 @@ impl<'a> DescribedGroupView<'a> {
     /// `GroupId`: string, versions 0+.
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[2], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[2] as usize, "GroupId", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[2], self.len[1], true, false),
+            "GroupId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The group's state, such as `Stable` or `Empty`.
@@ -650,16 +695,19 @@ impl<'a> DescribedGroupView<'a> {
     /// `GroupState`: string, versions 0+.
     #[inline]
     pub fn group_state(&self) -> ViewStr<'a> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[3], self.len[2]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_state_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[3] as usize, "GroupState", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[3], self.len[2], true, false),
+            "GroupState",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The group's epoch (KIP-848), raised whenever its metadata or membership changes.
@@ -668,9 +716,6 @@ impl<'a> DescribedGroupView<'a> {
     #[inline]
     pub fn group_epoch(&self) -> i32 {
         let at = self.at[4] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -690,9 +735,6 @@ impl<'a> DescribedGroupView<'a> {
     #[inline]
     pub fn assignment_epoch(&self) -> i32 {
         let at = self.at[5] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -711,18 +753,14 @@ impl<'a> DescribedGroupView<'a> {
     /// `AssignorName`: string, versions 0+.
     #[inline]
     pub fn assignor_name(&self) -> ViewStr<'a> {
-        let at = self.at[6] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[6], self.len[3]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `AssignorName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn assignor_name_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[6] as usize,
+            prefix_at(self.at[6], self.len[3], true, false),
             "AssignorName",
             true,
             false,
@@ -735,11 +773,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `Members`: []Member, versions 0+.
     #[inline]
     pub fn members(&self) -> ArrayView<'a, MemberView<'a>> {
-        let at = self.at[7] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[7], self.len[4], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -805,7 +839,7 @@ impl<'a> DescribedGroupView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribedGroupView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -832,8 +866,12 @@ impl std::fmt::Debug for DescribedGroupView<'_> {
 pub struct MemberView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 11],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 7],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -850,32 +888,43 @@ impl<'a> MemberView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 11];
+        let mut len = [NONE; 7];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("MemberId"))?;
+        let v = c.str(true).map_err(|e| e.at("MemberId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[1] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("InstanceId"))?;
-        at[2] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("RackId"))?;
+        let v = c.str(true).map_err(|e| e.at("InstanceId"))?;
+        at[1] = v.at;
+        len[1] = v.len;
+        let v = c.str(true).map_err(|e| e.at("RackId"))?;
+        at[2] = v.at;
+        len[2] = v.len;
         at[3] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("MemberEpoch"))?;
-        at[4] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("ClientId"))?;
+        let v = c.str(true).map_err(|e| e.at("ClientId"))?;
+        at[4] = v.at;
+        len[3] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_CLIENT_ID;
         }
-        at[5] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("ClientHost"))?;
+        let v = c.str(true).map_err(|e| e.at("ClientHost"))?;
+        at[5] = v.at;
+        len[4] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_CLIENT_HOST;
         }
+        let n = c.array(true, 1).map_err(|e| e.at("SubscribedTopicNames"))?;
         at[6] = c.pos() as u32;
-        let null = match c.array(true, 1).map_err(|e| e.at("SubscribedTopicNames"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[5] = n as u32;
                 for i in 0..n {
                     c.str_element(true)
                         .map_err(|e| e.at_index(i).at("SubscribedTopicNames"))?;
@@ -886,8 +935,9 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_SUBSCRIBED_TOPIC_NAMES;
         }
-        at[7] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("SubscribedTopicRegex"))?;
+        let v = c.str(true).map_err(|e| e.at("SubscribedTopicRegex"))?;
+        at[7] = v.at;
+        len[6] = v.len;
         at[8] = c.pos() as u32;
         AssignmentView::walk(c, version).map_err(|e| e.at("Assignment"))?;
         at[9] = c.pos() as u32;
@@ -909,6 +959,7 @@ impl<'a> MemberView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -917,37 +968,50 @@ impl<'a> MemberView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 11];
+        let mut len = [NONE; 7];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[1] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[2] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[3] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[4] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[1] = v.at;
+        len[1] = v.len;
+        let v = loc_var(buf, &mut p, true, false);
+        at[2] = v.at;
+        len[2] = v.len;
+        at[3] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, true, false);
+        at[4] = v.at;
+        len[3] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_CLIENT_ID;
         }
-        at[5] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[5] = v.at;
+        len[4] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_CLIENT_HOST;
         }
-        at[6] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[6] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[5] = n as u32;
                 for _ in 0..n {
-                    loc_str(buf, pos, true);
+                    loc_str(buf, &mut p, true);
                 }
                 false
             }
@@ -955,58 +1019,59 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_SUBSCRIBED_TOPIC_NAMES;
         }
-        at[7] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[8] = *pos as u32;
-        AssignmentView::skip(buf, pos, version);
-        at[9] = *pos as u32;
-        AssignmentView::skip(buf, pos, version);
+        let v = loc_var(buf, &mut p, true, false);
+        at[7] = v.at;
+        len[6] = v.len;
+        at[8] = p as u32;
+        p = AssignmentView::skip(buf, p, version);
+        at[9] = p as u32;
+        p = AssignmentView::skip(buf, p, version);
         if version >= 1 {
-            at[10] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[10] = p as u32;
+            p = p.wrapping_add(1);
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        loc_str(buf, pos, true);
-        loc_str(buf, pos, true);
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(4);
-        loc_str(buf, pos, true);
-        loc_str(buf, pos, true);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        loc_str(buf, &mut p, true);
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(4);
+        loc_str(buf, &mut p, true);
+        loc_str(buf, &mut p, true);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                loc_str(buf, pos, true);
+                loc_str(buf, &mut p, true);
             }
         }
-        loc_str(buf, pos, true);
-        AssignmentView::skip(buf, pos, version);
-        AssignmentView::skip(buf, pos, version);
+        loc_str(buf, &mut p, true);
+        p = AssignmentView::skip(buf, p, version);
+        p = AssignmentView::skip(buf, p, version);
         if version >= 1 {
-            *pos = pos.saturating_add(1);
+            p = p.wrapping_add(1);
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1031,16 +1096,19 @@ impl<'a> MemberView<'a> {
     /// `MemberId`: string, versions 0+.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "MemberId", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "MemberId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
@@ -1048,16 +1116,19 @@ impl<'a> MemberView<'a> {
     /// `InstanceId`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn instance_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[1], self.len[1])
     }
 
     /// Where `InstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn instance_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1] as usize, "InstanceId", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[1], self.len[1], true, false),
+            "InstanceId",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
@@ -1065,16 +1136,19 @@ impl<'a> MemberView<'a> {
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[2], self.len[2])
     }
 
     /// Where `RackId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn rack_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[2] as usize, "RackId", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[2], self.len[2], true, false),
+            "RackId",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The member's epoch in a KIP-848 group; the coordinator raises it with each new assignment.
@@ -1083,9 +1157,6 @@ impl<'a> MemberView<'a> {
     #[inline]
     pub fn member_epoch(&self) -> i32 {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -1104,16 +1175,19 @@ impl<'a> MemberView<'a> {
     /// `ClientId`: string, versions 0+.
     #[inline]
     pub fn client_id(&self) -> ViewStr<'a> {
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[4], self.len[3]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `ClientId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn client_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[4] as usize, "ClientId", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[4], self.len[3], true, false),
+            "ClientId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The host the member connected from.
@@ -1121,16 +1195,19 @@ impl<'a> MemberView<'a> {
     /// `ClientHost`: string, versions 0+.
     #[inline]
     pub fn client_host(&self) -> ViewStr<'a> {
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[5], self.len[4]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `ClientHost` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn client_host_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[5] as usize, "ClientHost", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[5], self.len[4], true, false),
+            "ClientHost",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The topics the member subscribes to, or null if unchanged since the last heartbeat.
@@ -1138,11 +1215,7 @@ impl<'a> MemberView<'a> {
     /// `SubscribedTopicNames`: []string, versions 0+.
     #[inline]
     pub fn subscribed_topic_names(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[6] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[6], self.len[5], true, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1151,18 +1224,14 @@ impl<'a> MemberView<'a> {
     /// `SubscribedTopicRegex`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn subscribed_topic_regex(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[7] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[7], self.len[6])
     }
 
     /// Where `SubscribedTopicRegex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subscribed_topic_regex_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[7] as usize,
+            prefix_at(self.at[7], self.len[6], true, false),
             "SubscribedTopicRegex",
             true,
             true,
@@ -1263,7 +1332,7 @@ impl<'a> MemberView<'a> {
 }
 
 impl<'a> ViewElement<'a> for MemberView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1292,8 +1361,12 @@ impl std::fmt::Debug for MemberView<'_> {
 pub struct TopicPartitionsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -1308,18 +1381,23 @@ impl<'a> TopicPartitionsView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("TopicId"))?;
-        at[1] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("TopicName"))?;
+        let v = c.str(true).map_err(|e| e.at("TopicName"))?;
+        at[1] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
+        let n = c.array(true, 4).map_err(|e| e.at("Partitions"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(true, 4).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     c.skip(4).map_err(|e| e.at_index(i).at("Partitions"))?;
                 }
@@ -1342,6 +1420,7 @@ impl<'a> TopicPartitionsView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1350,22 +1429,29 @@ impl<'a> TopicPartitionsView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(16);
-        at[1] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        at[0] = p as u32;
+        p = p.wrapping_add(16);
+        let v = loc_var(buf, &mut p, true, false);
+        at[1] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[1] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
@@ -1373,35 +1459,35 @@ impl<'a> TopicPartitionsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        *pos = pos.saturating_add(16);
-        loc_str(buf, pos, true);
-        if let Some(n) = loc_array(buf, pos, true) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(16);
+        loc_str(buf, &mut p, true);
+        if let Some(n) = loc_array(buf, &mut p, true) {
+            loc_fixed(&mut p, n, 4);
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1427,9 +1513,6 @@ impl<'a> TopicPartitionsView<'a> {
     #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -1443,16 +1526,19 @@ impl<'a> TopicPartitionsView<'a> {
     /// `TopicName`: string, versions 0+.
     #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1] as usize, "TopicName", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[1], self.len[0], true, false),
+            "TopicName",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The partition numbers.
@@ -1460,11 +1546,7 @@ impl<'a> TopicPartitionsView<'a> {
     /// `Partitions`: []int32, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[2], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1496,7 +1578,7 @@ impl<'a> TopicPartitionsView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicPartitionsView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct ConsumerGroupHeartbeatRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 10],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 8],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,29 +31,38 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 10];
+        let mut len = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("GroupId"))?;
+        let v = c.str(true).map_err(|e| e.at("GroupId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("MemberId"))?;
+        let v = c.str(true).map_err(|e| e.at("MemberId"))?;
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("MemberEpoch"))?;
-        at[3] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("InstanceId"))?;
-        at[4] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("RackId"))?;
+        let v = c.str(true).map_err(|e| e.at("InstanceId"))?;
+        at[3] = v.at;
+        len[2] = v.len;
+        let v = c.str(true).map_err(|e| e.at("RackId"))?;
+        at[4] = v.at;
+        len[3] = v.len;
         at[5] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("RebalanceTimeoutMs"))?;
+        let n = c.array(true, 1).map_err(|e| e.at("SubscribedTopicNames"))?;
         at[6] = c.pos() as u32;
-        match c.array(true, 1).map_err(|e| e.at("SubscribedTopicNames"))? {
+        match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[4] = n as u32;
                 for i in 0..n {
                     c.str_element(true)
                         .map_err(|e| e.at_index(i).at("SubscribedTopicNames"))?;
@@ -58,15 +71,19 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
             }
         };
         if version >= 1 {
-            at[7] = c.pos() as u32;
-            c.str(true).map_err(|e| e.at("SubscribedTopicRegex"))?;
+            let v = c.str(true).map_err(|e| e.at("SubscribedTopicRegex"))?;
+            at[7] = v.at;
+            len[5] = v.len;
         }
-        at[8] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("ServerAssignor"))?;
+        let v = c.str(true).map_err(|e| e.at("ServerAssignor"))?;
+        at[8] = v.at;
+        len[6] = v.len;
+        let n = c.array(true, 18).map_err(|e| e.at("TopicPartitions"))?;
         at[9] = c.pos() as u32;
-        match c.array(true, 18).map_err(|e| e.at("TopicPartitions"))? {
+        match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[7] = n as u32;
                 for i in 0..n {
                     TopicPartitionsView::walk(c, version)
                         .map(|_| ())
@@ -88,6 +105,7 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -96,71 +114,86 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 10];
+        let mut len = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[3] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[4] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[5] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[6] = *pos as u32;
-        match loc_array(buf, pos, true) {
+        at[2] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, true, false);
+        at[3] = v.at;
+        len[2] = v.len;
+        let v = loc_var(buf, &mut p, true, false);
+        at[4] = v.at;
+        len[3] = v.len;
+        at[5] = p as u32;
+        p = p.wrapping_add(4);
+        let n = loc_array(buf, &mut p, true);
+        at[6] = p as u32;
+        match n {
             None => true,
             Some(n) => {
+                len[4] = n as u32;
                 for _ in 0..n {
-                    loc_str(buf, pos, true);
+                    loc_str(buf, &mut p, true);
                 }
                 false
             }
         };
         if version >= 1 {
-            at[7] = *pos as u32;
-            loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[7] = v.at;
+            len[5] = v.len;
         }
-        at[8] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[9] = *pos as u32;
-        match loc_array(buf, pos, true) {
+        let v = loc_var(buf, &mut p, true, false);
+        at[8] = v.at;
+        len[6] = v.len;
+        let n = loc_array(buf, &mut p, true);
+        at[9] = p as u32;
+        match n {
             None => true,
             Some(n) => {
+                len[7] = n as u32;
                 for _ in 0..n {
-                    TopicPartitionsView::skip(buf, pos, version);
+                    p = TopicPartitionsView::skip(buf, p, version);
                 }
                 false
             }
         };
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `ConsumerGroupHeartbeatRequest` of `version` (every byte must belong to it)
@@ -205,16 +238,19 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     /// `GroupId`: string, versions 0+.
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "GroupId", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "GroupId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The member's id in the group.
@@ -222,16 +258,19 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     /// `MemberId`: string, versions 0+.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1] as usize, "MemberId", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[1], self.len[1], true, false),
+            "MemberId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// 0 to join, -1 to leave, -2 to leave as a static member that will come back, otherwise the member's current epoch.
@@ -240,9 +279,6 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     #[inline]
     pub fn member_epoch(&self) -> i32 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -261,16 +297,19 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     /// `InstanceId`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn instance_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[3], self.len[2])
     }
 
     /// Where `InstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn instance_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[3] as usize, "InstanceId", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[3], self.len[2], true, false),
+            "InstanceId",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
@@ -278,16 +317,19 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[4], self.len[3])
     }
 
     /// Where `RackId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn rack_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[4] as usize, "RackId", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[4], self.len[3], true, false),
+            "RackId",
+            true,
+            true,
+            0,
+        )
     }
 
     /// How long, in milliseconds, the member may take to revoke partitions; -1 if unchanged.
@@ -317,11 +359,7 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     /// `SubscribedTopicNames`: []string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn subscribed_topic_names(&self) -> Option<ArrayView<'a, ViewStr<'a>>> {
-        let at = self.at[6] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[6], self.len[4], true, self.version)
     }
 
     /// A regular expression selecting the topics the member subscribes to, or null if unchanged or unused.
@@ -329,18 +367,14 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     /// `SubscribedTopicRegex`: string, versions 1+, nullable in 1+, default `null`.
     #[inline]
     pub fn subscribed_topic_regex(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[7] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[7], self.len[5])
     }
 
     /// Where `SubscribedTopicRegex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subscribed_topic_regex_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[7] as usize,
+            prefix_at(self.at[7], self.len[5], true, false),
             "SubscribedTopicRegex",
             true,
             true,
@@ -353,18 +387,14 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     /// `ServerAssignor`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn server_assignor(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[8] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[8], self.len[6])
     }
 
     /// Where `ServerAssignor` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn server_assignor_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[8] as usize,
+            prefix_at(self.at[8], self.len[6], true, false),
             "ServerAssignor",
             true,
             true,
@@ -377,11 +407,7 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     /// `TopicPartitions`: []TopicPartitions, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn topic_partitions(&self) -> Option<ArrayView<'a, TopicPartitionsView<'a>>> {
-        let at = self.at[9] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[9], self.len[7], false, self.version)
     }
 
     /// The owned [`ConsumerGroupHeartbeatRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -432,7 +458,7 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ConsumerGroupHeartbeatRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -460,8 +486,12 @@ impl std::fmt::Debug for ConsumerGroupHeartbeatRequestView<'_> {
 pub struct TopicPartitionsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -475,13 +505,16 @@ impl<'a> TopicPartitionsView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("TopicId"))?;
+        let n = c.array(true, 4).map_err(|e| e.at("Partitions"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 4).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     c.skip(4).map_err(|e| e.at_index(i).at("Partitions"))?;
                 }
@@ -504,6 +537,7 @@ impl<'a> TopicPartitionsView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -512,17 +546,22 @@ impl<'a> TopicPartitionsView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(16);
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[0] = p as u32;
+        p = p.wrapping_add(16);
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[0] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
@@ -530,34 +569,34 @@ impl<'a> TopicPartitionsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        *pos = pos.saturating_add(16);
-        if let Some(n) = loc_array(buf, pos, true) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(16);
+        if let Some(n) = loc_array(buf, &mut p, true) {
+            loc_fixed(&mut p, n, 4);
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -583,9 +622,6 @@ impl<'a> TopicPartitionsView<'a> {
     #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -599,11 +635,7 @@ impl<'a> TopicPartitionsView<'a> {
     /// `Partitions`: []int32, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -633,7 +665,7 @@ impl<'a> TopicPartitionsView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicPartitionsView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

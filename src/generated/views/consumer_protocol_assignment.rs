@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct ConsumerProtocolAssignmentView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
     start: u32,
@@ -24,11 +28,14 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
+        let n = c.array(false, 6).map_err(|e| e.at("AssignedPartitions"))?;
         at[0] = c.pos() as u32;
-        let null = match c.array(false, 6).map_err(|e| e.at("AssignedPartitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     TopicPartitionView::walk(c, version)
                         .map(|_| ())
@@ -40,12 +47,14 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
         if null {
             nulls |= Self::NULL_ASSIGNED_PARTITIONS;
         }
-        at[1] = c.pos() as u32;
-        c.bytes(false).map_err(|e| e.at("UserData"))?;
+        let v = c.bytes(false).map_err(|e| e.at("UserData"))?;
+        at[1] = v.at;
+        len[1] = v.len;
         Ok(Self {
             buf: c.buf(),
             version,
             at,
+            len,
             nulls,
             start,
             end: c.pos() as u32,
@@ -53,16 +62,21 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = match loc_array(buf, pos, false) {
+        let n = loc_array(buf, &mut p, false);
+        at[0] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    TopicPartitionView::skip(buf, pos, version);
+                    p = TopicPartitionView::skip(buf, p, version);
                 }
                 false
             }
@@ -70,16 +84,20 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
         if null {
             nulls |= Self::NULL_ASSIGNED_PARTITIONS;
         }
-        at[1] = *pos as u32;
-        loc_bytes(buf, pos, false);
-        Self {
+        let v = loc_var(buf, &mut p, false, true);
+        at[1] = v.at;
+        len[1] = v.len;
+        let view = Self {
             buf,
             version,
             at,
+            len,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `ConsumerProtocolAssignment` of `version` (every byte must belong to it)
@@ -119,11 +137,7 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
     /// `AssignedPartitions`: []TopicPartition, versions 0+.
     #[inline]
     pub fn assigned_partitions(&self) -> ArrayView<'a, TopicPartitionView<'a>> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, false, self.version)
+        get_array(self.buf, self.at[0], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -132,16 +146,19 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
     /// `UserData`: bytes, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn user_data(&self) -> Option<&'a [u8]> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_bytes(self.buf, at, false)
+        get_bytes(self.buf, self.at[1], self.len[1])
     }
 
     /// Where `UserData` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn user_data_span(&self) -> Option<FieldSpan<'a>> {
-        span_bytes(self.buf, self.at[1] as usize, "UserData", false, true, 0)
+        span_bytes(
+            self.buf,
+            prefix_at(self.at[1], self.len[1], false, true),
+            "UserData",
+            false,
+            true,
+            0,
+        )
     }
 
     /// The owned [`ConsumerProtocolAssignment`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -167,7 +184,7 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ConsumerProtocolAssignmentView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -187,8 +204,12 @@ impl std::fmt::Debug for ConsumerProtocolAssignmentView<'_> {
 pub struct TopicPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
     start: u32,
@@ -201,16 +222,21 @@ impl<'a> TopicPartitionView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(false).map_err(|e| e.at("Topic"))?;
+        let v = c.str(false).map_err(|e| e.at("Topic"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOPIC;
         }
+        let n = c.array(false, 4).map_err(|e| e.at("Partitions"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(false, 4).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     c.skip(4).map_err(|e| e.at_index(i).at("Partitions"))?;
                 }
@@ -224,6 +250,7 @@ impl<'a> TopicPartitionView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             nulls,
             start,
             end: c.pos() as u32,
@@ -231,42 +258,55 @@ impl<'a> TopicPartitionView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, false);
+        let v = loc_var(buf, &mut p, false, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOPIC;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, false) {
+        let n = loc_array(buf, &mut p, false);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[1] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
         if null {
             nulls |= Self::NULL_PARTITIONS;
         }
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, false);
-        if let Some(n) = loc_array(buf, pos, false) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, false);
+        if let Some(n) = loc_array(buf, &mut p, false) {
+            loc_fixed(&mut p, n, 4);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -286,16 +326,19 @@ impl<'a> TopicPartitionView<'a> {
     /// `Topic`: string, versions 0+.
     #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Topic", false, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], false, false),
+            "Topic",
+            false,
+            false,
+            0,
+        )
     }
 
     /// The partition numbers.
@@ -303,11 +346,7 @@ impl<'a> TopicPartitionView<'a> {
     /// `Partitions`: []int32, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, false, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -333,7 +372,7 @@ impl<'a> TopicPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicPartitionView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

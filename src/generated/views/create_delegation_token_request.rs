@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct CreateDelegationTokenRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,19 +31,24 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
         if version >= 3 {
-            at[0] = c.pos() as u32;
-            c.str(true).map_err(|e| e.at("OwnerPrincipalType"))?;
+            let v = c.str(true).map_err(|e| e.at("OwnerPrincipalType"))?;
+            at[0] = v.at;
+            len[0] = v.len;
         }
         if version >= 3 {
-            at[1] = c.pos() as u32;
-            c.str(true).map_err(|e| e.at("OwnerPrincipalName"))?;
+            let v = c.str(true).map_err(|e| e.at("OwnerPrincipalName"))?;
+            at[1] = v.at;
+            len[1] = v.len;
         }
+        let n = c.array(flexible, 3).map_err(|e| e.at("Renewers"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(flexible, 3).map_err(|e| e.at("Renewers"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[2] = n as u32;
                 for i in 0..n {
                     CreatableRenewersView::walk(c, version)
                         .map(|_| ())
@@ -68,6 +77,7 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -76,25 +86,32 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
         if version >= 3 {
-            at[0] = *pos as u32;
-            loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[0] = v.at;
+            len[0] = v.len;
         }
         if version >= 3 {
-            at[1] = *pos as u32;
-            loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[1] = v.at;
+            len[1] = v.len;
         }
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[2] = n as u32;
                 for _ in 0..n {
-                    CreatableRenewersView::skip(buf, pos, version);
+                    p = CreatableRenewersView::skip(buf, p, version);
                 }
                 false
             }
@@ -102,27 +119,27 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
         if null {
             nulls |= Self::NULL_RENEWERS;
         }
-        at[3] = *pos as u32;
-        *pos = pos.saturating_add(8);
+        at[3] = p as u32;
+        p = p.wrapping_add(8);
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `CreateDelegationTokenRequest` of `version` (every byte must belong to it)
@@ -171,14 +188,14 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[0], self.len[0])
     }
 
     /// Where `OwnerPrincipalType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn owner_principal_type_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], true, false),
             "OwnerPrincipalType",
             true,
             true,
@@ -195,14 +212,14 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[1], self.len[1])
     }
 
     /// Where `OwnerPrincipalName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn owner_principal_name_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[1], true, false),
             "OwnerPrincipalName",
             true,
             true,
@@ -215,12 +232,7 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
     /// `Renewers`: []CreatableRenewers, versions 0+.
     #[inline]
     pub fn renewers(&self) -> ArrayView<'a, CreatableRenewersView<'a>> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 2, self.version)
+        get_array(self.buf, self.at[2], self.len[2], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -230,9 +242,6 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
     #[inline]
     pub fn max_lifetime_ms(&self) -> i64 {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -278,7 +287,7 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreateDelegationTokenRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -300,8 +309,12 @@ impl std::fmt::Debug for CreateDelegationTokenRequestView<'_> {
 pub struct CreatableRenewersView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -317,14 +330,19 @@ impl<'a> CreatableRenewersView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("PrincipalType"))?;
+        let v = c.str(flexible).map_err(|e| e.at("PrincipalType"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PRINCIPAL_TYPE;
         }
-        at[1] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("PrincipalName"))?;
+        let v = c.str(flexible).map_err(|e| e.at("PrincipalName"))?;
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PRINCIPAL_NAME;
         }
@@ -343,6 +361,7 @@ impl<'a> CreatableRenewersView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -351,53 +370,60 @@ impl<'a> CreatableRenewersView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PRINCIPAL_TYPE;
         }
-        at[1] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PRINCIPAL_NAME;
         }
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 2;
-        loc_str(buf, pos, flexible);
-        loc_str(buf, pos, flexible);
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
+        loc_str(buf, &mut p, flexible);
         if version >= 2 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -422,12 +448,7 @@ impl<'a> CreatableRenewersView<'a> {
     /// `PrincipalType`: string, versions 0+.
     #[inline]
     pub fn principal_type(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `PrincipalType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -435,7 +456,7 @@ impl<'a> CreatableRenewersView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 2, false),
             "PrincipalType",
             version >= 2,
             false,
@@ -448,12 +469,7 @@ impl<'a> CreatableRenewersView<'a> {
     /// `PrincipalName`: string, versions 0+.
     #[inline]
     pub fn principal_name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `PrincipalName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -461,7 +477,7 @@ impl<'a> CreatableRenewersView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[1], version >= 2, false),
             "PrincipalName",
             version >= 2,
             false,
@@ -495,7 +511,7 @@ impl<'a> CreatableRenewersView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreatableRenewersView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

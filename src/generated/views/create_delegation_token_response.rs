@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct CreateDelegationTokenResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 11],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 6],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -32,33 +36,42 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 11];
+        let mut len = [NONE; 6];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("PrincipalType"))?;
+        let v = c.str(flexible).map_err(|e| e.at("PrincipalType"))?;
+        at[1] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PRINCIPAL_TYPE;
         }
-        at[2] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("PrincipalName"))?;
+        let v = c.str(flexible).map_err(|e| e.at("PrincipalName"))?;
+        at[2] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PRINCIPAL_NAME;
         }
         if version >= 3 {
-            at[3] = c.pos() as u32;
-            let null = c
+            let v = c
                 .str(true)
                 .map_err(|e| e.at("TokenRequesterPrincipalType"))?;
+            at[3] = v.at;
+            len[2] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_TOKEN_REQUESTER_PRINCIPAL_TYPE;
             }
         }
         if version >= 3 {
-            at[4] = c.pos() as u32;
-            let null = c
+            let v = c
                 .str(true)
                 .map_err(|e| e.at("TokenRequesterPrincipalName"))?;
+            at[4] = v.at;
+            len[3] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_TOKEN_REQUESTER_PRINCIPAL_NAME;
             }
@@ -69,13 +82,17 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         c.skip(8).map_err(|e| e.at("ExpiryTimestampMs"))?;
         at[7] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("MaxTimestampMs"))?;
-        at[8] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("TokenId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("TokenId"))?;
+        at[8] = v.at;
+        len[4] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOKEN_ID;
         }
-        at[9] = c.pos() as u32;
-        let null = c.bytes(flexible).map_err(|e| e.at("Hmac"))?;
+        let v = c.bytes(flexible).map_err(|e| e.at("Hmac"))?;
+        at[9] = v.at;
+        len[5] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HMAC;
         }
@@ -96,6 +113,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -104,74 +122,89 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 11];
+        let mut len = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[1] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        at[0] = p as u32;
+        p = p.wrapping_add(2);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[1] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PRINCIPAL_TYPE;
         }
-        at[2] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[2] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PRINCIPAL_NAME;
         }
         if version >= 3 {
-            at[3] = *pos as u32;
-            let null = loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[3] = v.at;
+            len[2] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_TOKEN_REQUESTER_PRINCIPAL_TYPE;
             }
         }
         if version >= 3 {
-            at[4] = *pos as u32;
-            let null = loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[4] = v.at;
+            len[3] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_TOKEN_REQUESTER_PRINCIPAL_NAME;
             }
         }
-        at[5] = *pos as u32;
-        *pos = pos.saturating_add(8);
-        at[6] = *pos as u32;
-        *pos = pos.saturating_add(8);
-        at[7] = *pos as u32;
-        *pos = pos.saturating_add(8);
-        at[8] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        at[5] = p as u32;
+        p = p.wrapping_add(8);
+        at[6] = p as u32;
+        p = p.wrapping_add(8);
+        at[7] = p as u32;
+        p = p.wrapping_add(8);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[8] = v.at;
+        len[4] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOKEN_ID;
         }
-        at[9] = *pos as u32;
-        let null = loc_bytes(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, true);
+        at[9] = v.at;
+        len[5] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HMAC;
         }
-        at[10] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[10] = p as u32;
+        p = p.wrapping_add(4);
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `CreateDelegationTokenResponse` of `version` (every byte must belong to it)
@@ -217,9 +250,6 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -233,12 +263,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     /// `PrincipalType`: string, versions 0+.
     #[inline]
     pub fn principal_type(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `PrincipalType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -246,7 +271,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[0], version >= 2, false),
             "PrincipalType",
             version >= 2,
             false,
@@ -259,12 +284,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     /// `PrincipalName`: string, versions 0+.
     #[inline]
     pub fn principal_name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[2], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `PrincipalName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -272,7 +292,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[2] as usize,
+            prefix_at(self.at[2], self.len[1], version >= 2, false),
             "PrincipalName",
             version >= 2,
             false,
@@ -285,18 +305,14 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     /// `TokenRequesterPrincipalType`: string, versions 3+.
     #[inline]
     pub fn token_requester_principal_type(&self) -> ViewStr<'a> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[3], self.len[2]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `TokenRequesterPrincipalType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn token_requester_principal_type_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[3] as usize,
+            prefix_at(self.at[3], self.len[2], true, false),
             "TokenRequesterPrincipalType",
             true,
             false,
@@ -309,18 +325,14 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     /// `TokenRequesterPrincipalName`: string, versions 3+.
     #[inline]
     pub fn token_requester_principal_name(&self) -> ViewStr<'a> {
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[4], self.len[3]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `TokenRequesterPrincipalName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn token_requester_principal_name_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[4] as usize,
+            prefix_at(self.at[4], self.len[3], true, false),
             "TokenRequesterPrincipalName",
             true,
             false,
@@ -334,9 +346,6 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     #[inline]
     pub fn issue_timestamp_ms(&self) -> i64 {
         let at = self.at[5] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -356,9 +365,6 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     #[inline]
     pub fn expiry_timestamp_ms(&self) -> i64 {
         let at = self.at[6] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -378,9 +384,6 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     #[inline]
     pub fn max_timestamp_ms(&self) -> i64 {
         let at = self.at[7] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -399,12 +402,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     /// `TokenId`: string, versions 0+.
     #[inline]
     pub fn token_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[8] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[8], self.len[4]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `TokenId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -412,7 +410,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[8] as usize,
+            prefix_at(self.at[8], self.len[4], version >= 2, false),
             "TokenId",
             version >= 2,
             false,
@@ -425,12 +423,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     /// `Hmac`: bytes, versions 0+.
     #[inline]
     pub fn hmac(&self) -> &'a [u8] {
-        let version = self.version;
-        let at = self.at[9] as usize;
-        if at == ABSENT {
-            return EMPTY_BYTES;
-        }
-        get_bytes(self.buf, at, version >= 2).unwrap_or(EMPTY_BYTES)
+        get_bytes(self.buf, self.at[9], self.len[5]).unwrap_or(EMPTY_BYTES)
     }
 
     /// Where `Hmac` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -438,7 +431,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         let version = self.version;
         span_bytes(
             self.buf,
-            self.at[9] as usize,
+            prefix_at(self.at[9], self.len[5], version >= 2, true),
             "Hmac",
             version >= 2,
             false,
@@ -452,9 +445,6 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[10] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -514,7 +504,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreateDelegationTokenResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

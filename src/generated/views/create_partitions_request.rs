@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct CreatePartitionsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,11 +31,14 @@ impl<'a> CreatePartitionsRequestView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
+        let n = c.array(flexible, 7).map_err(|e| e.at("Topics"))?;
         at[0] = c.pos() as u32;
-        let null = match c.array(flexible, 7).map_err(|e| e.at("Topics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     CreatePartitionsTopicView::walk(c, version)
                         .map(|_| ())
@@ -62,6 +69,7 @@ impl<'a> CreatePartitionsRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -70,17 +78,22 @@ impl<'a> CreatePartitionsRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[0] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    CreatePartitionsTopicView::skip(buf, pos, version);
+                    p = CreatePartitionsTopicView::skip(buf, p, version);
                 }
                 false
             }
@@ -88,29 +101,29 @@ impl<'a> CreatePartitionsRequestView<'a> {
         if null {
             nulls |= Self::NULL_TOPICS;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(1);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        at[2] = p as u32;
+        p = p.wrapping_add(1);
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `CreatePartitionsRequest` of `version` (every byte must belong to it)
@@ -156,12 +169,7 @@ impl<'a> CreatePartitionsRequestView<'a> {
     /// `Topics`: []CreatePartitionsTopic, versions 0+.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, CreatePartitionsTopicView<'a>> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 2, self.version)
+        get_array(self.buf, self.at[0], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -171,9 +179,6 @@ impl<'a> CreatePartitionsRequestView<'a> {
     #[inline]
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -188,9 +193,6 @@ impl<'a> CreatePartitionsRequestView<'a> {
     #[inline]
     pub fn validate_only(&self) -> bool {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -232,7 +234,7 @@ impl<'a> CreatePartitionsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreatePartitionsRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -253,8 +255,12 @@ impl std::fmt::Debug for CreatePartitionsRequestView<'_> {
 pub struct CreatePartitionsAssignmentView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 1],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -269,11 +275,14 @@ impl<'a> CreatePartitionsAssignmentView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 1];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
+        let n = c.array(flexible, 4).map_err(|e| e.at("BrokerIds"))?;
         at[0] = c.pos() as u32;
-        let null = match c.array(flexible, 4).map_err(|e| e.at("BrokerIds"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     c.skip(4).map_err(|e| e.at_index(i).at("BrokerIds"))?;
                 }
@@ -298,6 +307,7 @@ impl<'a> CreatePartitionsAssignmentView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -306,16 +316,21 @@ impl<'a> CreatePartitionsAssignmentView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 1];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[0] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[0] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
@@ -323,38 +338,38 @@ impl<'a> CreatePartitionsAssignmentView<'a> {
             nulls |= Self::NULL_BROKER_IDS;
         }
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 2;
-        if let Some(n) = loc_array(buf, pos, flexible) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+        let mut p = p;
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
+            loc_fixed(&mut p, n, 4);
         }
         if version >= 2 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -379,12 +394,7 @@ impl<'a> CreatePartitionsAssignmentView<'a> {
     /// `BrokerIds`: []int32, versions 0+.
     #[inline]
     pub fn broker_ids(&self) -> ArrayView<'a, i32> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 2, self.version)
+        get_array(self.buf, self.at[0], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -412,7 +422,7 @@ impl<'a> CreatePartitionsAssignmentView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreatePartitionsAssignmentView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -431,8 +441,12 @@ impl std::fmt::Debug for CreatePartitionsAssignmentView<'_> {
 pub struct CreatePartitionsTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -447,18 +461,23 @@ impl<'a> CreatePartitionsTopicView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("Name"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
         at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Count"))?;
+        let n = c.array(flexible, 2).map_err(|e| e.at("Assignments"))?;
         at[2] = c.pos() as u32;
-        match c.array(flexible, 2).map_err(|e| e.at("Assignments"))? {
+        match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     CreatePartitionsAssignmentView::walk(c, version)
                         .map(|_| ())
@@ -482,6 +501,7 @@ impl<'a> CreatePartitionsTopicView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -490,65 +510,72 @@ impl<'a> CreatePartitionsTopicView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[2] = *pos as u32;
-        match loc_array(buf, pos, flexible) {
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        let n = loc_array(buf, &mut p, flexible);
+        at[2] = p as u32;
+        match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    CreatePartitionsAssignmentView::skip(buf, pos, version);
+                    p = CreatePartitionsAssignmentView::skip(buf, p, version);
                 }
                 false
             }
         };
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 2;
-        loc_str(buf, pos, flexible);
-        *pos = pos.saturating_add(4);
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
+        p = p.wrapping_add(4);
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                CreatePartitionsAssignmentView::skip(buf, pos, version);
+                p = CreatePartitionsAssignmentView::skip(buf, p, version);
             }
         }
         if version >= 2 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -573,12 +600,7 @@ impl<'a> CreatePartitionsTopicView<'a> {
     /// `Name`: string, versions 0+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -586,7 +608,7 @@ impl<'a> CreatePartitionsTopicView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 2, false),
             "Name",
             version >= 2,
             false,
@@ -600,9 +622,6 @@ impl<'a> CreatePartitionsTopicView<'a> {
     #[inline]
     pub fn count(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -616,12 +635,11 @@ impl<'a> CreatePartitionsTopicView<'a> {
     /// `Assignments`: []CreatePartitionsAssignment, versions 0+, nullable in 0+.
     #[inline]
     pub fn assignments(&self) -> Option<ArrayView<'a, CreatePartitionsAssignmentView<'a>>> {
-        let version = self.version;
         let at = self.at[2] as usize;
         if at == ABSENT {
             return Some(ArrayView::empty(self.buf, self.version));
         }
-        get_array(self.buf, at, version >= 2, self.version)
+        get_array(self.buf, self.at[2], self.len[1], false, self.version)
     }
 
     /// The owned [`CreatePartitionsTopic`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -653,7 +671,7 @@ impl<'a> CreatePartitionsTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreatePartitionsTopicView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

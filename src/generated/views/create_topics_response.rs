@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct CreateTopicsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,15 +31,18 @@ impl<'a> CreateTopicsResponseView<'a> {
         let flexible = version >= 5;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         if version >= 2 {
             at[0] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         }
+        let n = c.array(flexible, 4).map_err(|e| e.at("Topics"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(flexible, 4).map_err(|e| e.at("Topics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     CreatableTopicResultView::walk(c, version)
                         .map(|_| ())
@@ -62,6 +69,7 @@ impl<'a> CreateTopicsResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -70,21 +78,26 @@ impl<'a> CreateTopicsResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 5;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         if version >= 2 {
-            at[0] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[0] = p as u32;
+            p = p.wrapping_add(4);
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    CreatableTopicResultView::skip(buf, pos, version);
+                    p = CreatableTopicResultView::skip(buf, p, version);
                 }
                 false
             }
@@ -93,24 +106,24 @@ impl<'a> CreateTopicsResponseView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = if version >= 5 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `CreateTopicsResponse` of `version` (every byte must belong to it)
@@ -157,9 +170,6 @@ impl<'a> CreateTopicsResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -178,12 +188,7 @@ impl<'a> CreateTopicsResponseView<'a> {
     /// `Topics`: []CreatableTopicResult, versions 0+.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, CreatableTopicResultView<'a>> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 5, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -213,7 +218,7 @@ impl<'a> CreateTopicsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreateTopicsResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -233,8 +238,12 @@ impl std::fmt::Debug for CreateTopicsResponseView<'_> {
 pub struct CreatableTopicConfigsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 5],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -248,14 +257,18 @@ impl<'a> CreatableTopicConfigsView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Name"))?;
+        let v = c.str(true).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("Value"))?;
+        let v = c.str(true).map_err(|e| e.at("Value"))?;
+        at[1] = v.at;
+        len[1] = v.len;
         at[2] = c.pos() as u32;
         c.bool().map_err(|e| e.at("ReadOnly"))?;
         at[3] = c.pos() as u32;
@@ -275,6 +288,7 @@ impl<'a> CreatableTopicConfigsView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -283,53 +297,57 @@ impl<'a> CreatableTopicConfigsView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(1);
-        at[3] = *pos as u32;
-        *pos = pos.saturating_add(1);
-        at[4] = *pos as u32;
-        *pos = pos.saturating_add(1);
+        let v = loc_var(buf, &mut p, true, false);
+        at[1] = v.at;
+        len[1] = v.len;
+        at[2] = p as u32;
+        p = p.wrapping_add(1);
+        at[3] = p as u32;
+        p = p.wrapping_add(1);
+        at[4] = p as u32;
+        p = p.wrapping_add(1);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, true);
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(1);
-        *pos = pos.saturating_add(1);
-        *pos = pos.saturating_add(1);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(3);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -354,16 +372,19 @@ impl<'a> CreatableTopicConfigsView<'a> {
     /// `Name`: string, versions 5+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Name",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The config's value, or null when it is sensitive or unset.
@@ -375,12 +396,19 @@ impl<'a> CreatableTopicConfigsView<'a> {
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[1], self.len[1])
     }
 
     /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn value_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1] as usize, "Value", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[1], self.len[1], true, false),
+            "Value",
+            true,
+            true,
+            0,
+        )
     }
 
     /// Whether the config cannot be changed.
@@ -389,9 +417,6 @@ impl<'a> CreatableTopicConfigsView<'a> {
     #[inline]
     pub fn read_only(&self) -> bool {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -428,9 +453,6 @@ impl<'a> CreatableTopicConfigsView<'a> {
     #[inline]
     pub fn is_sensitive(&self) -> bool {
         let at = self.at[4] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -476,7 +498,7 @@ impl<'a> CreatableTopicConfigsView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreatableTopicConfigsView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -499,8 +521,12 @@ impl std::fmt::Debug for CreatableTopicConfigsView<'_> {
 pub struct CreatableTopicResultView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 8],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -515,9 +541,12 @@ impl<'a> CreatableTopicResultView<'a> {
         let flexible = version >= 5;
         let start = c.pos() as u32;
         let mut at = [NONE; 8];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("Name"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
@@ -528,8 +557,9 @@ impl<'a> CreatableTopicResultView<'a> {
         at[2] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         if version >= 1 {
-            at[3] = c.pos() as u32;
-            c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
+            let v = c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
+            at[3] = v.at;
+            len[1] = v.len;
         }
         if version >= 5 {
             at[5] = c.pos() as u32;
@@ -540,10 +570,12 @@ impl<'a> CreatableTopicResultView<'a> {
             c.skip(2).map_err(|e| e.at("ReplicationFactor"))?;
         }
         if version >= 5 {
+            let n = c.array(true, 6).map_err(|e| e.at("Configs"))?;
             at[7] = c.pos() as u32;
-            match c.array(true, 6).map_err(|e| e.at("Configs"))? {
+            match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[2] = n as u32;
                     for i in 0..n {
                         CreatableTopicConfigsView::walk(c, version)
                             .map(|_| ())
@@ -561,9 +593,10 @@ impl<'a> CreatableTopicResultView<'a> {
                 let (tag, mut sub) = c.tag(&mut last)?;
                 if tag == 0 {
                     let c = &mut sub;
-                    at[4] = c.pos() as u32;
+                    let payload = c.pos();
+                    at[4] = payload as u32;
                     c.skip(2).map_err(|e| e.at("TopicConfigErrorCode"))?;
-                    c.tag_end(at[4] as usize, tag)
+                    c.tag_end(payload, tag)
                         .map_err(|e| e.at("TopicConfigErrorCode"))?;
                 }
             }
@@ -575,6 +608,7 @@ impl<'a> CreatableTopicResultView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -583,102 +617,114 @@ impl<'a> CreatableTopicResultView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 5;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 8];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
         if version >= 7 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(16);
+            at[1] = p as u32;
+            p = p.wrapping_add(16);
         }
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        at[2] = p as u32;
+        p = p.wrapping_add(2);
         if version >= 1 {
-            at[3] = *pos as u32;
-            loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[3] = v.at;
+            len[1] = v.len;
         }
         if version >= 5 {
-            at[5] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[5] = p as u32;
+            p = p.wrapping_add(4);
         }
         if version >= 5 {
-            at[6] = *pos as u32;
-            *pos = pos.saturating_add(2);
+            at[6] = p as u32;
+            p = p.wrapping_add(2);
         }
         if version >= 5 {
-            at[7] = *pos as u32;
-            match loc_array(buf, pos, true) {
+            let n = loc_array(buf, &mut p, true);
+            at[7] = p as u32;
+            match n {
                 None => true,
                 Some(n) => {
+                    len[2] = n as u32;
                     for _ in 0..n {
-                        CreatableTopicConfigsView::skip(buf, pos, version);
+                        p = CreatableTopicConfigsView::skip(buf, p, version);
                     }
                     false
                 }
             };
         }
         let tags = if version >= 5 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
+            let tags = p as u32;
+            let count = loc_uvarint(buf, &mut p);
             for _ in 0..count {
-                let (tag, mut value) = loc_tag(buf, pos);
+                let (tag, value) = loc_tag(buf, &mut p);
                 if tag == 0 {
-                    let pos = &mut value;
-                    at[4] = *pos as u32;
-                    *pos = pos.saturating_add(2);
+                    let mut p = value;
+                    at[4] = p as u32;
+                    p = p.wrapping_add(2);
+                    let _ = p;
                 }
             }
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 5;
-        loc_str(buf, pos, flexible);
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
         if version >= 7 {
-            *pos = pos.saturating_add(16);
+            p = p.wrapping_add(16);
         }
-        *pos = pos.saturating_add(2);
+        p = p.wrapping_add(2);
         if version >= 1 {
-            loc_str(buf, pos, flexible);
+            loc_str(buf, &mut p, flexible);
         }
         if version >= 5 {
-            *pos = pos.saturating_add(4);
+            p = p.wrapping_add(4);
         }
         if version >= 5 {
-            *pos = pos.saturating_add(2);
+            p = p.wrapping_add(2);
         }
         if version >= 5 {
-            if let Some(n) = loc_array(buf, pos, true) {
+            if let Some(n) = loc_array(buf, &mut p, true) {
                 for _ in 0..n {
-                    CreatableTopicConfigsView::skip(buf, pos, version);
+                    p = CreatableTopicConfigsView::skip(buf, p, version);
                 }
             }
         }
         if version >= 5 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -703,12 +749,7 @@ impl<'a> CreatableTopicResultView<'a> {
     /// `Name`: string, versions 0+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -716,7 +757,7 @@ impl<'a> CreatableTopicResultView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 5, false),
             "Name",
             version >= 5,
             false,
@@ -730,9 +771,6 @@ impl<'a> CreatableTopicResultView<'a> {
     #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -747,9 +785,6 @@ impl<'a> CreatableTopicResultView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -763,12 +798,11 @@ impl<'a> CreatableTopicResultView<'a> {
     /// `ErrorMessage`: string, versions 1+, nullable in 0+, ignorable.
     #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[3] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 5)
+        get_str(self.buf, self.at[3], self.len[1])
     }
 
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -776,7 +810,7 @@ impl<'a> CreatableTopicResultView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[3] as usize,
+            prefix_at(self.at[3], self.len[1], version >= 5, false),
             "ErrorMessage",
             version >= 5,
             true,
@@ -790,9 +824,6 @@ impl<'a> CreatableTopicResultView<'a> {
     #[inline]
     pub fn topic_config_error_code(&self) -> i16 {
         let at = self.at[4] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -859,7 +890,7 @@ impl<'a> CreatableTopicResultView<'a> {
         if at == ABSENT {
             return Some(ArrayView::empty(self.buf, self.version));
         }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[7], self.len[2], false, self.version)
     }
 
     /// The owned [`CreatableTopicResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -906,7 +937,7 @@ impl<'a> CreatableTopicResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreatableTopicResultView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

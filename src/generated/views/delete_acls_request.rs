@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct DeleteAclsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 1],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,11 +31,14 @@ impl<'a> DeleteAclsRequestView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 1];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
+        let n = c.array(flexible, 8).map_err(|e| e.at("Filters"))?;
         at[0] = c.pos() as u32;
-        let null = match c.array(flexible, 8).map_err(|e| e.at("Filters"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     DeleteAclsFilterView::walk(c, version)
                         .map(|_| ())
@@ -58,6 +65,7 @@ impl<'a> DeleteAclsRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -66,17 +74,22 @@ impl<'a> DeleteAclsRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 1];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[0] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    DeleteAclsFilterView::skip(buf, pos, version);
+                    p = DeleteAclsFilterView::skip(buf, p, version);
                 }
                 false
             }
@@ -85,24 +98,24 @@ impl<'a> DeleteAclsRequestView<'a> {
             nulls |= Self::NULL_FILTERS;
         }
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `DeleteAclsRequest` of `version` (every byte must belong to it)
@@ -148,12 +161,7 @@ impl<'a> DeleteAclsRequestView<'a> {
     /// `Filters`: []DeleteAclsFilter, versions 0+.
     #[inline]
     pub fn filters(&self) -> ArrayView<'a, DeleteAclsFilterView<'a>> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 2, self.version)
+        get_array(self.buf, self.at[0], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -181,7 +189,7 @@ impl<'a> DeleteAclsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteAclsRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -200,8 +208,12 @@ impl std::fmt::Debug for DeleteAclsRequestView<'_> {
 pub struct DeleteAclsFilterView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 7],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     start: u32,
@@ -213,18 +225,22 @@ impl<'a> DeleteAclsFilterView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 7];
+        let mut len = [NONE; 3];
         at[0] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("ResourceTypeFilter"))?;
-        at[1] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("ResourceNameFilter"))?;
+        let v = c.str(flexible).map_err(|e| e.at("ResourceNameFilter"))?;
+        at[1] = v.at;
+        len[0] = v.len;
         if version >= 1 {
             at[2] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("PatternTypeFilter"))?;
         }
-        at[3] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("PrincipalFilter"))?;
-        at[4] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("HostFilter"))?;
+        let v = c.str(flexible).map_err(|e| e.at("PrincipalFilter"))?;
+        at[3] = v.at;
+        len[1] = v.len;
+        let v = c.str(flexible).map_err(|e| e.at("HostFilter"))?;
+        at[4] = v.at;
+        len[2] = v.len;
         at[5] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("Operation"))?;
         at[6] = c.pos() as u32;
@@ -244,6 +260,7 @@ impl<'a> DeleteAclsFilterView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             start,
             end: c.pos() as u32,
@@ -251,64 +268,69 @@ impl<'a> DeleteAclsFilterView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 7];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(1);
-        at[1] = *pos as u32;
-        loc_str(buf, pos, flexible);
+        let mut len = [NONE; 3];
+        at[0] = p as u32;
+        p = p.wrapping_add(1);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[1] = v.at;
+        len[0] = v.len;
         if version >= 1 {
-            at[2] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[2] = p as u32;
+            p = p.wrapping_add(1);
         }
-        at[3] = *pos as u32;
-        loc_str(buf, pos, flexible);
-        at[4] = *pos as u32;
-        loc_str(buf, pos, flexible);
-        at[5] = *pos as u32;
-        *pos = pos.saturating_add(1);
-        at[6] = *pos as u32;
-        *pos = pos.saturating_add(1);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[3] = v.at;
+        len[1] = v.len;
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[4] = v.at;
+        len[2] = v.len;
+        at[5] = p as u32;
+        p = p.wrapping_add(1);
+        at[6] = p as u32;
+        p = p.wrapping_add(1);
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 2;
-        *pos = pos.saturating_add(1);
-        loc_str(buf, pos, flexible);
+        let mut p = p;
+        p = p.wrapping_add(1);
+        loc_str(buf, &mut p, flexible);
         if version >= 1 {
-            *pos = pos.saturating_add(1);
+            p = p.wrapping_add(1);
         }
-        loc_str(buf, pos, flexible);
-        loc_str(buf, pos, flexible);
-        *pos = pos.saturating_add(1);
-        *pos = pos.saturating_add(1);
+        loc_str(buf, &mut p, flexible);
+        loc_str(buf, &mut p, flexible);
+        p = p.wrapping_add(2);
         if version >= 2 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -334,9 +356,6 @@ impl<'a> DeleteAclsFilterView<'a> {
     #[inline]
     pub fn resource_type_filter(&self) -> i8 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -355,12 +374,11 @@ impl<'a> DeleteAclsFilterView<'a> {
     /// `ResourceNameFilter`: string, versions 0+, nullable in 0+.
     #[inline]
     pub fn resource_name_filter(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 2)
+        get_str(self.buf, self.at[1], self.len[0])
     }
 
     /// Where `ResourceNameFilter` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -368,7 +386,7 @@ impl<'a> DeleteAclsFilterView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[0], version >= 2, false),
             "ResourceNameFilter",
             version >= 2,
             true,
@@ -403,12 +421,11 @@ impl<'a> DeleteAclsFilterView<'a> {
     /// `PrincipalFilter`: string, versions 0+, nullable in 0+.
     #[inline]
     pub fn principal_filter(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[3] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 2)
+        get_str(self.buf, self.at[3], self.len[1])
     }
 
     /// Where `PrincipalFilter` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -416,7 +433,7 @@ impl<'a> DeleteAclsFilterView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[3] as usize,
+            prefix_at(self.at[3], self.len[1], version >= 2, false),
             "PrincipalFilter",
             version >= 2,
             true,
@@ -429,12 +446,11 @@ impl<'a> DeleteAclsFilterView<'a> {
     /// `HostFilter`: string, versions 0+, nullable in 0+.
     #[inline]
     pub fn host_filter(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[4] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 2)
+        get_str(self.buf, self.at[4], self.len[2])
     }
 
     /// Where `HostFilter` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -442,7 +458,7 @@ impl<'a> DeleteAclsFilterView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[4] as usize,
+            prefix_at(self.at[4], self.len[2], version >= 2, false),
             "HostFilter",
             version >= 2,
             true,
@@ -456,9 +472,6 @@ impl<'a> DeleteAclsFilterView<'a> {
     #[inline]
     pub fn operation(&self) -> i8 {
         let at = self.at[5] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -473,9 +486,6 @@ impl<'a> DeleteAclsFilterView<'a> {
     #[inline]
     pub fn permission_type(&self) -> i8 {
         let at = self.at[6] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -527,7 +537,7 @@ impl<'a> DeleteAclsFilterView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteAclsFilterView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

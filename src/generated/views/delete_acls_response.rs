@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct DeleteAclsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,13 +31,16 @@ impl<'a> DeleteAclsResponseView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
+        let n = c.array(flexible, 5).map_err(|e| e.at("FilterResults"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(flexible, 5).map_err(|e| e.at("FilterResults"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     DeleteAclsFilterResultView::walk(c, version)
                         .map(|_| ())
@@ -60,6 +67,7 @@ impl<'a> DeleteAclsResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -68,19 +76,24 @@ impl<'a> DeleteAclsResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        let n = loc_array(buf, &mut p, flexible);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    DeleteAclsFilterResultView::skip(buf, pos, version);
+                    p = DeleteAclsFilterResultView::skip(buf, p, version);
                 }
                 false
             }
@@ -89,24 +102,24 @@ impl<'a> DeleteAclsResponseView<'a> {
             nulls |= Self::NULL_FILTER_RESULTS;
         }
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `DeleteAclsResponse` of `version` (every byte must belong to it)
@@ -153,9 +166,6 @@ impl<'a> DeleteAclsResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -174,12 +184,7 @@ impl<'a> DeleteAclsResponseView<'a> {
     /// `FilterResults`: []DeleteAclsFilterResult, versions 0+.
     #[inline]
     pub fn filter_results(&self) -> ArrayView<'a, DeleteAclsFilterResultView<'a>> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 2, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -210,7 +215,7 @@ impl<'a> DeleteAclsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteAclsResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -230,8 +235,12 @@ impl std::fmt::Debug for DeleteAclsResponseView<'_> {
 pub struct DeleteAclsFilterResultView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -246,15 +255,19 @@ impl<'a> DeleteAclsFilterResultView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
+        let v = c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
+        at[1] = v.at;
+        len[0] = v.len;
+        let n = c.array(flexible, 11).map_err(|e| e.at("MatchingAcls"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(flexible, 11).map_err(|e| e.at("MatchingAcls"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     DeleteAclsMatchingAclView::walk(c, version)
                         .map(|_| ())
@@ -281,6 +294,7 @@ impl<'a> DeleteAclsFilterResultView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -289,21 +303,27 @@ impl<'a> DeleteAclsFilterResultView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[1] = *pos as u32;
-        loc_str(buf, pos, flexible);
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        at[0] = p as u32;
+        p = p.wrapping_add(2);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[1] = v.at;
+        len[0] = v.len;
+        let n = loc_array(buf, &mut p, flexible);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    DeleteAclsMatchingAclView::skip(buf, pos, version);
+                    p = DeleteAclsMatchingAclView::skip(buf, p, version);
                 }
                 false
             }
@@ -312,42 +332,42 @@ impl<'a> DeleteAclsFilterResultView<'a> {
             nulls |= Self::NULL_MATCHING_ACLS;
         }
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 2;
-        *pos = pos.saturating_add(2);
-        loc_str(buf, pos, flexible);
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        let mut p = p;
+        p = p.wrapping_add(2);
+        loc_str(buf, &mut p, flexible);
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                DeleteAclsMatchingAclView::skip(buf, pos, version);
+                p = DeleteAclsMatchingAclView::skip(buf, p, version);
             }
         }
         if version >= 2 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -373,9 +393,6 @@ impl<'a> DeleteAclsFilterResultView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -389,12 +406,11 @@ impl<'a> DeleteAclsFilterResultView<'a> {
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 2)
+        get_str(self.buf, self.at[1], self.len[0])
     }
 
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -402,7 +418,7 @@ impl<'a> DeleteAclsFilterResultView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[0], version >= 2, false),
             "ErrorMessage",
             version >= 2,
             true,
@@ -415,12 +431,7 @@ impl<'a> DeleteAclsFilterResultView<'a> {
     /// `MatchingAcls`: []DeleteAclsMatchingAcl, versions 0+.
     #[inline]
     pub fn matching_acls(&self) -> ArrayView<'a, DeleteAclsMatchingAclView<'a>> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 2, self.version)
+        get_array(self.buf, self.at[2], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -453,7 +464,7 @@ impl<'a> DeleteAclsFilterResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteAclsFilterResultView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -474,8 +485,12 @@ impl std::fmt::Debug for DeleteAclsFilterResultView<'_> {
 pub struct DeleteAclsMatchingAclView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 9],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 4],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -492,15 +507,19 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 9];
+        let mut len = [NONE; 4];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
+        let v = c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
+        at[1] = v.at;
+        len[0] = v.len;
         at[2] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("ResourceType"))?;
-        at[3] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("ResourceName"))?;
+        let v = c.str(flexible).map_err(|e| e.at("ResourceName"))?;
+        at[3] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_RESOURCE_NAME;
         }
@@ -508,13 +527,17 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
             at[4] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("PatternType"))?;
         }
-        at[5] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("Principal"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Principal"))?;
+        at[5] = v.at;
+        len[2] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PRINCIPAL;
         }
-        at[6] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("Host"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Host"))?;
+        at[6] = v.at;
+        len[3] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HOST;
         }
@@ -537,6 +560,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -545,81 +569,90 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 9];
+        let mut len = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[1] = *pos as u32;
-        loc_str(buf, pos, flexible);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(1);
-        at[3] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        at[0] = p as u32;
+        p = p.wrapping_add(2);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[1] = v.at;
+        len[0] = v.len;
+        at[2] = p as u32;
+        p = p.wrapping_add(1);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[3] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_RESOURCE_NAME;
         }
         if version >= 1 {
-            at[4] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[4] = p as u32;
+            p = p.wrapping_add(1);
         }
-        at[5] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[5] = v.at;
+        len[2] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PRINCIPAL;
         }
-        at[6] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[6] = v.at;
+        len[3] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[7] = *pos as u32;
-        *pos = pos.saturating_add(1);
-        at[8] = *pos as u32;
-        *pos = pos.saturating_add(1);
+        at[7] = p as u32;
+        p = p.wrapping_add(1);
+        at[8] = p as u32;
+        p = p.wrapping_add(1);
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 2;
-        *pos = pos.saturating_add(2);
-        loc_str(buf, pos, flexible);
-        *pos = pos.saturating_add(1);
-        loc_str(buf, pos, flexible);
+        let mut p = p;
+        p = p.wrapping_add(2);
+        loc_str(buf, &mut p, flexible);
+        p = p.wrapping_add(1);
+        loc_str(buf, &mut p, flexible);
         if version >= 1 {
-            *pos = pos.saturating_add(1);
+            p = p.wrapping_add(1);
         }
-        loc_str(buf, pos, flexible);
-        loc_str(buf, pos, flexible);
-        *pos = pos.saturating_add(1);
-        *pos = pos.saturating_add(1);
+        loc_str(buf, &mut p, flexible);
+        loc_str(buf, &mut p, flexible);
+        p = p.wrapping_add(2);
         if version >= 2 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -645,9 +678,6 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -661,12 +691,11 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 2)
+        get_str(self.buf, self.at[1], self.len[0])
     }
 
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -674,7 +703,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[0], version >= 2, false),
             "ErrorMessage",
             version >= 2,
             true,
@@ -688,9 +717,6 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     #[inline]
     pub fn resource_type(&self) -> i8 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -709,12 +735,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     /// `ResourceName`: string, versions 0+.
     #[inline]
     pub fn resource_name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[3], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `ResourceName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -722,7 +743,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[3] as usize,
+            prefix_at(self.at[3], self.len[1], version >= 2, false),
             "ResourceName",
             version >= 2,
             false,
@@ -757,12 +778,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     /// `Principal`: string, versions 0+.
     #[inline]
     pub fn principal(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[5], self.len[2]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Principal` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -770,7 +786,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[5] as usize,
+            prefix_at(self.at[5], self.len[2], version >= 2, false),
             "Principal",
             version >= 2,
             false,
@@ -783,12 +799,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     /// `Host`: string, versions 0+.
     #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[6] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[6], self.len[3]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -796,7 +807,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[6] as usize,
+            prefix_at(self.at[6], self.len[3], version >= 2, false),
             "Host",
             version >= 2,
             false,
@@ -810,9 +821,6 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     #[inline]
     pub fn operation(&self) -> i8 {
         let at = self.at[7] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -827,9 +835,6 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     #[inline]
     pub fn permission_type(&self) -> i8 {
         let at = self.at[8] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -883,7 +888,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteAclsMatchingAclView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

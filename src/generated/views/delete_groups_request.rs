@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct DeleteGroupsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 1],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,11 +31,14 @@ impl<'a> DeleteGroupsRequestView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 1];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
+        let n = c.array(flexible, 1).map_err(|e| e.at("GroupsNames"))?;
         at[0] = c.pos() as u32;
-        let null = match c.array(flexible, 1).map_err(|e| e.at("GroupsNames"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     c.str_element(flexible)
                         .map_err(|e| e.at_index(i).at("GroupsNames"))?;
@@ -57,6 +64,7 @@ impl<'a> DeleteGroupsRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -65,17 +73,22 @@ impl<'a> DeleteGroupsRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 1];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[0] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    loc_str(buf, pos, flexible);
+                    loc_str(buf, &mut p, flexible);
                 }
                 false
             }
@@ -84,24 +97,24 @@ impl<'a> DeleteGroupsRequestView<'a> {
             nulls |= Self::NULL_GROUPS_NAMES;
         }
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `DeleteGroupsRequest` of `version` (every byte must belong to it)
@@ -148,12 +161,14 @@ impl<'a> DeleteGroupsRequestView<'a> {
     #[inline]
     pub fn groups_names(&self) -> ArrayView<'a, ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 2, self.version)
-            .unwrap_or(ArrayView::empty(self.buf, self.version))
+        get_array(
+            self.buf,
+            self.at[0],
+            self.len[0],
+            version >= 2,
+            self.version,
+        )
+        .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
     /// The owned [`DeleteGroupsRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -180,7 +195,7 @@ impl<'a> DeleteGroupsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteGroupsRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct DeleteRecordsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,11 +31,14 @@ impl<'a> DeleteRecordsRequestView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
+        let n = c.array(flexible, 3).map_err(|e| e.at("Topics"))?;
         at[0] = c.pos() as u32;
-        let null = match c.array(flexible, 3).map_err(|e| e.at("Topics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     DeleteRecordsTopicView::walk(c, version)
                         .map(|_| ())
@@ -60,6 +67,7 @@ impl<'a> DeleteRecordsRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -68,17 +76,22 @@ impl<'a> DeleteRecordsRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[0] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    DeleteRecordsTopicView::skip(buf, pos, version);
+                    p = DeleteRecordsTopicView::skip(buf, p, version);
                 }
                 false
             }
@@ -86,27 +99,27 @@ impl<'a> DeleteRecordsRequestView<'a> {
         if null {
             nulls |= Self::NULL_TOPICS;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `DeleteRecordsRequest` of `version` (every byte must belong to it)
@@ -152,12 +165,7 @@ impl<'a> DeleteRecordsRequestView<'a> {
     /// `Topics`: []DeleteRecordsTopic, versions 0+.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, DeleteRecordsTopicView<'a>> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 2, self.version)
+        get_array(self.buf, self.at[0], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -167,9 +175,6 @@ impl<'a> DeleteRecordsRequestView<'a> {
     #[inline]
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -204,7 +209,7 @@ impl<'a> DeleteRecordsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteRecordsRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -224,7 +229,8 @@ impl std::fmt::Debug for DeleteRecordsRequestView<'_> {
 pub struct DeleteRecordsPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
@@ -262,43 +268,43 @@ impl<'a> DeleteRecordsPartitionView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(8);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(8);
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(8);
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(12);
         if version >= 2 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -324,9 +330,6 @@ impl<'a> DeleteRecordsPartitionView<'a> {
     #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -346,9 +349,6 @@ impl<'a> DeleteRecordsPartitionView<'a> {
     #[inline]
     pub fn offset(&self) -> i64 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -383,7 +383,7 @@ impl<'a> DeleteRecordsPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteRecordsPartitionView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -403,8 +403,12 @@ impl std::fmt::Debug for DeleteRecordsPartitionView<'_> {
 pub struct DeleteRecordsTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -420,16 +424,21 @@ impl<'a> DeleteRecordsTopicView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("Name"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
+        let n = c.array(flexible, 12).map_err(|e| e.at("Partitions"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(flexible, 12).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     DeleteRecordsPartitionView::walk(c, version)
                         .map(|_| ())
@@ -456,6 +465,7 @@ impl<'a> DeleteRecordsTopicView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -464,22 +474,29 @@ impl<'a> DeleteRecordsTopicView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    DeleteRecordsPartitionView::skip(buf, pos, version);
+                    p = DeleteRecordsPartitionView::skip(buf, p, version);
                 }
                 false
             }
@@ -488,41 +505,41 @@ impl<'a> DeleteRecordsTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 2;
-        loc_str(buf, pos, flexible);
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                DeleteRecordsPartitionView::skip(buf, pos, version);
+                p = DeleteRecordsPartitionView::skip(buf, p, version);
             }
         }
         if version >= 2 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -547,12 +564,7 @@ impl<'a> DeleteRecordsTopicView<'a> {
     /// `Name`: string, versions 0+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -560,7 +572,7 @@ impl<'a> DeleteRecordsTopicView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 2, false),
             "Name",
             version >= 2,
             false,
@@ -573,12 +585,7 @@ impl<'a> DeleteRecordsTopicView<'a> {
     /// `Partitions`: []DeleteRecordsPartition, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, DeleteRecordsPartitionView<'a>> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 2, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -609,7 +616,7 @@ impl<'a> DeleteRecordsTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteRecordsTopicView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct DeleteTopicsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -28,12 +32,15 @@ impl<'a> DeleteTopicsRequestView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version >= 6 {
+            let n = c.array(true, 18).map_err(|e| e.at("Topics"))?;
             at[0] = c.pos() as u32;
-            let null = match c.array(true, 18).map_err(|e| e.at("Topics"))? {
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[0] = n as u32;
                     for i in 0..n {
                         DeleteTopicStateView::walk(c, version)
                             .map(|_| ())
@@ -47,10 +54,12 @@ impl<'a> DeleteTopicsRequestView<'a> {
             }
         }
         if version <= 5 {
+            let n = c.array(flexible, 1).map_err(|e| e.at("TopicNames"))?;
             at[1] = c.pos() as u32;
-            let null = match c.array(flexible, 1).map_err(|e| e.at("TopicNames"))? {
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[1] = n as u32;
                     for i in 0..n {
                         c.str_element(flexible)
                             .map_err(|e| e.at_index(i).at("TopicNames"))?;
@@ -79,6 +88,7 @@ impl<'a> DeleteTopicsRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -87,18 +97,23 @@ impl<'a> DeleteTopicsRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version >= 6 {
-            at[0] = *pos as u32;
-            let null = match loc_array(buf, pos, true) {
+            let n = loc_array(buf, &mut p, true);
+            at[0] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
+                    len[0] = n as u32;
                     for _ in 0..n {
-                        DeleteTopicStateView::skip(buf, pos, version);
+                        p = DeleteTopicStateView::skip(buf, p, version);
                     }
                     false
                 }
@@ -108,12 +123,14 @@ impl<'a> DeleteTopicsRequestView<'a> {
             }
         }
         if version <= 5 {
-            at[1] = *pos as u32;
-            let null = match loc_array(buf, pos, flexible) {
+            let n = loc_array(buf, &mut p, flexible);
+            at[1] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
+                    len[1] = n as u32;
                     for _ in 0..n {
-                        loc_str(buf, pos, flexible);
+                        loc_str(buf, &mut p, flexible);
                     }
                     false
                 }
@@ -122,27 +139,27 @@ impl<'a> DeleteTopicsRequestView<'a> {
                 nulls |= Self::NULL_TOPIC_NAMES;
             }
         }
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[2] = p as u32;
+        p = p.wrapping_add(4);
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `DeleteTopicsRequest` of `version` (every byte must belong to it)
@@ -188,11 +205,7 @@ impl<'a> DeleteTopicsRequestView<'a> {
     /// `Topics`: []DeleteTopicState, versions 6+.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, DeleteTopicStateView<'a>> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[0], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -202,12 +215,14 @@ impl<'a> DeleteTopicsRequestView<'a> {
     #[inline]
     pub fn topic_names(&self) -> ArrayView<'a, ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 4, self.version)
-            .unwrap_or(ArrayView::empty(self.buf, self.version))
+        get_array(
+            self.buf,
+            self.at[1],
+            self.len[1],
+            version >= 4,
+            self.version,
+        )
+        .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
     /// How long, in milliseconds, the broker may take to complete the operation before answering.
@@ -216,9 +231,6 @@ impl<'a> DeleteTopicsRequestView<'a> {
     #[inline]
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -255,7 +267,7 @@ impl<'a> DeleteTopicsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteTopicsRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -276,8 +288,12 @@ impl std::fmt::Debug for DeleteTopicsRequestView<'_> {
 pub struct DeleteTopicStateView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     start: u32,
@@ -288,8 +304,10 @@ impl<'a> DeleteTopicStateView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
-        at[0] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("Name"))?;
+        let mut len = [NONE; 1];
+        let v = c.str(true).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
         at[1] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("TopicId"))?;
         let tags = {
@@ -305,6 +323,7 @@ impl<'a> DeleteTopicStateView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             start,
             end: c.pos() as u32,
@@ -312,39 +331,43 @@ impl<'a> DeleteTopicStateView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
-        at[0] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(16);
+        let mut len = [NONE; 1];
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        at[1] = p as u32;
+        p = p.wrapping_add(16);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(16);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(16);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -369,16 +392,19 @@ impl<'a> DeleteTopicStateView<'a> {
     /// `Name`: string, versions 6+, nullable in 6+, default `null`.
     #[inline]
     pub fn name(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[0], self.len[0])
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Name", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Name",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The topic's unique id; the zero UUID when the id is not known or not used.
@@ -387,9 +413,6 @@ impl<'a> DeleteTopicStateView<'a> {
     #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -424,7 +447,7 @@ impl<'a> DeleteTopicStateView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteTopicStateView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct DeleteTopicsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,15 +31,18 @@ impl<'a> DeleteTopicsResponseView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         if version >= 1 {
             at[0] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         }
+        let n = c.array(flexible, 4).map_err(|e| e.at("Responses"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(flexible, 4).map_err(|e| e.at("Responses"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     DeletableTopicResultView::walk(c, version)
                         .map(|_| ())
@@ -62,6 +69,7 @@ impl<'a> DeleteTopicsResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -70,21 +78,26 @@ impl<'a> DeleteTopicsResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         if version >= 1 {
-            at[0] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[0] = p as u32;
+            p = p.wrapping_add(4);
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    DeletableTopicResultView::skip(buf, pos, version);
+                    p = DeletableTopicResultView::skip(buf, p, version);
                 }
                 false
             }
@@ -93,24 +106,24 @@ impl<'a> DeleteTopicsResponseView<'a> {
             nulls |= Self::NULL_RESPONSES;
         }
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `DeleteTopicsResponse` of `version` (every byte must belong to it)
@@ -157,9 +170,6 @@ impl<'a> DeleteTopicsResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -178,12 +188,7 @@ impl<'a> DeleteTopicsResponseView<'a> {
     /// `Responses`: []DeletableTopicResult, versions 0+.
     #[inline]
     pub fn responses(&self) -> ArrayView<'a, DeletableTopicResultView<'a>> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 4, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -213,7 +218,7 @@ impl<'a> DeleteTopicsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteTopicsResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -233,8 +238,12 @@ impl std::fmt::Debug for DeleteTopicsResponseView<'_> {
 pub struct DeletableTopicResultView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -249,9 +258,12 @@ impl<'a> DeletableTopicResultView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("Name"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null && version <= 5 {
             nulls |= Self::NULL_NAME;
         }
@@ -262,8 +274,9 @@ impl<'a> DeletableTopicResultView<'a> {
         at[2] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         if version >= 5 {
-            at[3] = c.pos() as u32;
-            c.str(true).map_err(|e| e.at("ErrorMessage"))?;
+            let v = c.str(true).map_err(|e| e.at("ErrorMessage"))?;
+            at[3] = v.at;
+            len[1] = v.len;
         }
         let tags = if version >= 4 {
             let tags = c.pos() as u32;
@@ -280,6 +293,7 @@ impl<'a> DeletableTopicResultView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -288,64 +302,70 @@ impl<'a> DeletableTopicResultView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null && version <= 5 {
             nulls |= Self::NULL_NAME;
         }
         if version >= 6 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(16);
+            at[1] = p as u32;
+            p = p.wrapping_add(16);
         }
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        at[2] = p as u32;
+        p = p.wrapping_add(2);
         if version >= 5 {
-            at[3] = *pos as u32;
-            loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[3] = v.at;
+            len[1] = v.len;
         }
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 4;
-        loc_str(buf, pos, flexible);
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
         if version >= 6 {
-            *pos = pos.saturating_add(16);
+            p = p.wrapping_add(16);
         }
-        *pos = pos.saturating_add(2);
+        p = p.wrapping_add(2);
         if version >= 5 {
-            loc_str(buf, pos, true);
+            loc_str(buf, &mut p, true);
         }
         if version >= 4 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -370,12 +390,11 @@ impl<'a> DeletableTopicResultView<'a> {
     /// `Name`: string, versions 0+, nullable in 6+.
     #[inline]
     pub fn name(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[0] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 4)
+        get_str(self.buf, self.at[0], self.len[0])
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -383,7 +402,7 @@ impl<'a> DeletableTopicResultView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 4, false),
             "Name",
             version >= 4,
             version >= 6,
@@ -397,9 +416,6 @@ impl<'a> DeletableTopicResultView<'a> {
     #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -414,9 +430,6 @@ impl<'a> DeletableTopicResultView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -430,16 +443,19 @@ impl<'a> DeletableTopicResultView<'a> {
     /// `ErrorMessage`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[3], self.len[1])
     }
 
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[3] as usize, "ErrorMessage", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[3], self.len[1], true, false),
+            "ErrorMessage",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The owned [`DeletableTopicResult`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -472,7 +488,7 @@ impl<'a> DeletableTopicResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeletableTopicResultView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

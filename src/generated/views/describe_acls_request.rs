@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct DescribeAclsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 7],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     start: u32,
@@ -24,18 +28,22 @@ impl<'a> DescribeAclsRequestView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 7];
+        let mut len = [NONE; 3];
         at[0] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("ResourceTypeFilter"))?;
-        at[1] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("ResourceNameFilter"))?;
+        let v = c.str(flexible).map_err(|e| e.at("ResourceNameFilter"))?;
+        at[1] = v.at;
+        len[0] = v.len;
         if version >= 1 {
             at[2] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("PatternTypeFilter"))?;
         }
-        at[3] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("PrincipalFilter"))?;
-        at[4] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("HostFilter"))?;
+        let v = c.str(flexible).map_err(|e| e.at("PrincipalFilter"))?;
+        at[3] = v.at;
+        len[1] = v.len;
+        let v = c.str(flexible).map_err(|e| e.at("HostFilter"))?;
+        at[4] = v.at;
+        len[2] = v.len;
         at[5] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("Operation"))?;
         at[6] = c.pos() as u32;
@@ -55,6 +63,7 @@ impl<'a> DescribeAclsRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             start,
             end: c.pos() as u32,
@@ -62,44 +71,50 @@ impl<'a> DescribeAclsRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 7];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(1);
-        at[1] = *pos as u32;
-        loc_str(buf, pos, flexible);
+        let mut len = [NONE; 3];
+        at[0] = p as u32;
+        p = p.wrapping_add(1);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[1] = v.at;
+        len[0] = v.len;
         if version >= 1 {
-            at[2] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[2] = p as u32;
+            p = p.wrapping_add(1);
         }
-        at[3] = *pos as u32;
-        loc_str(buf, pos, flexible);
-        at[4] = *pos as u32;
-        loc_str(buf, pos, flexible);
-        at[5] = *pos as u32;
-        *pos = pos.saturating_add(1);
-        at[6] = *pos as u32;
-        *pos = pos.saturating_add(1);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[3] = v.at;
+        len[1] = v.len;
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[4] = v.at;
+        len[2] = v.len;
+        at[5] = p as u32;
+        p = p.wrapping_add(1);
+        at[6] = p as u32;
+        p = p.wrapping_add(1);
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `DescribeAclsRequest` of `version` (every byte must belong to it)
@@ -146,9 +161,6 @@ impl<'a> DescribeAclsRequestView<'a> {
     #[inline]
     pub fn resource_type_filter(&self) -> i8 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -167,12 +179,11 @@ impl<'a> DescribeAclsRequestView<'a> {
     /// `ResourceNameFilter`: string, versions 0+, nullable in 0+.
     #[inline]
     pub fn resource_name_filter(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 2)
+        get_str(self.buf, self.at[1], self.len[0])
     }
 
     /// Where `ResourceNameFilter` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -180,7 +191,7 @@ impl<'a> DescribeAclsRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[0], version >= 2, false),
             "ResourceNameFilter",
             version >= 2,
             true,
@@ -215,12 +226,11 @@ impl<'a> DescribeAclsRequestView<'a> {
     /// `PrincipalFilter`: string, versions 0+, nullable in 0+.
     #[inline]
     pub fn principal_filter(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[3] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 2)
+        get_str(self.buf, self.at[3], self.len[1])
     }
 
     /// Where `PrincipalFilter` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -228,7 +238,7 @@ impl<'a> DescribeAclsRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[3] as usize,
+            prefix_at(self.at[3], self.len[1], version >= 2, false),
             "PrincipalFilter",
             version >= 2,
             true,
@@ -241,12 +251,11 @@ impl<'a> DescribeAclsRequestView<'a> {
     /// `HostFilter`: string, versions 0+, nullable in 0+.
     #[inline]
     pub fn host_filter(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[4] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 2)
+        get_str(self.buf, self.at[4], self.len[2])
     }
 
     /// Where `HostFilter` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -254,7 +263,7 @@ impl<'a> DescribeAclsRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[4] as usize,
+            prefix_at(self.at[4], self.len[2], version >= 2, false),
             "HostFilter",
             version >= 2,
             true,
@@ -268,9 +277,6 @@ impl<'a> DescribeAclsRequestView<'a> {
     #[inline]
     pub fn operation(&self) -> i8 {
         let at = self.at[5] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -285,9 +291,6 @@ impl<'a> DescribeAclsRequestView<'a> {
     #[inline]
     pub fn permission_type(&self) -> i8 {
         let at = self.at[6] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -339,7 +342,7 @@ impl<'a> DescribeAclsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeAclsRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct DescribeClientQuotasRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,11 +31,14 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
         let flexible = version >= 1;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
+        let n = c.array(flexible, 4).map_err(|e| e.at("Components"))?;
         at[0] = c.pos() as u32;
-        let null = match c.array(flexible, 4).map_err(|e| e.at("Components"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     ComponentDataView::walk(c, version)
                         .map(|_| ())
@@ -60,6 +67,7 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -68,17 +76,22 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 1;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[0] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    ComponentDataView::skip(buf, pos, version);
+                    p = ComponentDataView::skip(buf, p, version);
                 }
                 false
             }
@@ -86,27 +99,27 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
         if null {
             nulls |= Self::NULL_COMPONENTS;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(1);
+        at[1] = p as u32;
+        p = p.wrapping_add(1);
         let tags = if version >= 1 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `DescribeClientQuotasRequest` of `version` (every byte must belong to it)
@@ -151,12 +164,7 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
     /// `Components`: []ComponentData, versions 0+.
     #[inline]
     pub fn components(&self) -> ArrayView<'a, ComponentDataView<'a>> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 1, self.version)
+        get_array(self.buf, self.at[0], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -166,9 +174,6 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
     #[inline]
     pub fn strict(&self) -> bool {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -203,7 +208,7 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeClientQuotasRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -223,8 +228,12 @@ impl std::fmt::Debug for DescribeClientQuotasRequestView<'_> {
 pub struct ComponentDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -239,16 +248,20 @@ impl<'a> ComponentDataView<'a> {
         let flexible = version >= 1;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("EntityType"))?;
+        let v = c.str(flexible).map_err(|e| e.at("EntityType"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_ENTITY_TYPE;
         }
         at[1] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("MatchType"))?;
-        at[2] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("Match"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Match"))?;
+        at[2] = v.at;
+        len[1] = v.len;
         let tags = if version >= 1 {
             let tags = c.pos() as u32;
             let count = c.tag_count()?;
@@ -264,6 +277,7 @@ impl<'a> ComponentDataView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -272,53 +286,59 @@ impl<'a> ComponentDataView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 1;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_ENTITY_TYPE;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(1);
-        at[2] = *pos as u32;
-        loc_str(buf, pos, flexible);
+        at[1] = p as u32;
+        p = p.wrapping_add(1);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[2] = v.at;
+        len[1] = v.len;
         let tags = if version >= 1 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 1;
-        loc_str(buf, pos, flexible);
-        *pos = pos.saturating_add(1);
-        loc_str(buf, pos, flexible);
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
+        p = p.wrapping_add(1);
+        loc_str(buf, &mut p, flexible);
         if version >= 1 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -343,12 +363,7 @@ impl<'a> ComponentDataView<'a> {
     /// `EntityType`: string, versions 0+.
     #[inline]
     pub fn entity_type(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `EntityType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -356,7 +371,7 @@ impl<'a> ComponentDataView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 1, false),
             "EntityType",
             version >= 1,
             false,
@@ -370,9 +385,6 @@ impl<'a> ComponentDataView<'a> {
     #[inline]
     pub fn match_type(&self) -> i8 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -386,12 +398,11 @@ impl<'a> ComponentDataView<'a> {
     /// `Match`: string, versions 0+, nullable in 0+.
     #[inline]
     pub fn r#match(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[2] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 1)
+        get_str(self.buf, self.at[2], self.len[1])
     }
 
     /// Where `Match` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -399,7 +410,7 @@ impl<'a> ComponentDataView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[2] as usize,
+            prefix_at(self.at[2], self.len[1], version >= 1, false),
             "Match",
             version >= 1,
             true,
@@ -435,7 +446,7 @@ impl<'a> ComponentDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ComponentDataView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

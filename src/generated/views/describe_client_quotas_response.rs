@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct DescribeClientQuotasResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     start: u32,
@@ -24,16 +28,20 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
         let flexible = version >= 1;
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[2] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
+        let v = c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
+        at[2] = v.at;
+        len[0] = v.len;
+        let n = c.array(flexible, 3).map_err(|e| e.at("Entries"))?;
         at[3] = c.pos() as u32;
-        match c.array(flexible, 3).map_err(|e| e.at("Entries"))? {
+        match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     EntryDataView::walk(c, version)
                         .map(|_| ())
@@ -57,6 +65,7 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             start,
             end: c.pos() as u32,
@@ -64,44 +73,50 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 1;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[2] = *pos as u32;
-        loc_str(buf, pos, flexible);
-        at[3] = *pos as u32;
-        match loc_array(buf, pos, flexible) {
+        let mut len = [NONE; 2];
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[2] = v.at;
+        len[0] = v.len;
+        let n = loc_array(buf, &mut p, flexible);
+        at[3] = p as u32;
+        match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    EntryDataView::skip(buf, pos, version);
+                    p = EntryDataView::skip(buf, p, version);
                 }
                 false
             }
         };
         let tags = if version >= 1 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `DescribeClientQuotasResponse` of `version` (every byte must belong to it)
@@ -147,9 +162,6 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -169,9 +181,6 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -185,12 +194,11 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[2] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 1)
+        get_str(self.buf, self.at[2], self.len[0])
     }
 
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -198,7 +206,7 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[2] as usize,
+            prefix_at(self.at[2], self.len[0], version >= 1, false),
             "ErrorMessage",
             version >= 1,
             true,
@@ -211,12 +219,11 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
     /// `Entries`: []EntryData, versions 0+, nullable in 0+.
     #[inline]
     pub fn entries(&self) -> Option<ArrayView<'a, EntryDataView<'a>>> {
-        let version = self.version;
         let at = self.at[3] as usize;
         if at == ABSENT {
             return Some(ArrayView::empty(self.buf, self.version));
         }
-        get_array(self.buf, at, version >= 1, self.version)
+        get_array(self.buf, self.at[3], self.len[1], false, self.version)
     }
 
     /// The owned [`DescribeClientQuotasResponse`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -250,7 +257,7 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeClientQuotasResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -272,8 +279,12 @@ impl std::fmt::Debug for DescribeClientQuotasResponseView<'_> {
 pub struct EntityDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -288,14 +299,18 @@ impl<'a> EntityDataView<'a> {
         let flexible = version >= 1;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("EntityType"))?;
+        let v = c.str(flexible).map_err(|e| e.at("EntityType"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_ENTITY_TYPE;
         }
-        at[1] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("EntityName"))?;
+        let v = c.str(flexible).map_err(|e| e.at("EntityName"))?;
+        at[1] = v.at;
+        len[1] = v.len;
         let tags = if version >= 1 {
             let tags = c.pos() as u32;
             let count = c.tag_count()?;
@@ -311,6 +326,7 @@ impl<'a> EntityDataView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -319,50 +335,56 @@ impl<'a> EntityDataView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 1;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_ENTITY_TYPE;
         }
-        at[1] = *pos as u32;
-        loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[1] = v.at;
+        len[1] = v.len;
         let tags = if version >= 1 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 1;
-        loc_str(buf, pos, flexible);
-        loc_str(buf, pos, flexible);
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
+        loc_str(buf, &mut p, flexible);
         if version >= 1 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -387,12 +409,7 @@ impl<'a> EntityDataView<'a> {
     /// `EntityType`: string, versions 0+.
     #[inline]
     pub fn entity_type(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `EntityType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -400,7 +417,7 @@ impl<'a> EntityDataView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 1, false),
             "EntityType",
             version >= 1,
             false,
@@ -413,12 +430,11 @@ impl<'a> EntityDataView<'a> {
     /// `EntityName`: string, versions 0+, nullable in 0+.
     #[inline]
     pub fn entity_name(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 1)
+        get_str(self.buf, self.at[1], self.len[1])
     }
 
     /// Where `EntityName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -426,7 +442,7 @@ impl<'a> EntityDataView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[1], version >= 1, false),
             "EntityName",
             version >= 1,
             true,
@@ -460,7 +476,7 @@ impl<'a> EntityDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EntityDataView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -480,8 +496,12 @@ impl std::fmt::Debug for EntityDataView<'_> {
 pub struct EntryDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -497,11 +517,14 @@ impl<'a> EntryDataView<'a> {
         let flexible = version >= 1;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
+        let n = c.array(flexible, 3).map_err(|e| e.at("Entity"))?;
         at[0] = c.pos() as u32;
-        let null = match c.array(flexible, 3).map_err(|e| e.at("Entity"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     EntityDataView::walk(c, version)
                         .map(|_| ())
@@ -513,10 +536,12 @@ impl<'a> EntryDataView<'a> {
         if null {
             nulls |= Self::NULL_ENTITY;
         }
+        let n = c.array(flexible, 10).map_err(|e| e.at("Values"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(flexible, 10).map_err(|e| e.at("Values"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     ValueDataView::walk(c, version)
                         .map(|_| ())
@@ -543,6 +568,7 @@ impl<'a> EntryDataView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -551,17 +577,22 @@ impl<'a> EntryDataView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 1;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[0] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    EntityDataView::skip(buf, pos, version);
+                    p = EntityDataView::skip(buf, p, version);
                 }
                 false
             }
@@ -569,12 +600,14 @@ impl<'a> EntryDataView<'a> {
         if null {
             nulls |= Self::NULL_ENTITY;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    ValueDataView::skip(buf, pos, version);
+                    p = ValueDataView::skip(buf, p, version);
                 }
                 false
             }
@@ -583,45 +616,45 @@ impl<'a> EntryDataView<'a> {
             nulls |= Self::NULL_VALUES;
         }
         let tags = if version >= 1 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 1;
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        let mut p = p;
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                EntityDataView::skip(buf, pos, version);
+                p = EntityDataView::skip(buf, p, version);
             }
         }
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                ValueDataView::skip(buf, pos, version);
+                p = ValueDataView::skip(buf, p, version);
             }
         }
         if version >= 1 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -646,12 +679,7 @@ impl<'a> EntryDataView<'a> {
     /// `Entity`: []EntityData, versions 0+.
     #[inline]
     pub fn entity(&self) -> ArrayView<'a, EntityDataView<'a>> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 1, self.version)
+        get_array(self.buf, self.at[0], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -660,12 +688,7 @@ impl<'a> EntryDataView<'a> {
     /// `Values`: []ValueData, versions 0+.
     #[inline]
     pub fn values(&self) -> ArrayView<'a, ValueDataView<'a>> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 1, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -695,7 +718,7 @@ impl<'a> EntryDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EntryDataView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -715,8 +738,12 @@ impl std::fmt::Debug for EntryDataView<'_> {
 pub struct ValueDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -731,9 +758,12 @@ impl<'a> ValueDataView<'a> {
         let flexible = version >= 1;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("Key"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Key"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_KEY;
         }
@@ -754,6 +784,7 @@ impl<'a> ValueDataView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -762,50 +793,55 @@ impl<'a> ValueDataView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 1;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_KEY;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(8);
+        at[1] = p as u32;
+        p = p.wrapping_add(8);
         let tags = if version >= 1 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 1;
-        loc_str(buf, pos, flexible);
-        *pos = pos.saturating_add(8);
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
+        p = p.wrapping_add(8);
         if version >= 1 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -830,18 +866,20 @@ impl<'a> ValueDataView<'a> {
     /// `Key`: string, versions 0+.
     #[inline]
     pub fn key(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Key` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn key_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[0] as usize, "Key", version >= 1, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], version >= 1, false),
+            "Key",
+            version >= 1,
+            false,
+            0,
+        )
     }
 
     /// The quota's value.
@@ -850,9 +888,6 @@ impl<'a> ValueDataView<'a> {
     #[inline]
     pub fn value(&self) -> f64 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0.0;
-        }
         get_f64(self.buf, at)
     }
 
@@ -887,7 +922,7 @@ impl<'a> ValueDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ValueDataView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,7 +11,8 @@ use crate::views::*;
 pub struct DescribeClusterRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
@@ -54,35 +55,36 @@ impl<'a> DescribeClusterRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(1);
+        at[0] = p as u32;
+        p = p.wrapping_add(1);
         if version >= 1 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[1] = p as u32;
+            p = p.wrapping_add(1);
         }
         if version >= 2 {
-            at[2] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[2] = p as u32;
+            p = p.wrapping_add(1);
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `DescribeClusterRequest` of `version` (every byte must belong to it)
@@ -129,9 +131,6 @@ impl<'a> DescribeClusterRequestView<'a> {
     #[inline]
     pub fn include_cluster_authorized_operations(&self) -> bool {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -173,9 +172,6 @@ impl<'a> DescribeClusterRequestView<'a> {
     #[inline]
     pub fn include_fenced_brokers(&self) -> bool {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -218,7 +214,7 @@ impl<'a> DescribeClusterRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeClusterRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

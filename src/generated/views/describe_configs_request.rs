@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct DescribeConfigsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,11 +31,14 @@ impl<'a> DescribeConfigsRequestView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
+        let n = c.array(flexible, 4).map_err(|e| e.at("Resources"))?;
         at[0] = c.pos() as u32;
-        let null = match c.array(flexible, 4).map_err(|e| e.at("Resources"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     DescribeConfigsResourceView::walk(c, version)
                         .map(|_| ())
@@ -66,6 +73,7 @@ impl<'a> DescribeConfigsRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -74,17 +82,22 @@ impl<'a> DescribeConfigsRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[0] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    DescribeConfigsResourceView::skip(buf, pos, version);
+                    p = DescribeConfigsResourceView::skip(buf, p, version);
                 }
                 false
             }
@@ -93,32 +106,32 @@ impl<'a> DescribeConfigsRequestView<'a> {
             nulls |= Self::NULL_RESOURCES;
         }
         if version >= 1 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[1] = p as u32;
+            p = p.wrapping_add(1);
         }
         if version >= 3 {
-            at[2] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[2] = p as u32;
+            p = p.wrapping_add(1);
         }
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `DescribeConfigsRequest` of `version` (every byte must belong to it)
@@ -164,12 +177,7 @@ impl<'a> DescribeConfigsRequestView<'a> {
     /// `Resources`: []DescribeConfigsResource, versions 0+.
     #[inline]
     pub fn resources(&self) -> ArrayView<'a, DescribeConfigsResourceView<'a>> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 4, self.version)
+        get_array(self.buf, self.at[0], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -179,9 +187,6 @@ impl<'a> DescribeConfigsRequestView<'a> {
     #[inline]
     pub fn include_synonyms(&self) -> bool {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -201,9 +206,6 @@ impl<'a> DescribeConfigsRequestView<'a> {
     #[inline]
     pub fn include_documentation(&self) -> bool {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -246,7 +248,7 @@ impl<'a> DescribeConfigsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeConfigsRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -267,8 +269,12 @@ impl std::fmt::Debug for DescribeConfigsRequestView<'_> {
 pub struct DescribeConfigsResourceView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -283,21 +289,25 @@ impl<'a> DescribeConfigsResourceView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("ResourceType"))?;
-        at[1] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("ResourceName"))?;
+        let v = c.str(flexible).map_err(|e| e.at("ResourceName"))?;
+        at[1] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_RESOURCE_NAME;
         }
-        at[2] = c.pos() as u32;
-        match c
+        let n = c
             .array(flexible, 1)
-            .map_err(|e| e.at("ConfigurationKeys"))?
-        {
+            .map_err(|e| e.at("ConfigurationKeys"))?;
+        at[2] = c.pos() as u32;
+        match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     c.str_element(flexible)
                         .map_err(|e| e.at_index(i).at("ConfigurationKeys"))?;
@@ -320,6 +330,7 @@ impl<'a> DescribeConfigsResourceView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -328,65 +339,72 @@ impl<'a> DescribeConfigsResourceView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(1);
-        at[1] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        at[0] = p as u32;
+        p = p.wrapping_add(1);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[1] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_RESOURCE_NAME;
         }
-        at[2] = *pos as u32;
-        match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[2] = p as u32;
+        match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    loc_str(buf, pos, flexible);
+                    loc_str(buf, &mut p, flexible);
                 }
                 false
             }
         };
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 4;
-        *pos = pos.saturating_add(1);
-        loc_str(buf, pos, flexible);
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        let mut p = p;
+        p = p.wrapping_add(1);
+        loc_str(buf, &mut p, flexible);
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                loc_str(buf, pos, flexible);
+                loc_str(buf, &mut p, flexible);
             }
         }
         if version >= 4 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -412,9 +430,6 @@ impl<'a> DescribeConfigsResourceView<'a> {
     #[inline]
     pub fn resource_type(&self) -> i8 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -433,12 +448,7 @@ impl<'a> DescribeConfigsResourceView<'a> {
     /// `ResourceName`: string, versions 0+.
     #[inline]
     pub fn resource_name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `ResourceName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -446,7 +456,7 @@ impl<'a> DescribeConfigsResourceView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[0], version >= 4, false),
             "ResourceName",
             version >= 4,
             false,
@@ -464,7 +474,13 @@ impl<'a> DescribeConfigsResourceView<'a> {
         if at == ABSENT {
             return Some(ArrayView::empty(self.buf, self.version));
         }
-        get_array(self.buf, at, version >= 4, self.version)
+        get_array(
+            self.buf,
+            self.at[2],
+            self.len[1],
+            version >= 4,
+            self.version,
+        )
     }
 
     /// The owned [`DescribeConfigsResource`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -497,7 +513,7 @@ impl<'a> DescribeConfigsResourceView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeConfigsResourceView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct DescribeConfigsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,13 +31,16 @@ impl<'a> DescribeConfigsResponseView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
+        let n = c.array(flexible, 7).map_err(|e| e.at("Results"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(flexible, 7).map_err(|e| e.at("Results"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     DescribeConfigsResultView::walk(c, version)
                         .map(|_| ())
@@ -60,6 +67,7 @@ impl<'a> DescribeConfigsResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -68,19 +76,24 @@ impl<'a> DescribeConfigsResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        let n = loc_array(buf, &mut p, flexible);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    DescribeConfigsResultView::skip(buf, pos, version);
+                    p = DescribeConfigsResultView::skip(buf, p, version);
                 }
                 false
             }
@@ -89,24 +102,24 @@ impl<'a> DescribeConfigsResponseView<'a> {
             nulls |= Self::NULL_RESULTS;
         }
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `DescribeConfigsResponse` of `version` (every byte must belong to it)
@@ -153,9 +166,6 @@ impl<'a> DescribeConfigsResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -174,12 +184,7 @@ impl<'a> DescribeConfigsResponseView<'a> {
     /// `Results`: []DescribeConfigsResult, versions 0+.
     #[inline]
     pub fn results(&self) -> ArrayView<'a, DescribeConfigsResultView<'a>> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 4, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -209,7 +214,7 @@ impl<'a> DescribeConfigsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeConfigsResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -229,8 +234,12 @@ impl std::fmt::Debug for DescribeConfigsResponseView<'_> {
 pub struct DescribeConfigsResourceResultView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 9],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 4],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -246,14 +255,18 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 9];
+        let mut len = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("Name"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("Value"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Value"))?;
+        at[1] = v.at;
+        len[1] = v.len;
         at[2] = c.pos() as u32;
         c.bool().map_err(|e| e.at("ReadOnly"))?;
         if version <= 0 {
@@ -267,10 +280,12 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
         at[5] = c.pos() as u32;
         c.bool().map_err(|e| e.at("IsSensitive"))?;
         if version >= 1 {
+            let n = c.array(flexible, 4).map_err(|e| e.at("Synonyms"))?;
             at[6] = c.pos() as u32;
-            let null = match c.array(flexible, 4).map_err(|e| e.at("Synonyms"))? {
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[2] = n as u32;
                     for i in 0..n {
                         DescribeConfigsSynonymView::walk(c, version)
                             .map(|_| ())
@@ -288,8 +303,9 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
             c.skip(1).map_err(|e| e.at("ConfigType"))?;
         }
         if version >= 3 {
-            at[8] = c.pos() as u32;
-            c.str(flexible).map_err(|e| e.at("Documentation"))?;
+            let v = c.str(flexible).map_err(|e| e.at("Documentation"))?;
+            at[8] = v.at;
+            len[3] = v.len;
         }
         let tags = if version >= 4 {
             let tags = c.pos() as u32;
@@ -306,6 +322,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -314,37 +331,45 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 9];
+        let mut len = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        loc_str(buf, pos, flexible);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(1);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[1] = v.at;
+        len[1] = v.len;
+        at[2] = p as u32;
+        p = p.wrapping_add(1);
         if version <= 0 {
-            at[3] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[3] = p as u32;
+            p = p.wrapping_add(1);
         }
         if version >= 1 {
-            at[4] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[4] = p as u32;
+            p = p.wrapping_add(1);
         }
-        at[5] = *pos as u32;
-        *pos = pos.saturating_add(1);
+        at[5] = p as u32;
+        p = p.wrapping_add(1);
         if version >= 1 {
-            at[6] = *pos as u32;
-            let null = match loc_array(buf, pos, flexible) {
+            let n = loc_array(buf, &mut p, flexible);
+            at[6] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
+                    len[2] = n as u32;
                     for _ in 0..n {
-                        DescribeConfigsSynonymView::skip(buf, pos, version);
+                        p = DescribeConfigsSynonymView::skip(buf, p, version);
                     }
                     false
                 }
@@ -354,66 +379,67 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
             }
         }
         if version >= 3 {
-            at[7] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[7] = p as u32;
+            p = p.wrapping_add(1);
         }
         if version >= 3 {
-            at[8] = *pos as u32;
-            loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[8] = v.at;
+            len[3] = v.len;
         }
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 4;
-        loc_str(buf, pos, flexible);
-        loc_str(buf, pos, flexible);
-        *pos = pos.saturating_add(1);
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
+        loc_str(buf, &mut p, flexible);
+        p = p.wrapping_add(1);
         if version <= 0 {
-            *pos = pos.saturating_add(1);
+            p = p.wrapping_add(1);
         }
         if version >= 1 {
-            *pos = pos.saturating_add(1);
+            p = p.wrapping_add(1);
         }
-        *pos = pos.saturating_add(1);
+        p = p.wrapping_add(1);
         if version >= 1 {
-            if let Some(n) = loc_array(buf, pos, flexible) {
+            if let Some(n) = loc_array(buf, &mut p, flexible) {
                 for _ in 0..n {
-                    DescribeConfigsSynonymView::skip(buf, pos, version);
+                    p = DescribeConfigsSynonymView::skip(buf, p, version);
                 }
             }
         }
         if version >= 3 {
-            *pos = pos.saturating_add(1);
+            p = p.wrapping_add(1);
         }
         if version >= 3 {
-            loc_str(buf, pos, flexible);
+            loc_str(buf, &mut p, flexible);
         }
         if version >= 4 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -438,12 +464,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     /// `Name`: string, versions 0+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -451,7 +472,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 4, false),
             "Name",
             version >= 4,
             false,
@@ -464,12 +485,11 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     /// `Value`: string, versions 0+, nullable in 0+.
     #[inline]
     pub fn value(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 4)
+        get_str(self.buf, self.at[1], self.len[1])
     }
 
     /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -477,7 +497,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[1], version >= 4, false),
             "Value",
             version >= 4,
             true,
@@ -491,9 +511,6 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     #[inline]
     pub fn read_only(&self) -> bool {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -508,9 +525,6 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     #[inline]
     pub fn is_default(&self) -> bool {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -547,9 +561,6 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     #[inline]
     pub fn is_sensitive(&self) -> bool {
         let at = self.at[5] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -568,12 +579,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     /// `Synonyms`: []DescribeConfigsSynonym, versions 1+, ignorable.
     #[inline]
     pub fn synonyms(&self) -> ArrayView<'a, DescribeConfigsSynonymView<'a>> {
-        let version = self.version;
-        let at = self.at[6] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 4, self.version)
+        get_array(self.buf, self.at[6], self.len[2], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -583,9 +589,6 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     #[inline]
     pub fn config_type(&self) -> i8 {
         let at = self.at[7] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -599,12 +602,11 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     /// `Documentation`: string, versions 3+, nullable in 0+, ignorable.
     #[inline]
     pub fn documentation(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[8] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 4)
+        get_str(self.buf, self.at[8], self.len[3])
     }
 
     /// Where `Documentation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -612,7 +614,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[8] as usize,
+            prefix_at(self.at[8], self.len[3], version >= 4, false),
             "Documentation",
             version >= 4,
             true,
@@ -660,7 +662,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeConfigsResourceResultView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -687,8 +689,12 @@ impl std::fmt::Debug for DescribeConfigsResourceResultView<'_> {
 pub struct DescribeConfigsResultView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 5],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -704,22 +710,28 @@ impl<'a> DescribeConfigsResultView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
+        let v = c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
+        at[1] = v.at;
+        len[0] = v.len;
         at[2] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("ResourceType"))?;
-        at[3] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("ResourceName"))?;
+        let v = c.str(flexible).map_err(|e| e.at("ResourceName"))?;
+        at[3] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_RESOURCE_NAME;
         }
+        let n = c.array(flexible, 7).map_err(|e| e.at("Configs"))?;
         at[4] = c.pos() as u32;
-        let null = match c.array(flexible, 7).map_err(|e| e.at("Configs"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[2] = n as u32;
                 for i in 0..n {
                     DescribeConfigsResourceResultView::walk(c, version)
                         .map(|_| ())
@@ -746,6 +758,7 @@ impl<'a> DescribeConfigsResultView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -754,28 +767,36 @@ impl<'a> DescribeConfigsResultView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[1] = *pos as u32;
-        loc_str(buf, pos, flexible);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(1);
-        at[3] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        at[0] = p as u32;
+        p = p.wrapping_add(2);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[1] = v.at;
+        len[0] = v.len;
+        at[2] = p as u32;
+        p = p.wrapping_add(1);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[3] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_RESOURCE_NAME;
         }
-        at[4] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[4] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[2] = n as u32;
                 for _ in 0..n {
-                    DescribeConfigsResourceResultView::skip(buf, pos, version);
+                    p = DescribeConfigsResourceResultView::skip(buf, p, version);
                 }
                 false
             }
@@ -784,44 +805,44 @@ impl<'a> DescribeConfigsResultView<'a> {
             nulls |= Self::NULL_CONFIGS;
         }
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 4;
-        *pos = pos.saturating_add(2);
-        loc_str(buf, pos, flexible);
-        *pos = pos.saturating_add(1);
-        loc_str(buf, pos, flexible);
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        let mut p = p;
+        p = p.wrapping_add(2);
+        loc_str(buf, &mut p, flexible);
+        p = p.wrapping_add(1);
+        loc_str(buf, &mut p, flexible);
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                DescribeConfigsResourceResultView::skip(buf, pos, version);
+                p = DescribeConfigsResourceResultView::skip(buf, p, version);
             }
         }
         if version >= 4 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -847,9 +868,6 @@ impl<'a> DescribeConfigsResultView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -863,12 +881,11 @@ impl<'a> DescribeConfigsResultView<'a> {
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 4)
+        get_str(self.buf, self.at[1], self.len[0])
     }
 
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -876,7 +893,7 @@ impl<'a> DescribeConfigsResultView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[0], version >= 4, false),
             "ErrorMessage",
             version >= 4,
             true,
@@ -890,9 +907,6 @@ impl<'a> DescribeConfigsResultView<'a> {
     #[inline]
     pub fn resource_type(&self) -> i8 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -911,12 +925,7 @@ impl<'a> DescribeConfigsResultView<'a> {
     /// `ResourceName`: string, versions 0+.
     #[inline]
     pub fn resource_name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[3], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `ResourceName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -924,7 +933,7 @@ impl<'a> DescribeConfigsResultView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[3] as usize,
+            prefix_at(self.at[3], self.len[1], version >= 4, false),
             "ResourceName",
             version >= 4,
             false,
@@ -937,12 +946,7 @@ impl<'a> DescribeConfigsResultView<'a> {
     /// `Configs`: []DescribeConfigsResourceResult, versions 0+.
     #[inline]
     pub fn configs(&self) -> ArrayView<'a, DescribeConfigsResourceResultView<'a>> {
-        let version = self.version;
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 4, self.version)
+        get_array(self.buf, self.at[4], self.len[2], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -979,7 +983,7 @@ impl<'a> DescribeConfigsResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeConfigsResultView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1002,8 +1006,12 @@ impl std::fmt::Debug for DescribeConfigsResultView<'_> {
 pub struct DescribeConfigsSynonymView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -1018,14 +1026,18 @@ impl<'a> DescribeConfigsSynonymView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("Name"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("Value"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Value"))?;
+        at[1] = v.at;
+        len[1] = v.len;
         at[2] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("Source"))?;
         let tags = if version >= 4 {
@@ -1043,6 +1055,7 @@ impl<'a> DescribeConfigsSynonymView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1051,53 +1064,59 @@ impl<'a> DescribeConfigsSynonymView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        loc_str(buf, pos, flexible);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(1);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[1] = v.at;
+        len[1] = v.len;
+        at[2] = p as u32;
+        p = p.wrapping_add(1);
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 4;
-        loc_str(buf, pos, flexible);
-        loc_str(buf, pos, flexible);
-        *pos = pos.saturating_add(1);
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
+        loc_str(buf, &mut p, flexible);
+        p = p.wrapping_add(1);
         if version >= 4 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1122,12 +1141,7 @@ impl<'a> DescribeConfigsSynonymView<'a> {
     /// `Name`: string, versions 1+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -1135,7 +1149,7 @@ impl<'a> DescribeConfigsSynonymView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 4, false),
             "Name",
             version >= 4,
             false,
@@ -1148,12 +1162,11 @@ impl<'a> DescribeConfigsSynonymView<'a> {
     /// `Value`: string, versions 1+, nullable in 0+.
     #[inline]
     pub fn value(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 4)
+        get_str(self.buf, self.at[1], self.len[1])
     }
 
     /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -1161,7 +1174,7 @@ impl<'a> DescribeConfigsSynonymView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[1], version >= 4, false),
             "Value",
             version >= 4,
             true,
@@ -1175,9 +1188,6 @@ impl<'a> DescribeConfigsSynonymView<'a> {
     #[inline]
     pub fn source(&self) -> i8 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -1214,7 +1224,7 @@ impl<'a> DescribeConfigsSynonymView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeConfigsSynonymView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

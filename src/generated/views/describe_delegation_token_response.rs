@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct DescribeDelegationTokenResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,13 +31,16 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
+        let n = c.array(flexible, 30).map_err(|e| e.at("Tokens"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(flexible, 30).map_err(|e| e.at("Tokens"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     DescribedDelegationTokenView::walk(c, version)
                         .map(|_| ())
@@ -62,6 +69,7 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -70,19 +78,24 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        at[0] = p as u32;
+        p = p.wrapping_add(2);
+        let n = loc_array(buf, &mut p, flexible);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    DescribedDelegationTokenView::skip(buf, pos, version);
+                    p = DescribedDelegationTokenView::skip(buf, p, version);
                 }
                 false
             }
@@ -90,27 +103,27 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
         if null {
             nulls |= Self::NULL_TOKENS;
         }
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[2] = p as u32;
+        p = p.wrapping_add(4);
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `DescribeDelegationTokenResponse` of `version` (every byte must belong to it)
@@ -156,9 +169,6 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -172,12 +182,7 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
     /// `Tokens`: []DescribedDelegationToken, versions 0+.
     #[inline]
     pub fn tokens(&self) -> ArrayView<'a, DescribedDelegationTokenView<'a>> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 2, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -187,9 +192,6 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -231,7 +233,7 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeDelegationTokenResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -252,8 +254,12 @@ impl std::fmt::Debug for DescribeDelegationTokenResponseView<'_> {
 pub struct DescribedDelegationTokenView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 10],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 7],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -274,31 +280,40 @@ impl<'a> DescribedDelegationTokenView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 10];
+        let mut len = [NONE; 7];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("PrincipalType"))?;
+        let v = c.str(flexible).map_err(|e| e.at("PrincipalType"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PRINCIPAL_TYPE;
         }
-        at[1] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("PrincipalName"))?;
+        let v = c.str(flexible).map_err(|e| e.at("PrincipalName"))?;
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PRINCIPAL_NAME;
         }
         if version >= 3 {
-            at[2] = c.pos() as u32;
-            let null = c
+            let v = c
                 .str(true)
                 .map_err(|e| e.at("TokenRequesterPrincipalType"))?;
+            at[2] = v.at;
+            len[2] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_TOKEN_REQUESTER_PRINCIPAL_TYPE;
             }
         }
         if version >= 3 {
-            at[3] = c.pos() as u32;
-            let null = c
+            let v = c
                 .str(true)
                 .map_err(|e| e.at("TokenRequesterPrincipalName"))?;
+            at[3] = v.at;
+            len[3] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_TOKEN_REQUESTER_PRINCIPAL_NAME;
             }
@@ -309,20 +324,26 @@ impl<'a> DescribedDelegationTokenView<'a> {
         c.skip(8).map_err(|e| e.at("ExpiryTimestamp"))?;
         at[6] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("MaxTimestamp"))?;
-        at[7] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("TokenId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("TokenId"))?;
+        at[7] = v.at;
+        len[4] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOKEN_ID;
         }
-        at[8] = c.pos() as u32;
-        let null = c.bytes(flexible).map_err(|e| e.at("Hmac"))?;
+        let v = c.bytes(flexible).map_err(|e| e.at("Hmac"))?;
+        at[8] = v.at;
+        len[5] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HMAC;
         }
+        let n = c.array(flexible, 3).map_err(|e| e.at("Renewers"))?;
         at[9] = c.pos() as u32;
-        let null = match c.array(flexible, 3).map_err(|e| e.at("Renewers"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[6] = n as u32;
                 for i in 0..n {
                     DescribedDelegationTokenRenewerView::walk(c, version)
                         .map(|_| ())
@@ -349,6 +370,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -357,57 +379,74 @@ impl<'a> DescribedDelegationTokenView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 10];
+        let mut len = [NONE; 7];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PRINCIPAL_TYPE;
         }
-        at[1] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PRINCIPAL_NAME;
         }
         if version >= 3 {
-            at[2] = *pos as u32;
-            let null = loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[2] = v.at;
+            len[2] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_TOKEN_REQUESTER_PRINCIPAL_TYPE;
             }
         }
         if version >= 3 {
-            at[3] = *pos as u32;
-            let null = loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[3] = v.at;
+            len[3] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_TOKEN_REQUESTER_PRINCIPAL_NAME;
             }
         }
-        at[4] = *pos as u32;
-        *pos = pos.saturating_add(8);
-        at[5] = *pos as u32;
-        *pos = pos.saturating_add(8);
-        at[6] = *pos as u32;
-        *pos = pos.saturating_add(8);
-        at[7] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        at[4] = p as u32;
+        p = p.wrapping_add(8);
+        at[5] = p as u32;
+        p = p.wrapping_add(8);
+        at[6] = p as u32;
+        p = p.wrapping_add(8);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[7] = v.at;
+        len[4] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOKEN_ID;
         }
-        at[8] = *pos as u32;
-        let null = loc_bytes(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, true);
+        at[8] = v.at;
+        len[5] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HMAC;
         }
-        at[9] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[9] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[6] = n as u32;
                 for _ in 0..n {
-                    DescribedDelegationTokenRenewerView::skip(buf, pos, version);
+                    p = DescribedDelegationTokenRenewerView::skip(buf, p, version);
                 }
                 false
             }
@@ -416,53 +455,51 @@ impl<'a> DescribedDelegationTokenView<'a> {
             nulls |= Self::NULL_RENEWERS;
         }
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 2;
-        loc_str(buf, pos, flexible);
-        loc_str(buf, pos, flexible);
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
+        loc_str(buf, &mut p, flexible);
         if version >= 3 {
-            loc_str(buf, pos, true);
+            loc_str(buf, &mut p, true);
         }
         if version >= 3 {
-            loc_str(buf, pos, true);
+            loc_str(buf, &mut p, true);
         }
-        *pos = pos.saturating_add(8);
-        *pos = pos.saturating_add(8);
-        *pos = pos.saturating_add(8);
-        loc_str(buf, pos, flexible);
-        loc_bytes(buf, pos, flexible);
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        p = p.wrapping_add(24);
+        loc_str(buf, &mut p, flexible);
+        loc_bytes(buf, &mut p, flexible);
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                DescribedDelegationTokenRenewerView::skip(buf, pos, version);
+                p = DescribedDelegationTokenRenewerView::skip(buf, p, version);
             }
         }
         if version >= 2 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -487,12 +524,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
     /// `PrincipalType`: string, versions 0+.
     #[inline]
     pub fn principal_type(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `PrincipalType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -500,7 +532,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 2, false),
             "PrincipalType",
             version >= 2,
             false,
@@ -513,12 +545,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
     /// `PrincipalName`: string, versions 0+.
     #[inline]
     pub fn principal_name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `PrincipalName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -526,7 +553,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[1], version >= 2, false),
             "PrincipalName",
             version >= 2,
             false,
@@ -539,18 +566,14 @@ impl<'a> DescribedDelegationTokenView<'a> {
     /// `TokenRequesterPrincipalType`: string, versions 3+.
     #[inline]
     pub fn token_requester_principal_type(&self) -> ViewStr<'a> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[2], self.len[2]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `TokenRequesterPrincipalType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn token_requester_principal_type_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[2] as usize,
+            prefix_at(self.at[2], self.len[2], true, false),
             "TokenRequesterPrincipalType",
             true,
             false,
@@ -563,18 +586,14 @@ impl<'a> DescribedDelegationTokenView<'a> {
     /// `TokenRequesterPrincipalName`: string, versions 3+.
     #[inline]
     pub fn token_requester_principal_name(&self) -> ViewStr<'a> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[3], self.len[3]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `TokenRequesterPrincipalName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn token_requester_principal_name_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[3] as usize,
+            prefix_at(self.at[3], self.len[3], true, false),
             "TokenRequesterPrincipalName",
             true,
             false,
@@ -588,9 +607,6 @@ impl<'a> DescribedDelegationTokenView<'a> {
     #[inline]
     pub fn issue_timestamp(&self) -> i64 {
         let at = self.at[4] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -610,9 +626,6 @@ impl<'a> DescribedDelegationTokenView<'a> {
     #[inline]
     pub fn expiry_timestamp(&self) -> i64 {
         let at = self.at[5] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -632,9 +645,6 @@ impl<'a> DescribedDelegationTokenView<'a> {
     #[inline]
     pub fn max_timestamp(&self) -> i64 {
         let at = self.at[6] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -653,12 +663,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
     /// `TokenId`: string, versions 0+.
     #[inline]
     pub fn token_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[7] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[7], self.len[4]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `TokenId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -666,7 +671,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[7] as usize,
+            prefix_at(self.at[7], self.len[4], version >= 2, false),
             "TokenId",
             version >= 2,
             false,
@@ -679,12 +684,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
     /// `Hmac`: bytes, versions 0+.
     #[inline]
     pub fn hmac(&self) -> &'a [u8] {
-        let version = self.version;
-        let at = self.at[8] as usize;
-        if at == ABSENT {
-            return EMPTY_BYTES;
-        }
-        get_bytes(self.buf, at, version >= 2).unwrap_or(EMPTY_BYTES)
+        get_bytes(self.buf, self.at[8], self.len[5]).unwrap_or(EMPTY_BYTES)
     }
 
     /// Where `Hmac` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -692,7 +692,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
         let version = self.version;
         span_bytes(
             self.buf,
-            self.at[8] as usize,
+            prefix_at(self.at[8], self.len[5], version >= 2, true),
             "Hmac",
             version >= 2,
             false,
@@ -705,12 +705,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
     /// `Renewers`: []DescribedDelegationTokenRenewer, versions 0+.
     #[inline]
     pub fn renewers(&self) -> ArrayView<'a, DescribedDelegationTokenRenewerView<'a>> {
-        let version = self.version;
-        let at = self.at[9] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 2, self.version)
+        get_array(self.buf, self.at[9], self.len[6], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -759,7 +754,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribedDelegationTokenView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -793,8 +788,12 @@ impl std::fmt::Debug for DescribedDelegationTokenView<'_> {
 pub struct DescribedDelegationTokenRenewerView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -810,14 +809,19 @@ impl<'a> DescribedDelegationTokenRenewerView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("PrincipalType"))?;
+        let v = c.str(flexible).map_err(|e| e.at("PrincipalType"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PRINCIPAL_TYPE;
         }
-        at[1] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("PrincipalName"))?;
+        let v = c.str(flexible).map_err(|e| e.at("PrincipalName"))?;
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PRINCIPAL_NAME;
         }
@@ -836,6 +840,7 @@ impl<'a> DescribedDelegationTokenRenewerView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -844,53 +849,60 @@ impl<'a> DescribedDelegationTokenRenewerView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PRINCIPAL_TYPE;
         }
-        at[1] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PRINCIPAL_NAME;
         }
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 2;
-        loc_str(buf, pos, flexible);
-        loc_str(buf, pos, flexible);
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
+        loc_str(buf, &mut p, flexible);
         if version >= 2 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -915,12 +927,7 @@ impl<'a> DescribedDelegationTokenRenewerView<'a> {
     /// `PrincipalType`: string, versions 0+.
     #[inline]
     pub fn principal_type(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `PrincipalType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -928,7 +935,7 @@ impl<'a> DescribedDelegationTokenRenewerView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 2, false),
             "PrincipalType",
             version >= 2,
             false,
@@ -941,12 +948,7 @@ impl<'a> DescribedDelegationTokenRenewerView<'a> {
     /// `PrincipalName`: string, versions 0+.
     #[inline]
     pub fn principal_name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `PrincipalName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -954,7 +956,7 @@ impl<'a> DescribedDelegationTokenRenewerView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[1], version >= 2, false),
             "PrincipalName",
             version >= 2,
             false,
@@ -988,7 +990,7 @@ impl<'a> DescribedDelegationTokenRenewerView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribedDelegationTokenRenewerView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct DescribeGroupsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,15 +31,18 @@ impl<'a> DescribeGroupsResponseView<'a> {
         let flexible = version >= 5;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         if version >= 1 {
             at[0] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         }
+        let n = c.array(flexible, 12).map_err(|e| e.at("Groups"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(flexible, 12).map_err(|e| e.at("Groups"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     DescribedGroupView::walk(c, version)
                         .map(|_| ())
@@ -62,6 +69,7 @@ impl<'a> DescribeGroupsResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -70,21 +78,26 @@ impl<'a> DescribeGroupsResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 5;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         if version >= 1 {
-            at[0] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[0] = p as u32;
+            p = p.wrapping_add(4);
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    DescribedGroupView::skip(buf, pos, version);
+                    p = DescribedGroupView::skip(buf, p, version);
                 }
                 false
             }
@@ -93,24 +106,24 @@ impl<'a> DescribeGroupsResponseView<'a> {
             nulls |= Self::NULL_GROUPS;
         }
         let tags = if version >= 5 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `DescribeGroupsResponse` of `version` (every byte must belong to it)
@@ -157,9 +170,6 @@ impl<'a> DescribeGroupsResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -178,12 +188,7 @@ impl<'a> DescribeGroupsResponseView<'a> {
     /// `Groups`: []DescribedGroup, versions 0+.
     #[inline]
     pub fn groups(&self) -> ArrayView<'a, DescribedGroupView<'a>> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 5, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -213,7 +218,7 @@ impl<'a> DescribeGroupsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeGroupsResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -233,8 +238,12 @@ impl std::fmt::Debug for DescribeGroupsResponseView<'_> {
 pub struct DescribedGroupView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 8],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 6],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -253,37 +262,49 @@ impl<'a> DescribedGroupView<'a> {
         let flexible = version >= 5;
         let start = c.pos() as u32;
         let mut at = [NONE; 8];
+        let mut len = [NONE; 6];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         if version >= 6 {
-            at[1] = c.pos() as u32;
-            c.str(true).map_err(|e| e.at("ErrorMessage"))?;
+            let v = c.str(true).map_err(|e| e.at("ErrorMessage"))?;
+            at[1] = v.at;
+            len[0] = v.len;
         }
-        at[2] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("GroupId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("GroupId"))?;
+        at[2] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[3] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("GroupState"))?;
+        let v = c.str(flexible).map_err(|e| e.at("GroupState"))?;
+        at[3] = v.at;
+        len[2] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_STATE;
         }
-        at[4] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("ProtocolType"))?;
+        let v = c.str(flexible).map_err(|e| e.at("ProtocolType"))?;
+        at[4] = v.at;
+        len[3] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PROTOCOL_TYPE;
         }
-        at[5] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("ProtocolData"))?;
+        let v = c.str(flexible).map_err(|e| e.at("ProtocolData"))?;
+        at[5] = v.at;
+        len[4] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PROTOCOL_DATA;
         }
+        let n = c.array(flexible, 7).map_err(|e| e.at("Members"))?;
         at[6] = c.pos() as u32;
-        let null = match c.array(flexible, 7).map_err(|e| e.at("Members"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[5] = n as u32;
                 for i in 0..n {
                     DescribedGroupMemberView::walk(c, version)
                         .map(|_| ())
@@ -314,6 +335,7 @@ impl<'a> DescribedGroupView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -322,43 +344,57 @@ impl<'a> DescribedGroupView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 5;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 8];
+        let mut len = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        at[0] = p as u32;
+        p = p.wrapping_add(2);
         if version >= 6 {
-            at[1] = *pos as u32;
-            loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[1] = v.at;
+            len[0] = v.len;
         }
-        at[2] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[2] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[3] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[3] = v.at;
+        len[2] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_STATE;
         }
-        at[4] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[4] = v.at;
+        len[3] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PROTOCOL_TYPE;
         }
-        at[5] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[5] = v.at;
+        len[4] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PROTOCOL_DATA;
         }
-        at[6] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[6] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[5] = n as u32;
                 for _ in 0..n {
-                    DescribedGroupMemberView::skip(buf, pos, version);
+                    p = DescribedGroupMemberView::skip(buf, p, version);
                 }
                 false
             }
@@ -367,55 +403,55 @@ impl<'a> DescribedGroupView<'a> {
             nulls |= Self::NULL_MEMBERS;
         }
         if version >= 3 {
-            at[7] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[7] = p as u32;
+            p = p.wrapping_add(4);
         }
         let tags = if version >= 5 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 5;
-        *pos = pos.saturating_add(2);
+        let mut p = p;
+        p = p.wrapping_add(2);
         if version >= 6 {
-            loc_str(buf, pos, true);
+            loc_str(buf, &mut p, true);
         }
-        loc_str(buf, pos, flexible);
-        loc_str(buf, pos, flexible);
-        loc_str(buf, pos, flexible);
-        loc_str(buf, pos, flexible);
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        loc_str(buf, &mut p, flexible);
+        loc_str(buf, &mut p, flexible);
+        loc_str(buf, &mut p, flexible);
+        loc_str(buf, &mut p, flexible);
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                DescribedGroupMemberView::skip(buf, pos, version);
+                p = DescribedGroupMemberView::skip(buf, p, version);
             }
         }
         if version >= 3 {
-            *pos = pos.saturating_add(4);
+            p = p.wrapping_add(4);
         }
         if version >= 5 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -441,9 +477,6 @@ impl<'a> DescribedGroupView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -457,16 +490,19 @@ impl<'a> DescribedGroupView<'a> {
     /// `ErrorMessage`: string, versions 6+, nullable in 6+, default `null`.
     #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[1], self.len[0])
     }
 
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1] as usize, "ErrorMessage", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[1], self.len[0], true, false),
+            "ErrorMessage",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The group's id.
@@ -474,12 +510,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `GroupId`: string, versions 0+.
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[2], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -487,7 +518,7 @@ impl<'a> DescribedGroupView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[2] as usize,
+            prefix_at(self.at[2], self.len[1], version >= 5, false),
             "GroupId",
             version >= 5,
             false,
@@ -500,12 +531,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `GroupState`: string, versions 0+.
     #[inline]
     pub fn group_state(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[3], self.len[2]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -513,7 +539,7 @@ impl<'a> DescribedGroupView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[3] as usize,
+            prefix_at(self.at[3], self.len[2], version >= 5, false),
             "GroupState",
             version >= 5,
             false,
@@ -526,12 +552,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `ProtocolType`: string, versions 0+.
     #[inline]
     pub fn protocol_type(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[4], self.len[3]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `ProtocolType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -539,7 +560,7 @@ impl<'a> DescribedGroupView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[4] as usize,
+            prefix_at(self.at[4], self.len[3], version >= 5, false),
             "ProtocolType",
             version >= 5,
             false,
@@ -552,12 +573,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `ProtocolData`: string, versions 0+.
     #[inline]
     pub fn protocol_data(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[5], self.len[4]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `ProtocolData` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -565,7 +581,7 @@ impl<'a> DescribedGroupView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[5] as usize,
+            prefix_at(self.at[5], self.len[4], version >= 5, false),
             "ProtocolData",
             version >= 5,
             false,
@@ -578,12 +594,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `Members`: []DescribedGroupMember, versions 0+.
     #[inline]
     pub fn members(&self) -> ArrayView<'a, DescribedGroupMemberView<'a>> {
-        let version = self.version;
-        let at = self.at[6] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 5, self.version)
+        get_array(self.buf, self.at[6], self.len[5], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -647,7 +658,7 @@ impl<'a> DescribedGroupView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribedGroupView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -673,8 +684,12 @@ impl std::fmt::Debug for DescribedGroupView<'_> {
 pub struct DescribedGroupMemberView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 6],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 6],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -693,33 +708,45 @@ impl<'a> DescribedGroupMemberView<'a> {
         let flexible = version >= 5;
         let start = c.pos() as u32;
         let mut at = [NONE; 6];
+        let mut len = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("MemberId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("MemberId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         if version >= 4 {
-            at[1] = c.pos() as u32;
-            c.str(flexible).map_err(|e| e.at("GroupInstanceId"))?;
+            let v = c.str(flexible).map_err(|e| e.at("GroupInstanceId"))?;
+            at[1] = v.at;
+            len[1] = v.len;
         }
-        at[2] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("ClientId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("ClientId"))?;
+        at[2] = v.at;
+        len[2] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_CLIENT_ID;
         }
-        at[3] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("ClientHost"))?;
+        let v = c.str(flexible).map_err(|e| e.at("ClientHost"))?;
+        at[3] = v.at;
+        len[3] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_CLIENT_HOST;
         }
-        at[4] = c.pos() as u32;
-        let null = c.bytes(flexible).map_err(|e| e.at("MemberMetadata"))?;
+        let v = c.bytes(flexible).map_err(|e| e.at("MemberMetadata"))?;
+        at[4] = v.at;
+        len[4] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_METADATA;
         }
-        at[5] = c.pos() as u32;
-        let null = c.bytes(flexible).map_err(|e| e.at("MemberAssignment"))?;
+        let v = c.bytes(flexible).map_err(|e| e.at("MemberAssignment"))?;
+        at[5] = v.at;
+        len[5] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ASSIGNMENT;
         }
@@ -738,6 +765,7 @@ impl<'a> DescribedGroupMemberView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -746,78 +774,92 @@ impl<'a> DescribedGroupMemberView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 5;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 6];
+        let mut len = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         if version >= 4 {
-            at[1] = *pos as u32;
-            loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[1] = v.at;
+            len[1] = v.len;
         }
-        at[2] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[2] = v.at;
+        len[2] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_CLIENT_ID;
         }
-        at[3] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[3] = v.at;
+        len[3] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_CLIENT_HOST;
         }
-        at[4] = *pos as u32;
-        let null = loc_bytes(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, true);
+        at[4] = v.at;
+        len[4] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_METADATA;
         }
-        at[5] = *pos as u32;
-        let null = loc_bytes(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, true);
+        at[5] = v.at;
+        len[5] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ASSIGNMENT;
         }
         let tags = if version >= 5 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 5;
-        loc_str(buf, pos, flexible);
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
         if version >= 4 {
-            loc_str(buf, pos, flexible);
+            loc_str(buf, &mut p, flexible);
         }
-        loc_str(buf, pos, flexible);
-        loc_str(buf, pos, flexible);
-        loc_bytes(buf, pos, flexible);
-        loc_bytes(buf, pos, flexible);
+        loc_str(buf, &mut p, flexible);
+        loc_str(buf, &mut p, flexible);
+        loc_bytes(buf, &mut p, flexible);
+        loc_bytes(buf, &mut p, flexible);
         if version >= 5 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -842,12 +884,7 @@ impl<'a> DescribedGroupMemberView<'a> {
     /// `MemberId`: string, versions 0+.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -855,7 +892,7 @@ impl<'a> DescribedGroupMemberView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 5, false),
             "MemberId",
             version >= 5,
             false,
@@ -868,12 +905,7 @@ impl<'a> DescribedGroupMemberView<'a> {
     /// `GroupInstanceId`: string, versions 4+, nullable in 4+, default `null`, ignorable.
     #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, version >= 5)
+        get_str(self.buf, self.at[1], self.len[1])
     }
 
     /// Where `GroupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -881,7 +913,7 @@ impl<'a> DescribedGroupMemberView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[1], version >= 5, false),
             "GroupInstanceId",
             version >= 5,
             true,
@@ -894,12 +926,7 @@ impl<'a> DescribedGroupMemberView<'a> {
     /// `ClientId`: string, versions 0+.
     #[inline]
     pub fn client_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[2], self.len[2]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `ClientId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -907,7 +934,7 @@ impl<'a> DescribedGroupMemberView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[2] as usize,
+            prefix_at(self.at[2], self.len[2], version >= 5, false),
             "ClientId",
             version >= 5,
             false,
@@ -920,12 +947,7 @@ impl<'a> DescribedGroupMemberView<'a> {
     /// `ClientHost`: string, versions 0+.
     #[inline]
     pub fn client_host(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[3], self.len[3]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `ClientHost` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -933,7 +955,7 @@ impl<'a> DescribedGroupMemberView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[3] as usize,
+            prefix_at(self.at[3], self.len[3], version >= 5, false),
             "ClientHost",
             version >= 5,
             false,
@@ -946,12 +968,7 @@ impl<'a> DescribedGroupMemberView<'a> {
     /// `MemberMetadata`: bytes, versions 0+.
     #[inline]
     pub fn member_metadata(&self) -> &'a [u8] {
-        let version = self.version;
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return EMPTY_BYTES;
-        }
-        get_bytes(self.buf, at, version >= 5).unwrap_or(EMPTY_BYTES)
+        get_bytes(self.buf, self.at[4], self.len[4]).unwrap_or(EMPTY_BYTES)
     }
 
     /// Where `MemberMetadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -959,7 +976,7 @@ impl<'a> DescribedGroupMemberView<'a> {
         let version = self.version;
         span_bytes(
             self.buf,
-            self.at[4] as usize,
+            prefix_at(self.at[4], self.len[4], version >= 5, true),
             "MemberMetadata",
             version >= 5,
             false,
@@ -972,12 +989,7 @@ impl<'a> DescribedGroupMemberView<'a> {
     /// `MemberAssignment`: bytes, versions 0+.
     #[inline]
     pub fn member_assignment(&self) -> &'a [u8] {
-        let version = self.version;
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return EMPTY_BYTES;
-        }
-        get_bytes(self.buf, at, version >= 5).unwrap_or(EMPTY_BYTES)
+        get_bytes(self.buf, self.at[5], self.len[5]).unwrap_or(EMPTY_BYTES)
     }
 
     /// Where `MemberAssignment` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -985,7 +997,7 @@ impl<'a> DescribedGroupMemberView<'a> {
         let version = self.version;
         span_bytes(
             self.buf,
-            self.at[5] as usize,
+            prefix_at(self.at[5], self.len[5], version >= 5, true),
             "MemberAssignment",
             version >= 5,
             false,
@@ -1028,7 +1040,7 @@ impl<'a> DescribedGroupMemberView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribedGroupMemberView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

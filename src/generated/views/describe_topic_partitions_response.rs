@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct DescribeTopicPartitionsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -26,13 +30,16 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
+        let n = c.array(true, 26).map_err(|e| e.at("Topics"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 26).map_err(|e| e.at("Topics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     DescribeTopicPartitionsResponseTopicView::walk(c, version)
                         .map(|_| ())
@@ -62,6 +69,7 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -70,18 +78,23 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    DescribeTopicPartitionsResponseTopicView::skip(buf, pos, version);
+                    p = DescribeTopicPartitionsResponseTopicView::skip(buf, p, version);
                 }
                 false
             }
@@ -89,28 +102,28 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
         if null {
             nulls |= Self::NULL_TOPICS;
         }
-        at[2] = *pos as u32;
-        let null = loc_marker(buf, pos);
+        at[2] = p as u32;
+        let null = loc_marker(buf, &mut p);
         if !null {
-            CursorView::skip(buf, pos, version);
+            p = CursorView::skip(buf, p, version);
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `DescribeTopicPartitionsResponse` of `version` (every byte must belong to it)
@@ -156,9 +169,6 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -177,11 +187,7 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
     /// `Topics`: []DescribeTopicPartitionsResponseTopic, versions 0+.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, DescribeTopicPartitionsResponseTopicView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -230,7 +236,7 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeTopicPartitionsResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -251,8 +257,12 @@ impl std::fmt::Debug for DescribeTopicPartitionsResponseView<'_> {
 pub struct CursorView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -272,9 +282,12 @@ impl<'a> CursorView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("TopicName"))?;
+        let v = c.str(true).map_err(|e| e.at("TopicName"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
@@ -293,6 +306,7 @@ impl<'a> CursorView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -301,44 +315,49 @@ impl<'a> CursorView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(4);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(4);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -363,16 +382,19 @@ impl<'a> CursorView<'a> {
     /// `TopicName`: string, versions 0+.
     #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "TopicName", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "TopicName",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The partition the next page starts from.
@@ -381,9 +403,6 @@ impl<'a> CursorView<'a> {
     #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -423,7 +442,7 @@ impl<'a> CursorView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CursorView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -443,8 +462,12 @@ impl std::fmt::Debug for CursorView<'_> {
 pub struct DescribeTopicPartitionsResponsePartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 9],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 5],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -460,6 +483,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 9];
+        let mut len = [NONE; 5];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
@@ -469,10 +493,12 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
         c.skip(4).map_err(|e| e.at("LeaderId"))?;
         at[3] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("LeaderEpoch"))?;
+        let n = c.array(true, 4).map_err(|e| e.at("ReplicaNodes"))?;
         at[4] = c.pos() as u32;
-        let null = match c.array(true, 4).map_err(|e| e.at("ReplicaNodes"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     c.skip(4).map_err(|e| e.at_index(i).at("ReplicaNodes"))?;
                 }
@@ -482,10 +508,12 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
         if null {
             nulls |= Self::NULL_REPLICA_NODES;
         }
+        let n = c.array(true, 4).map_err(|e| e.at("IsrNodes"))?;
         at[5] = c.pos() as u32;
-        let null = match c.array(true, 4).map_err(|e| e.at("IsrNodes"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     c.skip(4).map_err(|e| e.at_index(i).at("IsrNodes"))?;
                 }
@@ -495,13 +523,14 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
         if null {
             nulls |= Self::NULL_ISR_NODES;
         }
-        at[6] = c.pos() as u32;
-        match c
+        let n = c
             .array(true, 4)
-            .map_err(|e| e.at("EligibleLeaderReplicas"))?
-        {
+            .map_err(|e| e.at("EligibleLeaderReplicas"))?;
+        at[6] = c.pos() as u32;
+        match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[2] = n as u32;
                 for i in 0..n {
                     c.skip(4)
                         .map_err(|e| e.at_index(i).at("EligibleLeaderReplicas"))?;
@@ -509,20 +538,24 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
                 false
             }
         };
+        let n = c.array(true, 4).map_err(|e| e.at("LastKnownElr"))?;
         at[7] = c.pos() as u32;
-        match c.array(true, 4).map_err(|e| e.at("LastKnownElr"))? {
+        match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[3] = n as u32;
                 for i in 0..n {
                     c.skip(4).map_err(|e| e.at_index(i).at("LastKnownElr"))?;
                 }
                 false
             }
         };
+        let n = c.array(true, 4).map_err(|e| e.at("OfflineReplicas"))?;
         at[8] = c.pos() as u32;
-        let null = match c.array(true, 4).map_err(|e| e.at("OfflineReplicas"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[4] = n as u32;
                 for i in 0..n {
                     c.skip(4).map_err(|e| e.at_index(i).at("OfflineReplicas"))?;
                 }
@@ -545,6 +578,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -553,61 +587,74 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 9];
+        let mut len = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[3] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[4] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[0] = p as u32;
+        p = p.wrapping_add(2);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        at[2] = p as u32;
+        p = p.wrapping_add(4);
+        at[3] = p as u32;
+        p = p.wrapping_add(4);
+        let n = loc_array(buf, &mut p, true);
+        at[4] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[0] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
         if null {
             nulls |= Self::NULL_REPLICA_NODES;
         }
-        at[5] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[5] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[1] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
         if null {
             nulls |= Self::NULL_ISR_NODES;
         }
-        at[6] = *pos as u32;
-        match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[6] = p as u32;
+        match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[2] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
-        at[7] = *pos as u32;
-        match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[7] = p as u32;
+        match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[3] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
-        at[8] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[8] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[4] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
@@ -615,49 +662,46 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
             nulls |= Self::NULL_OFFLINE_REPLICAS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        *pos = pos.saturating_add(2);
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(4);
-        if let Some(n) = loc_array(buf, pos, true) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(14);
+        if let Some(n) = loc_array(buf, &mut p, true) {
+            loc_fixed(&mut p, n, 4);
         }
-        if let Some(n) = loc_array(buf, pos, true) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+        if let Some(n) = loc_array(buf, &mut p, true) {
+            loc_fixed(&mut p, n, 4);
         }
-        if let Some(n) = loc_array(buf, pos, true) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+        if let Some(n) = loc_array(buf, &mut p, true) {
+            loc_fixed(&mut p, n, 4);
         }
-        if let Some(n) = loc_array(buf, pos, true) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+        if let Some(n) = loc_array(buf, &mut p, true) {
+            loc_fixed(&mut p, n, 4);
         }
-        if let Some(n) = loc_array(buf, pos, true) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+        if let Some(n) = loc_array(buf, &mut p, true) {
+            loc_fixed(&mut p, n, 4);
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -683,9 +727,6 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -700,9 +741,6 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -722,9 +760,6 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     #[inline]
     pub fn leader_id(&self) -> i32 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -760,11 +795,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     /// `ReplicaNodes`: []int32, versions 0+.
     #[inline]
     pub fn replica_nodes(&self) -> ArrayView<'a, i32> {
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[4], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -773,11 +804,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     /// `IsrNodes`: []int32, versions 0+.
     #[inline]
     pub fn isr_nodes(&self) -> ArrayView<'a, i32> {
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[5], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -786,11 +813,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     /// `EligibleLeaderReplicas`: []int32, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn eligible_leader_replicas(&self) -> Option<ArrayView<'a, i32>> {
-        let at = self.at[6] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[6], self.len[2], false, self.version)
     }
 
     /// The last known eligible leader replicas, kept after the partition lost all of them (KIP-966), or null if unknown.
@@ -798,11 +821,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     /// `LastKnownElr`: []int32, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn last_known_elr(&self) -> Option<ArrayView<'a, i32>> {
-        let at = self.at[7] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[7], self.len[3], false, self.version)
     }
 
     /// The ids of the replicas that are offline (their log directory failed).
@@ -810,11 +829,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     /// `OfflineReplicas`: []int32, versions 0+, ignorable.
     #[inline]
     pub fn offline_replicas(&self) -> ArrayView<'a, i32> {
-        let at = self.at[8] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[8], self.len[4], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -859,7 +874,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeTopicPartitionsResponsePartitionView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -886,8 +901,12 @@ impl std::fmt::Debug for DescribeTopicPartitionsResponsePartitionView<'_> {
 pub struct DescribeTopicPartitionsResponseTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 6],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -901,19 +920,23 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 6];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("Name"))?;
+        let v = c.str(true).map_err(|e| e.at("Name"))?;
+        at[1] = v.at;
+        len[0] = v.len;
         at[2] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("TopicId"))?;
         at[3] = c.pos() as u32;
         c.bool().map_err(|e| e.at("IsInternal"))?;
+        let n = c.array(true, 20).map_err(|e| e.at("Partitions"))?;
         at[4] = c.pos() as u32;
-        let null = match c.array(true, 20).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     DescribeTopicPartitionsResponsePartitionView::walk(c, version)
                         .map(|_| ())
@@ -940,6 +963,7 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -948,24 +972,30 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 6];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[1] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(16);
-        at[3] = *pos as u32;
-        *pos = pos.saturating_add(1);
-        at[4] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[0] = p as u32;
+        p = p.wrapping_add(2);
+        let v = loc_var(buf, &mut p, true, false);
+        at[1] = v.at;
+        len[0] = v.len;
+        at[2] = p as u32;
+        p = p.wrapping_add(16);
+        at[3] = p as u32;
+        p = p.wrapping_add(1);
+        let n = loc_array(buf, &mut p, true);
+        at[4] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    DescribeTopicPartitionsResponsePartitionView::skip(buf, pos, version);
+                    p = DescribeTopicPartitionsResponsePartitionView::skip(buf, p, version);
                 }
                 false
             }
@@ -973,43 +1003,42 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
         if null {
             nulls |= Self::NULL_PARTITIONS;
         }
-        at[5] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[5] = p as u32;
+        p = p.wrapping_add(4);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        *pos = pos.saturating_add(2);
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(16);
-        *pos = pos.saturating_add(1);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(2);
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(17);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                DescribeTopicPartitionsResponsePartitionView::skip(buf, pos, version);
+                p = DescribeTopicPartitionsResponsePartitionView::skip(buf, p, version);
             }
         }
-        *pos = pos.saturating_add(4);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        p = p.wrapping_add(4);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1035,9 +1064,6 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -1055,12 +1081,19 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[1], self.len[0])
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1] as usize, "Name", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[1], self.len[0], true, false),
+            "Name",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The topic's unique id; the zero UUID when the id is not known or not used.
@@ -1069,9 +1102,6 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
     #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -1086,9 +1116,6 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
     #[inline]
     pub fn is_internal(&self) -> bool {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -1102,11 +1129,7 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
     /// `Partitions`: []DescribeTopicPartitionsResponsePartition, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, DescribeTopicPartitionsResponsePartitionView<'a>> {
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[4], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1167,7 +1190,7 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeTopicPartitionsResponseTopicView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

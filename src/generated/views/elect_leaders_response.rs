@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct ElectLeadersResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,6 +31,7 @@ impl<'a> ElectLeadersResponseView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
@@ -34,13 +39,14 @@ impl<'a> ElectLeadersResponseView<'a> {
             at[1] = c.pos() as u32;
             c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         }
-        at[2] = c.pos() as u32;
-        let null = match c
+        let n = c
             .array(flexible, 3)
-            .map_err(|e| e.at("ReplicaElectionResults"))?
-        {
+            .map_err(|e| e.at("ReplicaElectionResults"))?;
+        at[2] = c.pos() as u32;
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     ReplicaElectionResultView::walk(c, version)
                         .map(|_| ())
@@ -67,6 +73,7 @@ impl<'a> ElectLeadersResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -75,23 +82,28 @@ impl<'a> ElectLeadersResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
         if version >= 1 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(2);
+            at[1] = p as u32;
+            p = p.wrapping_add(2);
         }
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    ReplicaElectionResultView::skip(buf, pos, version);
+                    p = ReplicaElectionResultView::skip(buf, p, version);
                 }
                 false
             }
@@ -100,24 +112,24 @@ impl<'a> ElectLeadersResponseView<'a> {
             nulls |= Self::NULL_REPLICA_ELECTION_RESULTS;
         }
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `ElectLeadersResponse` of `version` (every byte must belong to it)
@@ -164,9 +176,6 @@ impl<'a> ElectLeadersResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -186,9 +195,6 @@ impl<'a> ElectLeadersResponseView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -202,12 +208,7 @@ impl<'a> ElectLeadersResponseView<'a> {
     /// `ReplicaElectionResults`: []ReplicaElectionResult, versions 0+.
     #[inline]
     pub fn replica_election_results(&self) -> ArrayView<'a, ReplicaElectionResultView<'a>> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 2, self.version)
+        get_array(self.buf, self.at[2], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -241,7 +242,7 @@ impl<'a> ElectLeadersResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ElectLeadersResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -262,8 +263,12 @@ impl std::fmt::Debug for ElectLeadersResponseView<'_> {
 pub struct PartitionResultView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     start: u32,
@@ -275,12 +280,14 @@ impl<'a> PartitionResultView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionId"))?;
         at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[2] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
+        let v = c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
+        at[2] = v.at;
+        len[0] = v.len;
         let tags = if version >= 2 {
             let tags = c.pos() as u32;
             let count = c.tag_count()?;
@@ -296,6 +303,7 @@ impl<'a> PartitionResultView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             start,
             end: c.pos() as u32,
@@ -303,48 +311,51 @@ impl<'a> PartitionResultView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[2] = *pos as u32;
-        loc_str(buf, pos, flexible);
+        let mut len = [NONE; 1];
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[2] = v.at;
+        len[0] = v.len;
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 2;
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(2);
-        loc_str(buf, pos, flexible);
+        let mut p = p;
+        p = p.wrapping_add(6);
+        loc_str(buf, &mut p, flexible);
         if version >= 2 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -370,9 +381,6 @@ impl<'a> PartitionResultView<'a> {
     #[inline]
     pub fn partition_id(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -392,9 +400,6 @@ impl<'a> PartitionResultView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -408,12 +413,11 @@ impl<'a> PartitionResultView<'a> {
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[2] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 2)
+        get_str(self.buf, self.at[2], self.len[0])
     }
 
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -421,7 +425,7 @@ impl<'a> PartitionResultView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[2] as usize,
+            prefix_at(self.at[2], self.len[0], version >= 2, false),
             "ErrorMessage",
             version >= 2,
             true,
@@ -457,7 +461,7 @@ impl<'a> PartitionResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionResultView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -478,8 +482,12 @@ impl std::fmt::Debug for PartitionResultView<'_> {
 pub struct ReplicaElectionResultView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -495,16 +503,21 @@ impl<'a> ReplicaElectionResultView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("Topic"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Topic"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOPIC;
         }
+        let n = c.array(flexible, 8).map_err(|e| e.at("PartitionResult"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(flexible, 8).map_err(|e| e.at("PartitionResult"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     PartitionResultView::walk(c, version)
                         .map(|_| ())
@@ -531,6 +544,7 @@ impl<'a> ReplicaElectionResultView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -539,22 +553,29 @@ impl<'a> ReplicaElectionResultView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOPIC;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    PartitionResultView::skip(buf, pos, version);
+                    p = PartitionResultView::skip(buf, p, version);
                 }
                 false
             }
@@ -563,41 +584,41 @@ impl<'a> ReplicaElectionResultView<'a> {
             nulls |= Self::NULL_PARTITION_RESULT;
         }
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 2;
-        loc_str(buf, pos, flexible);
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                PartitionResultView::skip(buf, pos, version);
+                p = PartitionResultView::skip(buf, p, version);
             }
         }
         if version >= 2 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -622,12 +643,7 @@ impl<'a> ReplicaElectionResultView<'a> {
     /// `Topic`: string, versions 0+.
     #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -635,7 +651,7 @@ impl<'a> ReplicaElectionResultView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 2, false),
             "Topic",
             version >= 2,
             false,
@@ -648,12 +664,7 @@ impl<'a> ReplicaElectionResultView<'a> {
     /// `PartitionResult`: []PartitionResult, versions 0+.
     #[inline]
     pub fn partition_result(&self) -> ArrayView<'a, PartitionResultView<'a>> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 2, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -684,7 +695,7 @@ impl<'a> ReplicaElectionResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ReplicaElectionResultView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct EndTxnRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,9 +31,12 @@ impl<'a> EndTxnRequestView<'a> {
         let flexible = version >= 3;
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("TransactionalId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("TransactionalId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TRANSACTIONAL_ID;
         }
@@ -54,6 +61,7 @@ impl<'a> EndTxnRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -62,41 +70,46 @@ impl<'a> EndTxnRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TRANSACTIONAL_ID;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(8);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[3] = *pos as u32;
-        *pos = pos.saturating_add(1);
+        at[1] = p as u32;
+        p = p.wrapping_add(8);
+        at[2] = p as u32;
+        p = p.wrapping_add(2);
+        at[3] = p as u32;
+        p = p.wrapping_add(1);
         let tags = if version >= 3 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `EndTxnRequest` of `version` (every byte must belong to it)
@@ -140,12 +153,7 @@ impl<'a> EndTxnRequestView<'a> {
     /// `TransactionalId`: string, versions 0+.
     #[inline]
     pub fn transactional_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `TransactionalId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -153,7 +161,7 @@ impl<'a> EndTxnRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 3, false),
             "TransactionalId",
             version >= 3,
             false,
@@ -167,9 +175,6 @@ impl<'a> EndTxnRequestView<'a> {
     #[inline]
     pub fn producer_id(&self) -> i64 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -189,9 +194,6 @@ impl<'a> EndTxnRequestView<'a> {
     #[inline]
     pub fn producer_epoch(&self) -> i16 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -211,9 +213,6 @@ impl<'a> EndTxnRequestView<'a> {
     #[inline]
     pub fn committed(&self) -> bool {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -252,7 +251,7 @@ impl<'a> EndTxnRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EndTxnRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

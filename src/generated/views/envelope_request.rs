@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct EnvelopeRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,16 +31,22 @@ impl<'a> EnvelopeRequestView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.bytes(true).map_err(|e| e.at("RequestData"))?;
+        let v = c.bytes(true).map_err(|e| e.at("RequestData"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_REQUEST_DATA;
         }
-        at[1] = c.pos() as u32;
-        c.bytes(true).map_err(|e| e.at("RequestPrincipal"))?;
-        at[2] = c.pos() as u32;
-        let null = c.bytes(true).map_err(|e| e.at("ClientHostAddress"))?;
+        let v = c.bytes(true).map_err(|e| e.at("RequestPrincipal"))?;
+        at[1] = v.at;
+        len[1] = v.len;
+        let v = c.bytes(true).map_err(|e| e.at("ClientHostAddress"))?;
+        at[2] = v.at;
+        len[2] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_CLIENT_HOST_ADDRESS;
         }
@@ -53,6 +63,7 @@ impl<'a> EnvelopeRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -61,39 +72,47 @@ impl<'a> EnvelopeRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_bytes(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, true);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_REQUEST_DATA;
         }
-        at[1] = *pos as u32;
-        loc_bytes(buf, pos, true);
-        at[2] = *pos as u32;
-        let null = loc_bytes(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, true);
+        at[1] = v.at;
+        len[1] = v.len;
+        let v = loc_var(buf, &mut p, true, true);
+        at[2] = v.at;
+        len[2] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_CLIENT_HOST_ADDRESS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `EnvelopeRequest` of `version` (every byte must belong to it)
@@ -137,16 +156,19 @@ impl<'a> EnvelopeRequestView<'a> {
     /// `RequestData`: bytes, versions 0+.
     #[inline]
     pub fn request_data(&self) -> &'a [u8] {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return EMPTY_BYTES;
-        }
-        get_bytes(self.buf, at, true).unwrap_or(EMPTY_BYTES)
+        get_bytes(self.buf, self.at[0], self.len[0]).unwrap_or(EMPTY_BYTES)
     }
 
     /// Where `RequestData` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn request_data_span(&self) -> Option<FieldSpan<'a>> {
-        span_bytes(self.buf, self.at[0] as usize, "RequestData", true, false, 0)
+        span_bytes(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, true),
+            "RequestData",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The client's principal, serialized by the forwarding broker.
@@ -158,14 +180,14 @@ impl<'a> EnvelopeRequestView<'a> {
         if at == ABSENT {
             return Some(EMPTY_BYTES);
         }
-        get_bytes(self.buf, at, true)
+        get_bytes(self.buf, self.at[1], self.len[1])
     }
 
     /// Where `RequestPrincipal` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn request_principal_span(&self) -> Option<FieldSpan<'a>> {
         span_bytes(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[1], true, true),
             "RequestPrincipal",
             true,
             true,
@@ -178,18 +200,14 @@ impl<'a> EnvelopeRequestView<'a> {
     /// `ClientHostAddress`: bytes, versions 0+.
     #[inline]
     pub fn client_host_address(&self) -> &'a [u8] {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return EMPTY_BYTES;
-        }
-        get_bytes(self.buf, at, true).unwrap_or(EMPTY_BYTES)
+        get_bytes(self.buf, self.at[2], self.len[2]).unwrap_or(EMPTY_BYTES)
     }
 
     /// Where `ClientHostAddress` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn client_host_address_span(&self) -> Option<FieldSpan<'a>> {
         span_bytes(
             self.buf,
-            self.at[2] as usize,
+            prefix_at(self.at[2], self.len[2], true, true),
             "ClientHostAddress",
             true,
             false,
@@ -225,7 +243,7 @@ impl<'a> EnvelopeRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EnvelopeRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

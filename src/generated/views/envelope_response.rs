@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct EnvelopeResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     start: u32,
@@ -23,8 +27,10 @@ impl<'a> EnvelopeResponseView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
-        at[0] = c.pos() as u32;
-        c.bytes(true).map_err(|e| e.at("ResponseData"))?;
+        let mut len = [NONE; 1];
+        let v = c.bytes(true).map_err(|e| e.at("ResponseData"))?;
+        at[0] = v.at;
+        len[0] = v.len;
         at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         let tags = {
@@ -40,6 +46,7 @@ impl<'a> EnvelopeResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             start,
             end: c.pos() as u32,
@@ -47,29 +54,33 @@ impl<'a> EnvelopeResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
-        at[0] = *pos as u32;
-        loc_bytes(buf, pos, true);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        let mut len = [NONE; 1];
+        let v = loc_var(buf, &mut p, true, true);
+        at[0] = v.at;
+        len[0] = v.len;
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `EnvelopeResponse` of `version` (every byte must belong to it)
@@ -113,16 +124,19 @@ impl<'a> EnvelopeResponseView<'a> {
     /// `ResponseData`: bytes, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn response_data(&self) -> Option<&'a [u8]> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_bytes(self.buf, at, true)
+        get_bytes(self.buf, self.at[0], self.len[0])
     }
 
     /// Where `ResponseData` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn response_data_span(&self) -> Option<FieldSpan<'a>> {
-        span_bytes(self.buf, self.at[0] as usize, "ResponseData", true, true, 0)
+        span_bytes(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, true),
+            "ResponseData",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -131,9 +145,6 @@ impl<'a> EnvelopeResponseView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -168,7 +179,7 @@ impl<'a> EnvelopeResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EnvelopeResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

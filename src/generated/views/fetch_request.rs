@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct FetchRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 12],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 4],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -29,6 +33,7 @@ impl<'a> FetchRequestView<'a> {
         let flexible = version >= 12;
         let start = c.pos() as u32;
         let mut at = [NONE; 12];
+        let mut len = [NONE; 4];
         let mut nulls = 0u64;
         if version <= 14 {
             at[1] = c.pos() as u32;
@@ -54,10 +59,12 @@ impl<'a> FetchRequestView<'a> {
             at[8] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("SessionEpoch"))?;
         }
+        let n = c.array(flexible, 3).map_err(|e| e.at("Topics"))?;
         at[9] = c.pos() as u32;
-        let null = match c.array(flexible, 3).map_err(|e| e.at("Topics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     FetchTopicView::walk(c, version)
                         .map(|_| ())
@@ -70,13 +77,14 @@ impl<'a> FetchRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         if version >= 7 {
-            at[10] = c.pos() as u32;
-            let null = match c
+            let n = c
                 .array(flexible, 3)
-                .map_err(|e| e.at("ForgottenTopicsData"))?
-            {
+                .map_err(|e| e.at("ForgottenTopicsData"))?;
+            at[10] = c.pos() as u32;
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[2] = n as u32;
                     for i in 0..n {
                         ForgottenTopicView::walk(c, version)
                             .map(|_| ())
@@ -90,8 +98,10 @@ impl<'a> FetchRequestView<'a> {
             }
         }
         if version >= 11 {
-            at[11] = c.pos() as u32;
-            let null = c.str(flexible).map_err(|e| e.at("RackId"))?;
+            let v = c.str(flexible).map_err(|e| e.at("RackId"))?;
+            at[11] = v.at;
+            len[3] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_RACK_ID;
             }
@@ -105,17 +115,18 @@ impl<'a> FetchRequestView<'a> {
                 match tag {
                     0 => {
                         let c = &mut sub;
-                        at[0] = c.pos() as u32;
-                        c.str(true).map_err(|e| e.at("ClusterId"))?;
-                        c.tag_end(at[0] as usize, tag)
-                            .map_err(|e| e.at("ClusterId"))?;
+                        let payload = c.pos();
+                        let v = c.str(true).map_err(|e| e.at("ClusterId"))?;
+                        at[0] = v.at;
+                        len[0] = v.len;
+                        c.tag_end(payload, tag).map_err(|e| e.at("ClusterId"))?;
                     }
                     1 if version >= 15 => {
                         let c = &mut sub;
-                        at[2] = c.pos() as u32;
+                        let payload = c.pos();
+                        at[2] = payload as u32;
                         ReplicaStateView::walk(c, version).map_err(|e| e.at("ReplicaState"))?;
-                        c.tag_end(at[2] as usize, tag)
-                            .map_err(|e| e.at("ReplicaState"))?;
+                        c.tag_end(payload, tag).map_err(|e| e.at("ReplicaState"))?;
                     }
                     _ => {}
                 }
@@ -128,6 +139,7 @@ impl<'a> FetchRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -136,41 +148,46 @@ impl<'a> FetchRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 12;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 12];
+        let mut len = [NONE; 4];
         let mut nulls = 0u64;
         if version <= 14 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[1] = p as u32;
+            p = p.wrapping_add(4);
         }
-        at[3] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[4] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[3] = p as u32;
+        p = p.wrapping_add(4);
+        at[4] = p as u32;
+        p = p.wrapping_add(4);
         if version >= 3 {
-            at[5] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[5] = p as u32;
+            p = p.wrapping_add(4);
         }
         if version >= 4 {
-            at[6] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[6] = p as u32;
+            p = p.wrapping_add(1);
         }
         if version >= 7 {
-            at[7] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[7] = p as u32;
+            p = p.wrapping_add(4);
         }
         if version >= 7 {
-            at[8] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[8] = p as u32;
+            p = p.wrapping_add(4);
         }
-        at[9] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[9] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    FetchTopicView::skip(buf, pos, version);
+                    p = FetchTopicView::skip(buf, p, version);
                 }
                 false
             }
@@ -179,12 +196,14 @@ impl<'a> FetchRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         if version >= 7 {
-            at[10] = *pos as u32;
-            let null = match loc_array(buf, pos, flexible) {
+            let n = loc_array(buf, &mut p, flexible);
+            at[10] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
+                    len[2] = n as u32;
                     for _ in 0..n {
-                        ForgottenTopicView::skip(buf, pos, version);
+                        p = ForgottenTopicView::skip(buf, p, version);
                     }
                     false
                 }
@@ -194,27 +213,32 @@ impl<'a> FetchRequestView<'a> {
             }
         }
         if version >= 11 {
-            at[11] = *pos as u32;
-            let null = loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[11] = v.at;
+            len[3] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_RACK_ID;
             }
         }
         let tags = if version >= 12 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
+            let tags = p as u32;
+            let count = loc_uvarint(buf, &mut p);
             for _ in 0..count {
-                let (tag, mut value) = loc_tag(buf, pos);
+                let (tag, value) = loc_tag(buf, &mut p);
                 match tag {
                     0 => {
-                        let pos = &mut value;
-                        at[0] = *pos as u32;
-                        loc_str(buf, pos, true);
+                        let mut p = value;
+                        let v = loc_var(buf, &mut p, true, false);
+                        at[0] = v.at;
+                        len[0] = v.len;
+                        let _ = p;
                     }
                     1 if version >= 15 => {
-                        let pos = &mut value;
-                        at[2] = *pos as u32;
-                        ReplicaStateView::skip(buf, pos, version);
+                        let mut p = value;
+                        at[2] = p as u32;
+                        p = ReplicaStateView::skip(buf, p, version);
+                        let _ = p;
                     }
                     _ => {}
                 }
@@ -223,15 +247,18 @@ impl<'a> FetchRequestView<'a> {
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `FetchRequest` of `version` (every byte must belong to it)
@@ -275,16 +302,19 @@ impl<'a> FetchRequestView<'a> {
     /// `ClusterId`: string, versions 12+, nullable in 12+, tagged field 0 in 12+, default `null`, ignorable.
     #[inline]
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[0], self.len[0])
     }
 
     /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "ClusterId", true, true, 1)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "ClusterId",
+            true,
+            true,
+            1,
+        )
     }
 
     /// The broker id of a follower fetching, or -1 for a consumer (moved to ReplicaState in v15).
@@ -322,9 +352,6 @@ impl<'a> FetchRequestView<'a> {
     #[inline]
     pub fn max_wait_ms(&self) -> i32 {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -339,9 +366,6 @@ impl<'a> FetchRequestView<'a> {
     #[inline]
     pub fn min_bytes(&self) -> i32 {
         let at = self.at[4] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -373,9 +397,6 @@ impl<'a> FetchRequestView<'a> {
     #[inline]
     pub fn isolation_level(&self) -> i8 {
         let at = self.at[6] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -395,9 +416,6 @@ impl<'a> FetchRequestView<'a> {
     #[inline]
     pub fn session_id(&self) -> i32 {
         let at = self.at[7] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -433,12 +451,7 @@ impl<'a> FetchRequestView<'a> {
     /// `Topics`: []FetchTopic, versions 0+.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, FetchTopicView<'a>> {
-        let version = self.version;
-        let at = self.at[9] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 12, self.version)
+        get_array(self.buf, self.at[9], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -447,12 +460,7 @@ impl<'a> FetchRequestView<'a> {
     /// `ForgottenTopicsData`: []ForgottenTopic, versions 7+.
     #[inline]
     pub fn forgotten_topics_data(&self) -> ArrayView<'a, ForgottenTopicView<'a>> {
-        let version = self.version;
-        let at = self.at[10] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 12, self.version)
+        get_array(self.buf, self.at[10], self.len[2], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -461,12 +469,7 @@ impl<'a> FetchRequestView<'a> {
     /// `RackId`: string, versions 11+, default `""`, ignorable.
     #[inline]
     pub fn rack_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[11] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 12).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[11], self.len[3]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `RackId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -474,7 +477,7 @@ impl<'a> FetchRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[11] as usize,
+            prefix_at(self.at[11], self.len[3], version >= 12, false),
             "RackId",
             version >= 12,
             false,
@@ -539,7 +542,7 @@ impl<'a> FetchRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FetchRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -569,7 +572,8 @@ impl std::fmt::Debug for FetchRequestView<'_> {
 pub struct FetchPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 8],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
@@ -608,17 +612,18 @@ impl<'a> FetchPartitionView<'a> {
                 match tag {
                     0 if version >= 17 => {
                         let c = &mut sub;
-                        at[6] = c.pos() as u32;
+                        let payload = c.pos();
+                        at[6] = payload as u32;
                         c.skip(16).map_err(|e| e.at("ReplicaDirectoryId"))?;
-                        c.tag_end(at[6] as usize, tag)
+                        c.tag_end(payload, tag)
                             .map_err(|e| e.at("ReplicaDirectoryId"))?;
                     }
                     1 if version >= 18 => {
                         let c = &mut sub;
-                        at[7] = c.pos() as u32;
+                        let payload = c.pos();
+                        at[7] = payload as u32;
                         c.skip(8).map_err(|e| e.at("HighWatermark"))?;
-                        c.tag_end(at[7] as usize, tag)
-                            .map_err(|e| e.at("HighWatermark"))?;
+                        c.tag_end(payload, tag).map_err(|e| e.at("HighWatermark"))?;
                     }
                     _ => {}
                 }
@@ -638,42 +643,46 @@ impl<'a> FetchPartitionView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 8];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
         if version >= 9 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[1] = p as u32;
+            p = p.wrapping_add(4);
         }
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(8);
+        at[2] = p as u32;
+        p = p.wrapping_add(8);
         if version >= 12 {
-            at[3] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[3] = p as u32;
+            p = p.wrapping_add(4);
         }
         if version >= 5 {
-            at[4] = *pos as u32;
-            *pos = pos.saturating_add(8);
+            at[4] = p as u32;
+            p = p.wrapping_add(8);
         }
-        at[5] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[5] = p as u32;
+        p = p.wrapping_add(4);
         let tags = if version >= 12 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
+            let tags = p as u32;
+            let count = loc_uvarint(buf, &mut p);
             for _ in 0..count {
-                let (tag, mut value) = loc_tag(buf, pos);
+                let (tag, value) = loc_tag(buf, &mut p);
                 match tag {
                     0 if version >= 17 => {
-                        let pos = &mut value;
-                        at[6] = *pos as u32;
-                        *pos = pos.saturating_add(16);
+                        let mut p = value;
+                        at[6] = p as u32;
+                        p = p.wrapping_add(16);
+                        let _ = p;
                     }
                     1 if version >= 18 => {
-                        let pos = &mut value;
-                        at[7] = *pos as u32;
-                        *pos = pos.saturating_add(8);
+                        let mut p = value;
+                        at[7] = p as u32;
+                        p = p.wrapping_add(8);
+                        let _ = p;
                     }
                     _ => {}
                 }
@@ -682,36 +691,38 @@ impl<'a> FetchPartitionView<'a> {
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        *pos = pos.saturating_add(4);
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(4);
         if version >= 9 {
-            *pos = pos.saturating_add(4);
+            p = p.wrapping_add(4);
         }
-        *pos = pos.saturating_add(8);
+        p = p.wrapping_add(8);
         if version >= 12 {
-            *pos = pos.saturating_add(4);
+            p = p.wrapping_add(4);
         }
         if version >= 5 {
-            *pos = pos.saturating_add(8);
+            p = p.wrapping_add(8);
         }
-        *pos = pos.saturating_add(4);
+        p = p.wrapping_add(4);
         if version >= 12 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -737,9 +748,6 @@ impl<'a> FetchPartitionView<'a> {
     #[inline]
     pub fn partition(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -776,9 +784,6 @@ impl<'a> FetchPartitionView<'a> {
     #[inline]
     pub fn fetch_offset(&self) -> i64 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -842,9 +847,6 @@ impl<'a> FetchPartitionView<'a> {
     #[inline]
     pub fn partition_max_bytes(&self) -> i32 {
         let at = self.at[5] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -864,9 +866,6 @@ impl<'a> FetchPartitionView<'a> {
     #[inline]
     pub fn replica_directory_id(&self) -> Uuid {
         let at = self.at[6] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -950,7 +949,7 @@ impl<'a> FetchPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FetchPartitionView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -976,8 +975,12 @@ impl std::fmt::Debug for FetchPartitionView<'_> {
 pub struct FetchTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -993,10 +996,13 @@ impl<'a> FetchTopicView<'a> {
         let flexible = version >= 12;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version <= 12 {
-            at[0] = c.pos() as u32;
-            let null = c.str(flexible).map_err(|e| e.at("Topic"))?;
+            let v = c.str(flexible).map_err(|e| e.at("Topic"))?;
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_TOPIC;
             }
@@ -1005,10 +1011,12 @@ impl<'a> FetchTopicView<'a> {
             at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
+        let n = c.array(flexible, 16).map_err(|e| e.at("Partitions"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(flexible, 16).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     FetchPartitionView::walk(c, version)
                         .map(|_| ())
@@ -1035,6 +1043,7 @@ impl<'a> FetchTopicView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1043,28 +1052,35 @@ impl<'a> FetchTopicView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 12;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version <= 12 {
-            at[0] = *pos as u32;
-            let null = loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_TOPIC;
             }
         }
         if version >= 13 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(16);
+            at[1] = p as u32;
+            p = p.wrapping_add(16);
         }
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    FetchPartitionView::skip(buf, pos, version);
+                    p = FetchPartitionView::skip(buf, p, version);
                 }
                 false
             }
@@ -1073,46 +1089,46 @@ impl<'a> FetchTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 12 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 12;
+        let mut p = p;
         if version <= 12 {
-            loc_str(buf, pos, flexible);
+            loc_str(buf, &mut p, flexible);
         }
         if version >= 13 {
-            *pos = pos.saturating_add(16);
+            p = p.wrapping_add(16);
         }
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                FetchPartitionView::skip(buf, pos, version);
+                p = FetchPartitionView::skip(buf, p, version);
             }
         }
         if version >= 12 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1137,12 +1153,7 @@ impl<'a> FetchTopicView<'a> {
     /// `Topic`: string, versions 0-12, ignorable.
     #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 12).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -1150,7 +1161,7 @@ impl<'a> FetchTopicView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 12, false),
             "Topic",
             version >= 12,
             false,
@@ -1164,9 +1175,6 @@ impl<'a> FetchTopicView<'a> {
     #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -1180,12 +1188,7 @@ impl<'a> FetchTopicView<'a> {
     /// `Partitions`: []FetchPartition, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, FetchPartitionView<'a>> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 12, self.version)
+        get_array(self.buf, self.at[2], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1217,7 +1220,7 @@ impl<'a> FetchTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FetchTopicView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1238,8 +1241,12 @@ impl std::fmt::Debug for FetchTopicView<'_> {
 pub struct ForgottenTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -1255,10 +1262,13 @@ impl<'a> ForgottenTopicView<'a> {
         let flexible = version >= 12;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version <= 12 {
-            at[0] = c.pos() as u32;
-            let null = c.str(flexible).map_err(|e| e.at("Topic"))?;
+            let v = c.str(flexible).map_err(|e| e.at("Topic"))?;
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_TOPIC;
             }
@@ -1267,10 +1277,12 @@ impl<'a> ForgottenTopicView<'a> {
             at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
+        let n = c.array(flexible, 4).map_err(|e| e.at("Partitions"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(flexible, 4).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     c.skip(4).map_err(|e| e.at_index(i).at("Partitions"))?;
                 }
@@ -1295,6 +1307,7 @@ impl<'a> ForgottenTopicView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1303,27 +1316,34 @@ impl<'a> ForgottenTopicView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 12;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version <= 12 {
-            at[0] = *pos as u32;
-            let null = loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_TOPIC;
             }
         }
         if version >= 13 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(16);
+            at[1] = p as u32;
+            p = p.wrapping_add(16);
         }
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[1] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
@@ -1331,44 +1351,44 @@ impl<'a> ForgottenTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 12 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 12;
+        let mut p = p;
         if version <= 12 {
-            loc_str(buf, pos, flexible);
+            loc_str(buf, &mut p, flexible);
         }
         if version >= 13 {
-            *pos = pos.saturating_add(16);
+            p = p.wrapping_add(16);
         }
-        if let Some(n) = loc_array(buf, pos, flexible) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
+            loc_fixed(&mut p, n, 4);
         }
         if version >= 12 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1393,12 +1413,7 @@ impl<'a> ForgottenTopicView<'a> {
     /// `Topic`: string, versions 7-12, ignorable.
     #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 12).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -1406,7 +1421,7 @@ impl<'a> ForgottenTopicView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 12, false),
             "Topic",
             version >= 12,
             false,
@@ -1420,9 +1435,6 @@ impl<'a> ForgottenTopicView<'a> {
     #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -1436,12 +1448,7 @@ impl<'a> ForgottenTopicView<'a> {
     /// `Partitions`: []int32, versions 7+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 12, self.version)
+        get_array(self.buf, self.at[2], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1473,7 +1480,7 @@ impl<'a> ForgottenTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ForgottenTopicView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1494,7 +1501,8 @@ impl std::fmt::Debug for ForgottenTopicView<'_> {
 pub struct ReplicaStateView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
@@ -1548,39 +1556,39 @@ impl<'a> ReplicaStateView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(8);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(8);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(8);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(12);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1665,7 +1673,7 @@ impl<'a> ReplicaStateView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ReplicaStateView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

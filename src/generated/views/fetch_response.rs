@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct FetchResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 5],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -28,6 +32,7 @@ impl<'a> FetchResponseView<'a> {
         let flexible = version >= 12;
         let start = c.pos() as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version >= 1 {
             at[0] = c.pos() as u32;
@@ -41,10 +46,12 @@ impl<'a> FetchResponseView<'a> {
             at[2] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("SessionId"))?;
         }
+        let n = c.array(flexible, 3).map_err(|e| e.at("Responses"))?;
         at[3] = c.pos() as u32;
-        let null = match c.array(flexible, 3).map_err(|e| e.at("Responses"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     FetchableTopicResponseView::walk(c, version)
                         .map(|_| ())
@@ -64,10 +71,13 @@ impl<'a> FetchResponseView<'a> {
                 let (tag, mut sub) = c.tag(&mut last)?;
                 if tag == 0 && version >= 16 {
                     let c = &mut sub;
+                    let payload = c.pos();
+                    let n = c.array(true, 11).map_err(|e| e.at("NodeEndpoints"))?;
                     at[4] = c.pos() as u32;
-                    let null = match c.array(true, 11).map_err(|e| e.at("NodeEndpoints"))? {
+                    let null = match n {
                         Length::Null => true,
                         Length::Len(n) => {
+                            len[1] = n as u32;
                             for i in 0..n {
                                 NodeEndpointView::walk(c, version)
                                     .map(|_| ())
@@ -79,8 +89,7 @@ impl<'a> FetchResponseView<'a> {
                     if null {
                         nulls |= Self::NULL_NODE_ENDPOINTS;
                     }
-                    c.tag_end(at[4] as usize, tag)
-                        .map_err(|e| e.at("NodeEndpoints"))?;
+                    c.tag_end(payload, tag).map_err(|e| e.at("NodeEndpoints"))?;
                 }
             }
             tags
@@ -91,6 +100,7 @@ impl<'a> FetchResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -99,29 +109,34 @@ impl<'a> FetchResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 12;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version >= 1 {
-            at[0] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[0] = p as u32;
+            p = p.wrapping_add(4);
         }
         if version >= 7 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(2);
+            at[1] = p as u32;
+            p = p.wrapping_add(2);
         }
         if version >= 7 {
-            at[2] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[2] = p as u32;
+            p = p.wrapping_add(4);
         }
-        at[3] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[3] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    FetchableTopicResponseView::skip(buf, pos, version);
+                    p = FetchableTopicResponseView::skip(buf, p, version);
                 }
                 false
             }
@@ -130,18 +145,20 @@ impl<'a> FetchResponseView<'a> {
             nulls |= Self::NULL_RESPONSES;
         }
         let tags = if version >= 12 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
+            let tags = p as u32;
+            let count = loc_uvarint(buf, &mut p);
             for _ in 0..count {
-                let (tag, mut value) = loc_tag(buf, pos);
+                let (tag, value) = loc_tag(buf, &mut p);
                 if tag == 0 && version >= 16 {
-                    let pos = &mut value;
-                    at[4] = *pos as u32;
-                    let null = match loc_array(buf, pos, true) {
+                    let mut p = value;
+                    let n = loc_array(buf, &mut p, true);
+                    at[4] = p as u32;
+                    let null = match n {
                         None => true,
                         Some(n) => {
+                            len[1] = n as u32;
                             for _ in 0..n {
-                                NodeEndpointView::skip(buf, pos, version);
+                                p = NodeEndpointView::skip(buf, p, version);
                             }
                             false
                         }
@@ -149,21 +166,25 @@ impl<'a> FetchResponseView<'a> {
                     if null {
                         nulls |= Self::NULL_NODE_ENDPOINTS;
                     }
+                    let _ = p;
                 }
             }
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `FetchResponse` of `version` (every byte must belong to it)
@@ -208,9 +229,6 @@ impl<'a> FetchResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -230,9 +248,6 @@ impl<'a> FetchResponseView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -247,9 +262,6 @@ impl<'a> FetchResponseView<'a> {
     #[inline]
     pub fn session_id(&self) -> i32 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -263,12 +275,7 @@ impl<'a> FetchResponseView<'a> {
     /// `Responses`: []FetchableTopicResponse, versions 0+.
     #[inline]
     pub fn responses(&self) -> ArrayView<'a, FetchableTopicResponseView<'a>> {
-        let version = self.version;
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 12, self.version)
+        get_array(self.buf, self.at[3], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -277,11 +284,7 @@ impl<'a> FetchResponseView<'a> {
     /// `NodeEndpoints`: []NodeEndpoint, versions 16+, tagged field 0 in 16+.
     #[inline]
     pub fn node_endpoints(&self) -> ArrayView<'a, NodeEndpointView<'a>> {
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[4], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -326,7 +329,7 @@ impl<'a> FetchResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FetchResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -349,7 +352,8 @@ impl std::fmt::Debug for FetchResponseView<'_> {
 pub struct AbortedTransactionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
@@ -387,43 +391,43 @@ impl<'a> AbortedTransactionView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(8);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(8);
+        at[0] = p as u32;
+        p = p.wrapping_add(8);
+        at[1] = p as u32;
+        p = p.wrapping_add(8);
         let tags = if version >= 12 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        *pos = pos.saturating_add(8);
-        *pos = pos.saturating_add(8);
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(16);
         if version >= 12 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -449,9 +453,6 @@ impl<'a> AbortedTransactionView<'a> {
     #[inline]
     pub fn producer_id(&self) -> i64 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -471,9 +472,6 @@ impl<'a> AbortedTransactionView<'a> {
     #[inline]
     pub fn first_offset(&self) -> i64 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -513,7 +511,7 @@ impl<'a> AbortedTransactionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AbortedTransactionView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -533,7 +531,8 @@ impl std::fmt::Debug for AbortedTransactionView<'_> {
 pub struct EpochEndOffsetView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
@@ -587,39 +586,39 @@ impl<'a> EpochEndOffsetView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(8);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(8);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(8);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(12);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -699,7 +698,7 @@ impl<'a> EpochEndOffsetView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EpochEndOffsetView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -719,8 +718,12 @@ impl std::fmt::Debug for EpochEndOffsetView<'_> {
 pub struct FetchableTopicResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -736,10 +739,13 @@ impl<'a> FetchableTopicResponseView<'a> {
         let flexible = version >= 12;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version <= 12 {
-            at[0] = c.pos() as u32;
-            let null = c.str(flexible).map_err(|e| e.at("Topic"))?;
+            let v = c.str(flexible).map_err(|e| e.at("Topic"))?;
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_TOPIC;
             }
@@ -748,10 +754,12 @@ impl<'a> FetchableTopicResponseView<'a> {
             at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
+        let n = c.array(flexible, 18).map_err(|e| e.at("Partitions"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(flexible, 18).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     PartitionDataView::walk(c, version)
                         .map(|_| ())
@@ -778,6 +786,7 @@ impl<'a> FetchableTopicResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -786,28 +795,35 @@ impl<'a> FetchableTopicResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 12;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version <= 12 {
-            at[0] = *pos as u32;
-            let null = loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_TOPIC;
             }
         }
         if version >= 13 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(16);
+            at[1] = p as u32;
+            p = p.wrapping_add(16);
         }
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    PartitionDataView::skip(buf, pos, version);
+                    p = PartitionDataView::skip(buf, p, version);
                 }
                 false
             }
@@ -816,46 +832,46 @@ impl<'a> FetchableTopicResponseView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 12 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 12;
+        let mut p = p;
         if version <= 12 {
-            loc_str(buf, pos, flexible);
+            loc_str(buf, &mut p, flexible);
         }
         if version >= 13 {
-            *pos = pos.saturating_add(16);
+            p = p.wrapping_add(16);
         }
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                PartitionDataView::skip(buf, pos, version);
+                p = PartitionDataView::skip(buf, p, version);
             }
         }
         if version >= 12 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -880,12 +896,7 @@ impl<'a> FetchableTopicResponseView<'a> {
     /// `Topic`: string, versions 0-12, ignorable.
     #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 12).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -893,7 +904,7 @@ impl<'a> FetchableTopicResponseView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 12, false),
             "Topic",
             version >= 12,
             false,
@@ -907,9 +918,6 @@ impl<'a> FetchableTopicResponseView<'a> {
     #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -923,12 +931,7 @@ impl<'a> FetchableTopicResponseView<'a> {
     /// `Partitions`: []PartitionData, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 12, self.version)
+        get_array(self.buf, self.at[2], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -960,7 +963,7 @@ impl<'a> FetchableTopicResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FetchableTopicResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -981,7 +984,8 @@ impl std::fmt::Debug for FetchableTopicResponseView<'_> {
 pub struct LeaderIdAndEpochView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
@@ -1035,39 +1039,39 @@ impl<'a> LeaderIdAndEpochView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(4);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(8);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1152,7 +1156,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaderIdAndEpochView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1172,8 +1176,12 @@ impl std::fmt::Debug for LeaderIdAndEpochView<'_> {
 pub struct NodeEndpointView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -1187,18 +1195,22 @@ impl<'a> NodeEndpointView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("NodeId"))?;
-        at[1] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Host"))?;
+        let v = c.str(true).map_err(|e| e.at("Host"))?;
+        at[1] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HOST;
         }
         at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Port"))?;
-        at[3] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("Rack"))?;
+        let v = c.str(true).map_err(|e| e.at("Rack"))?;
+        at[3] = v.at;
+        len[1] = v.len;
         let tags = {
             let tags = c.pos() as u32;
             let count = c.tag_count()?;
@@ -1212,6 +1224,7 @@ impl<'a> NodeEndpointView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1220,50 +1233,56 @@ impl<'a> NodeEndpointView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, true, false);
+        at[1] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[3] = *pos as u32;
-        loc_str(buf, pos, true);
+        at[2] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, true, false);
+        at[3] = v.at;
+        len[1] = v.len;
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        *pos = pos.saturating_add(4);
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(4);
-        loc_str(buf, pos, true);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(4);
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(4);
+        loc_str(buf, &mut p, true);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1289,9 +1308,6 @@ impl<'a> NodeEndpointView<'a> {
     #[inline]
     pub fn node_id(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -1305,16 +1321,19 @@ impl<'a> NodeEndpointView<'a> {
     /// `Host`: string, versions 16+.
     #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn host_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1] as usize, "Host", true, false, 1)
+        span_str(
+            self.buf,
+            prefix_at(self.at[1], self.len[0], true, false),
+            "Host",
+            true,
+            false,
+            1,
+        )
     }
 
     /// The broker's port.
@@ -1323,9 +1342,6 @@ impl<'a> NodeEndpointView<'a> {
     #[inline]
     pub fn port(&self) -> i32 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -1339,16 +1355,19 @@ impl<'a> NodeEndpointView<'a> {
     /// `Rack`: string, versions 16+, nullable in 16+, default `null`.
     #[inline]
     pub fn rack(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[3], self.len[1])
     }
 
     /// Where `Rack` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn rack_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[3] as usize, "Rack", true, true, 1)
+        span_str(
+            self.buf,
+            prefix_at(self.at[3], self.len[1], true, false),
+            "Rack",
+            true,
+            true,
+            1,
+        )
     }
 
     /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -1381,7 +1400,7 @@ impl<'a> NodeEndpointView<'a> {
 }
 
 impl<'a> ViewElement<'a> for NodeEndpointView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1403,8 +1422,12 @@ impl std::fmt::Debug for NodeEndpointView<'_> {
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 11],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     start: u32,
@@ -1416,6 +1439,7 @@ impl<'a> PartitionDataView<'a> {
         let flexible = version >= 12;
         let start = c.pos() as u32;
         let mut at = [NONE; 11];
+        let mut len = [NONE; 2];
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
         at[1] = c.pos() as u32;
@@ -1431,13 +1455,14 @@ impl<'a> PartitionDataView<'a> {
             c.skip(8).map_err(|e| e.at("LogStartOffset"))?;
         }
         if version >= 4 {
-            at[8] = c.pos() as u32;
-            match c
+            let n = c
                 .array(flexible, 16)
-                .map_err(|e| e.at("AbortedTransactions"))?
-            {
+                .map_err(|e| e.at("AbortedTransactions"))?;
+            at[8] = c.pos() as u32;
+            match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[0] = n as u32;
                     for i in 0..n {
                         AbortedTransactionView::walk(c, version)
                             .map(|_| ())
@@ -1451,8 +1476,9 @@ impl<'a> PartitionDataView<'a> {
             at[9] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("PreferredReadReplica"))?;
         }
-        at[10] = c.pos() as u32;
-        c.bytes(flexible).map_err(|e| e.at("Records"))?;
+        let v = c.bytes(flexible).map_err(|e| e.at("Records"))?;
+        at[10] = v.at;
+        len[1] = v.len;
         let tags = if version >= 12 {
             let tags = c.pos() as u32;
             let count = c.tag_count()?;
@@ -1462,25 +1488,26 @@ impl<'a> PartitionDataView<'a> {
                 match tag {
                     0 => {
                         let c = &mut sub;
-                        at[5] = c.pos() as u32;
+                        let payload = c.pos();
+                        at[5] = payload as u32;
                         EpochEndOffsetView::walk(c, version).map_err(|e| e.at("DivergingEpoch"))?;
-                        c.tag_end(at[5] as usize, tag)
+                        c.tag_end(payload, tag)
                             .map_err(|e| e.at("DivergingEpoch"))?;
                     }
                     1 => {
                         let c = &mut sub;
-                        at[6] = c.pos() as u32;
+                        let payload = c.pos();
+                        at[6] = payload as u32;
                         LeaderIdAndEpochView::walk(c, version)
                             .map_err(|e| e.at("CurrentLeader"))?;
-                        c.tag_end(at[6] as usize, tag)
-                            .map_err(|e| e.at("CurrentLeader"))?;
+                        c.tag_end(payload, tag).map_err(|e| e.at("CurrentLeader"))?;
                     }
                     2 => {
                         let c = &mut sub;
-                        at[7] = c.pos() as u32;
+                        let payload = c.pos();
+                        at[7] = payload as u32;
                         SnapshotIdView::walk(c, version).map_err(|e| e.at("SnapshotId"))?;
-                        c.tag_end(at[7] as usize, tag)
-                            .map_err(|e| e.at("SnapshotId"))?;
+                        c.tag_end(payload, tag).map_err(|e| e.at("SnapshotId"))?;
                     }
                     _ => {}
                 }
@@ -1493,6 +1520,7 @@ impl<'a> PartitionDataView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             start,
             end: c.pos() as u32,
@@ -1500,62 +1528,71 @@ impl<'a> PartitionDataView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 12;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 11];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(8);
+        let mut len = [NONE; 2];
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
+        at[2] = p as u32;
+        p = p.wrapping_add(8);
         if version >= 4 {
-            at[3] = *pos as u32;
-            *pos = pos.saturating_add(8);
+            at[3] = p as u32;
+            p = p.wrapping_add(8);
         }
         if version >= 5 {
-            at[4] = *pos as u32;
-            *pos = pos.saturating_add(8);
+            at[4] = p as u32;
+            p = p.wrapping_add(8);
         }
         if version >= 4 {
-            at[8] = *pos as u32;
-            match loc_array(buf, pos, flexible) {
+            let n = loc_array(buf, &mut p, flexible);
+            at[8] = p as u32;
+            match n {
                 None => true,
                 Some(n) => {
+                    len[0] = n as u32;
                     for _ in 0..n {
-                        AbortedTransactionView::skip(buf, pos, version);
+                        p = AbortedTransactionView::skip(buf, p, version);
                     }
                     false
                 }
             };
         }
         if version >= 11 {
-            at[9] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[9] = p as u32;
+            p = p.wrapping_add(4);
         }
-        at[10] = *pos as u32;
-        loc_bytes(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, true);
+        at[10] = v.at;
+        len[1] = v.len;
         let tags = if version >= 12 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
+            let tags = p as u32;
+            let count = loc_uvarint(buf, &mut p);
             for _ in 0..count {
-                let (tag, mut value) = loc_tag(buf, pos);
+                let (tag, value) = loc_tag(buf, &mut p);
                 match tag {
                     0 => {
-                        let pos = &mut value;
-                        at[5] = *pos as u32;
-                        EpochEndOffsetView::skip(buf, pos, version);
+                        let mut p = value;
+                        at[5] = p as u32;
+                        p = EpochEndOffsetView::skip(buf, p, version);
+                        let _ = p;
                     }
                     1 => {
-                        let pos = &mut value;
-                        at[6] = *pos as u32;
-                        LeaderIdAndEpochView::skip(buf, pos, version);
+                        let mut p = value;
+                        at[6] = p as u32;
+                        p = LeaderIdAndEpochView::skip(buf, p, version);
+                        let _ = p;
                     }
                     2 => {
-                        let pos = &mut value;
-                        at[7] = *pos as u32;
-                        SnapshotIdView::skip(buf, pos, version);
+                        let mut p = value;
+                        at[7] = p as u32;
+                        p = SnapshotIdView::skip(buf, p, version);
+                        let _ = p;
                     }
                     _ => {}
                 }
@@ -1564,45 +1601,46 @@ impl<'a> PartitionDataView<'a> {
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 12;
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(2);
-        *pos = pos.saturating_add(8);
+        let mut p = p;
+        p = p.wrapping_add(14);
         if version >= 4 {
-            *pos = pos.saturating_add(8);
+            p = p.wrapping_add(8);
         }
         if version >= 5 {
-            *pos = pos.saturating_add(8);
+            p = p.wrapping_add(8);
         }
         if version >= 4 {
-            if let Some(n) = loc_array(buf, pos, flexible) {
+            if let Some(n) = loc_array(buf, &mut p, flexible) {
                 for _ in 0..n {
-                    AbortedTransactionView::skip(buf, pos, version);
+                    p = AbortedTransactionView::skip(buf, p, version);
                 }
             }
         }
         if version >= 11 {
-            *pos = pos.saturating_add(4);
+            p = p.wrapping_add(4);
         }
-        loc_bytes(buf, pos, flexible);
+        loc_bytes(buf, &mut p, flexible);
         if version >= 12 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1628,9 +1666,6 @@ impl<'a> PartitionDataView<'a> {
     #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -1650,9 +1685,6 @@ impl<'a> PartitionDataView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -1667,9 +1699,6 @@ impl<'a> PartitionDataView<'a> {
     #[inline]
     pub fn high_watermark(&self) -> i64 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -1768,12 +1797,11 @@ impl<'a> PartitionDataView<'a> {
     /// `AbortedTransactions`: []AbortedTransaction, versions 4+, nullable in 4+, ignorable.
     #[inline]
     pub fn aborted_transactions(&self) -> Option<ArrayView<'a, AbortedTransactionView<'a>>> {
-        let version = self.version;
         let at = self.at[8] as usize;
         if at == ABSENT {
             return Some(ArrayView::empty(self.buf, self.version));
         }
-        get_array(self.buf, at, version >= 12, self.version)
+        get_array(self.buf, self.at[8], self.len[0], false, self.version)
     }
 
     /// The replica the consumer should fetch from next (KIP-392), or -1 to stay with the leader.
@@ -1803,12 +1831,7 @@ impl<'a> PartitionDataView<'a> {
     /// `Records`: records, versions 0+, nullable in 0+.
     #[inline]
     pub fn records(&self) -> Option<&'a [u8]> {
-        let version = self.version;
-        let at = self.at[10] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_bytes(self.buf, at, version >= 12)
+        get_bytes(self.buf, self.at[10], self.len[1])
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -1870,7 +1893,7 @@ impl<'a> PartitionDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionDataView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1899,7 +1922,8 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 pub struct SnapshotIdView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
@@ -1953,39 +1977,39 @@ impl<'a> SnapshotIdView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(8);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[0] = p as u32;
+        p = p.wrapping_add(8);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        *pos = pos.saturating_add(8);
-        *pos = pos.saturating_add(4);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(12);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -2065,7 +2089,7 @@ impl<'a> SnapshotIdView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SnapshotIdView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

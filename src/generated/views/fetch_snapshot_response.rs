@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct FetchSnapshotResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,15 +31,18 @@ impl<'a> FetchSnapshotResponseView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
+        let n = c.array(true, 3).map_err(|e| e.at("Topics"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(true, 3).map_err(|e| e.at("Topics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     TopicSnapshotView::walk(c, version)
                         .map(|_| ())
@@ -55,10 +62,13 @@ impl<'a> FetchSnapshotResponseView<'a> {
                 let (tag, mut sub) = c.tag(&mut last)?;
                 if tag == 0 && version >= 1 {
                     let c = &mut sub;
+                    let payload = c.pos();
+                    let n = c.array(true, 8).map_err(|e| e.at("NodeEndpoints"))?;
                     at[3] = c.pos() as u32;
-                    let null = match c.array(true, 8).map_err(|e| e.at("NodeEndpoints"))? {
+                    let null = match n {
                         Length::Null => true,
                         Length::Len(n) => {
+                            len[1] = n as u32;
                             for i in 0..n {
                                 NodeEndpointView::walk(c, version)
                                     .map(|_| ())
@@ -70,8 +80,7 @@ impl<'a> FetchSnapshotResponseView<'a> {
                     if null {
                         nulls |= Self::NULL_NODE_ENDPOINTS;
                     }
-                    c.tag_end(at[3] as usize, tag)
-                        .map_err(|e| e.at("NodeEndpoints"))?;
+                    c.tag_end(payload, tag).map_err(|e| e.at("NodeEndpoints"))?;
                 }
             }
             tags
@@ -80,6 +89,7 @@ impl<'a> FetchSnapshotResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -88,20 +98,25 @@ impl<'a> FetchSnapshotResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
+        let n = loc_array(buf, &mut p, true);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    TopicSnapshotView::skip(buf, pos, version);
+                    p = TopicSnapshotView::skip(buf, p, version);
                 }
                 false
             }
@@ -110,18 +125,20 @@ impl<'a> FetchSnapshotResponseView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
+            let tags = p as u32;
+            let count = loc_uvarint(buf, &mut p);
             for _ in 0..count {
-                let (tag, mut value) = loc_tag(buf, pos);
+                let (tag, value) = loc_tag(buf, &mut p);
                 if tag == 0 && version >= 1 {
-                    let pos = &mut value;
-                    at[3] = *pos as u32;
-                    let null = match loc_array(buf, pos, true) {
+                    let mut p = value;
+                    let n = loc_array(buf, &mut p, true);
+                    at[3] = p as u32;
+                    let null = match n {
                         None => true,
                         Some(n) => {
+                            len[1] = n as u32;
                             for _ in 0..n {
-                                NodeEndpointView::skip(buf, pos, version);
+                                p = NodeEndpointView::skip(buf, p, version);
                             }
                             false
                         }
@@ -129,19 +146,23 @@ impl<'a> FetchSnapshotResponseView<'a> {
                     if null {
                         nulls |= Self::NULL_NODE_ENDPOINTS;
                     }
+                    let _ = p;
                 }
             }
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `FetchSnapshotResponse` of `version` (every byte must belong to it)
@@ -188,9 +209,6 @@ impl<'a> FetchSnapshotResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -210,9 +228,6 @@ impl<'a> FetchSnapshotResponseView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -226,11 +241,7 @@ impl<'a> FetchSnapshotResponseView<'a> {
     /// `Topics`: []TopicSnapshot, versions 0+.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, TopicSnapshotView<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[2], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -239,11 +250,7 @@ impl<'a> FetchSnapshotResponseView<'a> {
     /// `NodeEndpoints`: []NodeEndpoint, versions 1+, tagged field 0 in 1+.
     #[inline]
     pub fn node_endpoints(&self) -> ArrayView<'a, NodeEndpointView<'a>> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[3], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -285,7 +292,7 @@ impl<'a> FetchSnapshotResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FetchSnapshotResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -307,7 +314,8 @@ impl std::fmt::Debug for FetchSnapshotResponseView<'_> {
 pub struct LeaderIdAndEpochView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
@@ -361,39 +369,39 @@ impl<'a> LeaderIdAndEpochView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(4);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(8);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -419,9 +427,6 @@ impl<'a> LeaderIdAndEpochView<'a> {
     #[inline]
     pub fn leader_id(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -436,9 +441,6 @@ impl<'a> LeaderIdAndEpochView<'a> {
     #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -478,7 +480,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaderIdAndEpochView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -498,8 +500,12 @@ impl std::fmt::Debug for LeaderIdAndEpochView<'_> {
 pub struct NodeEndpointView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -513,11 +519,14 @@ impl<'a> NodeEndpointView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("NodeId"))?;
-        at[1] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Host"))?;
+        let v = c.str(true).map_err(|e| e.at("Host"))?;
+        at[1] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HOST;
         }
@@ -536,6 +545,7 @@ impl<'a> NodeEndpointView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -544,47 +554,52 @@ impl<'a> NodeEndpointView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, true, false);
+        at[1] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        at[2] = p as u32;
+        p = p.wrapping_add(2);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        *pos = pos.saturating_add(4);
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(2);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(4);
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(2);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -610,9 +625,6 @@ impl<'a> NodeEndpointView<'a> {
     #[inline]
     pub fn node_id(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -626,16 +638,19 @@ impl<'a> NodeEndpointView<'a> {
     /// `Host`: string, versions 1+.
     #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn host_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1] as usize, "Host", true, false, 1)
+        span_str(
+            self.buf,
+            prefix_at(self.at[1], self.len[0], true, false),
+            "Host",
+            true,
+            false,
+            1,
+        )
     }
 
     /// A TCP port number.
@@ -644,9 +659,6 @@ impl<'a> NodeEndpointView<'a> {
     #[inline]
     pub fn port(&self) -> u16 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_u16(self.buf, at)
     }
 
@@ -683,7 +695,7 @@ impl<'a> NodeEndpointView<'a> {
 }
 
 impl<'a> ViewElement<'a> for NodeEndpointView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -704,8 +716,12 @@ impl std::fmt::Debug for NodeEndpointView<'_> {
 pub struct PartitionSnapshotView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 7],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -719,6 +735,7 @@ impl<'a> PartitionSnapshotView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 7];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Index"))?;
@@ -730,8 +747,10 @@ impl<'a> PartitionSnapshotView<'a> {
         c.skip(8).map_err(|e| e.at("Size"))?;
         at[5] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("Position"))?;
-        at[6] = c.pos() as u32;
-        let null = c.bytes(true).map_err(|e| e.at("UnalignedRecords"))?;
+        let v = c.bytes(true).map_err(|e| e.at("UnalignedRecords"))?;
+        at[6] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_UNALIGNED_RECORDS;
         }
@@ -743,10 +762,10 @@ impl<'a> PartitionSnapshotView<'a> {
                 let (tag, mut sub) = c.tag(&mut last)?;
                 if tag == 0 {
                     let c = &mut sub;
-                    at[3] = c.pos() as u32;
+                    let payload = c.pos();
+                    at[3] = payload as u32;
                     LeaderIdAndEpochView::walk(c, version).map_err(|e| e.at("CurrentLeader"))?;
-                    c.tag_end(at[3] as usize, tag)
-                        .map_err(|e| e.at("CurrentLeader"))?;
+                    c.tag_end(payload, tag).map_err(|e| e.at("CurrentLeader"))?;
                 }
             }
             tags
@@ -755,6 +774,7 @@ impl<'a> PartitionSnapshotView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -763,61 +783,68 @@ impl<'a> PartitionSnapshotView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 7];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[2] = *pos as u32;
-        SnapshotIdView::skip(buf, pos, version);
-        at[4] = *pos as u32;
-        *pos = pos.saturating_add(8);
-        at[5] = *pos as u32;
-        *pos = pos.saturating_add(8);
-        at[6] = *pos as u32;
-        let null = loc_bytes(buf, pos, true);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
+        at[2] = p as u32;
+        p = SnapshotIdView::skip(buf, p, version);
+        at[4] = p as u32;
+        p = p.wrapping_add(8);
+        at[5] = p as u32;
+        p = p.wrapping_add(8);
+        let v = loc_var(buf, &mut p, true, true);
+        at[6] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_UNALIGNED_RECORDS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
+            let tags = p as u32;
+            let count = loc_uvarint(buf, &mut p);
             for _ in 0..count {
-                let (tag, mut value) = loc_tag(buf, pos);
+                let (tag, value) = loc_tag(buf, &mut p);
                 if tag == 0 {
-                    let pos = &mut value;
-                    at[3] = *pos as u32;
-                    LeaderIdAndEpochView::skip(buf, pos, version);
+                    let mut p = value;
+                    at[3] = p as u32;
+                    p = LeaderIdAndEpochView::skip(buf, p, version);
+                    let _ = p;
                 }
             }
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(2);
-        SnapshotIdView::skip(buf, pos, version);
-        *pos = pos.saturating_add(8);
-        *pos = pos.saturating_add(8);
-        loc_bytes(buf, pos, true);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(6);
+        p = SnapshotIdView::skip(buf, p, version);
+        p = p.wrapping_add(16);
+        loc_bytes(buf, &mut p, true);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -843,9 +870,6 @@ impl<'a> PartitionSnapshotView<'a> {
     #[inline]
     pub fn index(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -860,9 +884,6 @@ impl<'a> PartitionSnapshotView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -901,9 +922,6 @@ impl<'a> PartitionSnapshotView<'a> {
     #[inline]
     pub fn size(&self) -> i64 {
         let at = self.at[4] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -918,9 +936,6 @@ impl<'a> PartitionSnapshotView<'a> {
     #[inline]
     pub fn position(&self) -> i64 {
         let at = self.at[5] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -934,11 +949,7 @@ impl<'a> PartitionSnapshotView<'a> {
     /// `UnalignedRecords`: records, versions 0+.
     #[inline]
     pub fn unaligned_records(&self) -> &'a [u8] {
-        let at = self.at[6] as usize;
-        if at == ABSENT {
-            return EMPTY_BYTES;
-        }
-        get_bytes(self.buf, at, true).unwrap_or(EMPTY_BYTES)
+        get_bytes(self.buf, self.at[6], self.len[0]).unwrap_or(EMPTY_BYTES)
     }
 
     /// The owned [`PartitionSnapshot`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -981,7 +992,7 @@ impl<'a> PartitionSnapshotView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionSnapshotView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1006,7 +1017,8 @@ impl std::fmt::Debug for PartitionSnapshotView<'_> {
 pub struct SnapshotIdView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
@@ -1060,39 +1072,39 @@ impl<'a> SnapshotIdView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(8);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[0] = p as u32;
+        p = p.wrapping_add(8);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        *pos = pos.saturating_add(8);
-        *pos = pos.saturating_add(4);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(12);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1118,9 +1130,6 @@ impl<'a> SnapshotIdView<'a> {
     #[inline]
     pub fn end_offset(&self) -> i64 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -1135,9 +1144,6 @@ impl<'a> SnapshotIdView<'a> {
     #[inline]
     pub fn epoch(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -1172,7 +1178,7 @@ impl<'a> SnapshotIdView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SnapshotIdView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1192,8 +1198,12 @@ impl std::fmt::Debug for SnapshotIdView<'_> {
 pub struct TopicSnapshotView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -1208,16 +1218,21 @@ impl<'a> TopicSnapshotView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Name"))?;
+        let v = c.str(true).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
+        let n = c.array(true, 37).map_err(|e| e.at("Partitions"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 37).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     PartitionSnapshotView::walk(c, version)
                         .map(|_| ())
@@ -1242,6 +1257,7 @@ impl<'a> TopicSnapshotView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1250,21 +1266,28 @@ impl<'a> TopicSnapshotView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    PartitionSnapshotView::skip(buf, pos, version);
+                    p = PartitionSnapshotView::skip(buf, p, version);
                 }
                 false
             }
@@ -1273,36 +1296,36 @@ impl<'a> TopicSnapshotView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        loc_str(buf, pos, true);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                PartitionSnapshotView::skip(buf, pos, version);
+                p = PartitionSnapshotView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1327,16 +1350,19 @@ impl<'a> TopicSnapshotView<'a> {
     /// `Name`: string, versions 0+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Name",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The snapshots, by partition.
@@ -1344,11 +1370,7 @@ impl<'a> TopicSnapshotView<'a> {
     /// `Partitions`: []PartitionSnapshot, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionSnapshotView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1378,7 +1400,7 @@ impl<'a> TopicSnapshotView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicSnapshotView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

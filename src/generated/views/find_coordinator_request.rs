@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct FindCoordinatorRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -28,10 +32,13 @@ impl<'a> FindCoordinatorRequestView<'a> {
         let flexible = version >= 3;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version <= 3 {
-            at[0] = c.pos() as u32;
-            let null = c.str(flexible).map_err(|e| e.at("Key"))?;
+            let v = c.str(flexible).map_err(|e| e.at("Key"))?;
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_KEY;
             }
@@ -41,10 +48,12 @@ impl<'a> FindCoordinatorRequestView<'a> {
             c.skip(1).map_err(|e| e.at("KeyType"))?;
         }
         if version >= 4 {
+            let n = c.array(true, 1).map_err(|e| e.at("CoordinatorKeys"))?;
             at[2] = c.pos() as u32;
-            let null = match c.array(true, 1).map_err(|e| e.at("CoordinatorKeys"))? {
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[1] = n as u32;
                     for i in 0..n {
                         c.str_element(true)
                             .map_err(|e| e.at_index(i).at("CoordinatorKeys"))?;
@@ -71,6 +80,7 @@ impl<'a> FindCoordinatorRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -79,29 +89,36 @@ impl<'a> FindCoordinatorRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version <= 3 {
-            at[0] = *pos as u32;
-            let null = loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_KEY;
             }
         }
         if version >= 1 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[1] = p as u32;
+            p = p.wrapping_add(1);
         }
         if version >= 4 {
-            at[2] = *pos as u32;
-            let null = match loc_array(buf, pos, true) {
+            let n = loc_array(buf, &mut p, true);
+            at[2] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
+                    len[1] = n as u32;
                     for _ in 0..n {
-                        loc_str(buf, pos, true);
+                        loc_str(buf, &mut p, true);
                     }
                     false
                 }
@@ -111,24 +128,24 @@ impl<'a> FindCoordinatorRequestView<'a> {
             }
         }
         let tags = if version >= 3 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `FindCoordinatorRequest` of `version` (every byte must belong to it)
@@ -174,18 +191,20 @@ impl<'a> FindCoordinatorRequestView<'a> {
     /// `Key`: string, versions 0-3.
     #[inline]
     pub fn key(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Key` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn key_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[0] as usize, "Key", version >= 3, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], version >= 3, false),
+            "Key",
+            version >= 3,
+            false,
+            0,
+        )
     }
 
     /// The kind of key: 0 for a group, 1 for a transaction, 2 for a share group.
@@ -194,9 +213,6 @@ impl<'a> FindCoordinatorRequestView<'a> {
     #[inline]
     pub fn key_type(&self) -> i8 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -210,11 +226,7 @@ impl<'a> FindCoordinatorRequestView<'a> {
     /// `CoordinatorKeys`: []string, versions 4+.
     #[inline]
     pub fn coordinator_keys(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[2], self.len[1], true, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -247,7 +259,7 @@ impl<'a> FindCoordinatorRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FindCoordinatorRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct FindCoordinatorResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 7],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -28,6 +32,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
         let flexible = version >= 3;
         let start = c.pos() as u32;
         let mut at = [NONE; 7];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
         if version >= 1 {
             at[0] = c.pos() as u32;
@@ -38,16 +43,19 @@ impl<'a> FindCoordinatorResponseView<'a> {
             c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         }
         if (1..=3).contains(&version) {
-            at[2] = c.pos() as u32;
-            c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
+            let v = c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
+            at[2] = v.at;
+            len[0] = v.len;
         }
         if version <= 3 {
             at[3] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("NodeId"))?;
         }
         if version <= 3 {
-            at[4] = c.pos() as u32;
-            let null = c.str(flexible).map_err(|e| e.at("Host"))?;
+            let v = c.str(flexible).map_err(|e| e.at("Host"))?;
+            at[4] = v.at;
+            len[1] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_HOST;
             }
@@ -57,10 +65,12 @@ impl<'a> FindCoordinatorResponseView<'a> {
             c.skip(4).map_err(|e| e.at("Port"))?;
         }
         if version >= 4 {
+            let n = c.array(true, 14).map_err(|e| e.at("Coordinators"))?;
             at[6] = c.pos() as u32;
-            let null = match c.array(true, 14).map_err(|e| e.at("Coordinators"))? {
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[2] = n as u32;
                     for i in 0..n {
                         CoordinatorView::walk(c, version)
                             .map(|_| ())
@@ -88,6 +98,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -96,45 +107,53 @@ impl<'a> FindCoordinatorResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 7];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
         if version >= 1 {
-            at[0] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[0] = p as u32;
+            p = p.wrapping_add(4);
         }
         if version <= 3 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(2);
+            at[1] = p as u32;
+            p = p.wrapping_add(2);
         }
         if (1..=3).contains(&version) {
-            at[2] = *pos as u32;
-            loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[2] = v.at;
+            len[0] = v.len;
         }
         if version <= 3 {
-            at[3] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[3] = p as u32;
+            p = p.wrapping_add(4);
         }
         if version <= 3 {
-            at[4] = *pos as u32;
-            let null = loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[4] = v.at;
+            len[1] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_HOST;
             }
         }
         if version <= 3 {
-            at[5] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[5] = p as u32;
+            p = p.wrapping_add(4);
         }
         if version >= 4 {
-            at[6] = *pos as u32;
-            let null = match loc_array(buf, pos, true) {
+            let n = loc_array(buf, &mut p, true);
+            at[6] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
+                    len[2] = n as u32;
                     for _ in 0..n {
-                        CoordinatorView::skip(buf, pos, version);
+                        p = CoordinatorView::skip(buf, p, version);
                     }
                     false
                 }
@@ -144,24 +163,24 @@ impl<'a> FindCoordinatorResponseView<'a> {
             }
         }
         let tags = if version >= 3 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `FindCoordinatorResponse` of `version` (every byte must belong to it)
@@ -208,9 +227,6 @@ impl<'a> FindCoordinatorResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -230,9 +246,6 @@ impl<'a> FindCoordinatorResponseView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -246,12 +259,11 @@ impl<'a> FindCoordinatorResponseView<'a> {
     /// `ErrorMessage`: string, versions 1-3, nullable in 1-3, ignorable.
     #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[2] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 3)
+        get_str(self.buf, self.at[2], self.len[0])
     }
 
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -259,7 +271,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[2] as usize,
+            prefix_at(self.at[2], self.len[0], version >= 3, false),
             "ErrorMessage",
             version >= 3,
             true,
@@ -273,9 +285,6 @@ impl<'a> FindCoordinatorResponseView<'a> {
     #[inline]
     pub fn node_id(&self) -> i32 {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -289,12 +298,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
     /// `Host`: string, versions 0-3.
     #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[4], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -302,7 +306,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[4] as usize,
+            prefix_at(self.at[4], self.len[1], version >= 3, false),
             "Host",
             version >= 3,
             false,
@@ -316,9 +320,6 @@ impl<'a> FindCoordinatorResponseView<'a> {
     #[inline]
     pub fn port(&self) -> i32 {
         let at = self.at[5] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -332,11 +333,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
     /// `Coordinators`: []Coordinator, versions 4+.
     #[inline]
     pub fn coordinators(&self) -> ArrayView<'a, CoordinatorView<'a>> {
-        let at = self.at[6] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[6], self.len[2], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -376,7 +373,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FindCoordinatorResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -401,8 +398,12 @@ impl std::fmt::Debug for FindCoordinatorResponseView<'_> {
 pub struct CoordinatorView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 6],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -417,16 +418,21 @@ impl<'a> CoordinatorView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 6];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Key"))?;
+        let v = c.str(true).map_err(|e| e.at("Key"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_KEY;
         }
         at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("NodeId"))?;
-        at[2] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Host"))?;
+        let v = c.str(true).map_err(|e| e.at("Host"))?;
+        at[2] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HOST;
         }
@@ -434,8 +440,9 @@ impl<'a> CoordinatorView<'a> {
         c.skip(4).map_err(|e| e.at("Port"))?;
         at[4] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[5] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("ErrorMessage"))?;
+        let v = c.str(true).map_err(|e| e.at("ErrorMessage"))?;
+        at[5] = v.at;
+        len[2] = v.len;
         let tags = {
             let tags = c.pos() as u32;
             let count = c.tag_count()?;
@@ -449,6 +456,7 @@ impl<'a> CoordinatorView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -457,59 +465,66 @@ impl<'a> CoordinatorView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 6];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_KEY;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[2] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, true, false);
+        at[2] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[3] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[4] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[5] = *pos as u32;
-        loc_str(buf, pos, true);
+        at[3] = p as u32;
+        p = p.wrapping_add(4);
+        at[4] = p as u32;
+        p = p.wrapping_add(2);
+        let v = loc_var(buf, &mut p, true, false);
+        at[5] = v.at;
+        len[2] = v.len;
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(4);
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(2);
-        loc_str(buf, pos, true);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(4);
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(6);
+        loc_str(buf, &mut p, true);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -534,16 +549,19 @@ impl<'a> CoordinatorView<'a> {
     /// `Key`: string, versions 4+.
     #[inline]
     pub fn key(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Key` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn key_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Key", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Key",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The coordinator's broker id.
@@ -552,9 +570,6 @@ impl<'a> CoordinatorView<'a> {
     #[inline]
     pub fn node_id(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -568,16 +583,19 @@ impl<'a> CoordinatorView<'a> {
     /// `Host`: string, versions 4+.
     #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[2], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn host_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[2] as usize, "Host", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[2], self.len[1], true, false),
+            "Host",
+            true,
+            false,
+            0,
+        )
     }
 
     /// A TCP port number.
@@ -586,9 +604,6 @@ impl<'a> CoordinatorView<'a> {
     #[inline]
     pub fn port(&self) -> i32 {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -603,9 +618,6 @@ impl<'a> CoordinatorView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[4] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -623,12 +635,19 @@ impl<'a> CoordinatorView<'a> {
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[5], self.len[2])
     }
 
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[5] as usize, "ErrorMessage", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[5], self.len[2], true, false),
+            "ErrorMessage",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The owned [`Coordinator`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -665,7 +684,7 @@ impl<'a> CoordinatorView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CoordinatorView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

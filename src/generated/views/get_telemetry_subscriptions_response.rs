@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct GetTelemetrySubscriptionsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 9],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,6 +31,7 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 9];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
@@ -36,13 +41,14 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
         c.skip(16).map_err(|e| e.at("ClientInstanceId"))?;
         at[3] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("SubscriptionId"))?;
-        at[4] = c.pos() as u32;
-        let null = match c
+        let n = c
             .array(true, 1)
-            .map_err(|e| e.at("AcceptedCompressionTypes"))?
-        {
+            .map_err(|e| e.at("AcceptedCompressionTypes"))?;
+        at[4] = c.pos() as u32;
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     c.skip(1)
                         .map_err(|e| e.at_index(i).at("AcceptedCompressionTypes"))?;
@@ -59,10 +65,12 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
         c.skip(4).map_err(|e| e.at("TelemetryMaxBytes"))?;
         at[7] = c.pos() as u32;
         c.bool().map_err(|e| e.at("DeltaTemporality"))?;
+        let n = c.array(true, 1).map_err(|e| e.at("RequestedMetrics"))?;
         at[8] = c.pos() as u32;
-        let null = match c.array(true, 1).map_err(|e| e.at("RequestedMetrics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     c.str_element(true)
                         .map_err(|e| e.at_index(i).at("RequestedMetrics"))?;
@@ -86,6 +94,7 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -94,41 +103,48 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 9];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(16);
-        at[3] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[4] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
+        at[2] = p as u32;
+        p = p.wrapping_add(16);
+        at[3] = p as u32;
+        p = p.wrapping_add(4);
+        let n = loc_array(buf, &mut p, true);
+        at[4] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(1));
+                len[0] = n as u32;
+                loc_fixed(&mut p, n, 1);
                 false
             }
         };
         if null {
             nulls |= Self::NULL_ACCEPTED_COMPRESSION_TYPES;
         }
-        at[5] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[6] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[7] = *pos as u32;
-        *pos = pos.saturating_add(1);
-        at[8] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[5] = p as u32;
+        p = p.wrapping_add(4);
+        at[6] = p as u32;
+        p = p.wrapping_add(4);
+        at[7] = p as u32;
+        p = p.wrapping_add(1);
+        let n = loc_array(buf, &mut p, true);
+        at[8] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    loc_str(buf, pos, true);
+                    loc_str(buf, &mut p, true);
                 }
                 false
             }
@@ -137,22 +153,22 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
             nulls |= Self::NULL_REQUESTED_METRICS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `GetTelemetrySubscriptionsResponse` of `version` (every byte must belong to it)
@@ -199,9 +215,6 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -221,9 +234,6 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -238,9 +248,6 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
     #[inline]
     pub fn client_instance_id(&self) -> Uuid {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -260,9 +267,6 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
     #[inline]
     pub fn subscription_id(&self) -> i32 {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -281,11 +285,7 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
     /// `AcceptedCompressionTypes`: []int8, versions 0+.
     #[inline]
     pub fn accepted_compression_types(&self) -> ArrayView<'a, i8> {
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[4], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -295,9 +295,6 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
     #[inline]
     pub fn push_interval_ms(&self) -> i32 {
         let at = self.at[5] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -317,9 +314,6 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
     #[inline]
     pub fn telemetry_max_bytes(&self) -> i32 {
         let at = self.at[6] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -339,9 +333,6 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
     #[inline]
     pub fn delta_temporality(&self) -> bool {
         let at = self.at[7] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -360,11 +351,7 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
     /// `RequestedMetrics`: []string, versions 0+.
     #[inline]
     pub fn requested_metrics(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[8] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[8], self.len[1], true, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -409,7 +396,7 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for GetTelemetrySubscriptionsResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

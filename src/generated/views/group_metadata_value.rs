@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct GroupMetadataValueView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 6],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 4],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -28,26 +32,33 @@ impl<'a> GroupMetadataValueView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 6];
+        let mut len = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("protocolType"))?;
+        let v = c.str(flexible).map_err(|e| e.at("protocolType"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PROTOCOL_TYPE;
         }
         at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("generation"))?;
-        at[2] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("protocol"))?;
-        at[3] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("leader"))?;
+        let v = c.str(flexible).map_err(|e| e.at("protocol"))?;
+        at[2] = v.at;
+        len[1] = v.len;
+        let v = c.str(flexible).map_err(|e| e.at("leader"))?;
+        at[3] = v.at;
+        len[2] = v.len;
         if version >= 2 {
             at[4] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("currentStateTimestamp"))?;
         }
+        let n = c.array(flexible, 15).map_err(|e| e.at("members"))?;
         at[5] = c.pos() as u32;
-        let null = match c.array(flexible, 15).map_err(|e| e.at("members"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[3] = n as u32;
                 for i in 0..n {
                     MemberMetadataView::walk(c, version)
                         .map(|_| ())
@@ -74,6 +85,7 @@ impl<'a> GroupMetadataValueView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -82,32 +94,41 @@ impl<'a> GroupMetadataValueView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 6];
+        let mut len = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PROTOCOL_TYPE;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[2] = *pos as u32;
-        loc_str(buf, pos, flexible);
-        at[3] = *pos as u32;
-        loc_str(buf, pos, flexible);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[2] = v.at;
+        len[1] = v.len;
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[3] = v.at;
+        len[2] = v.len;
         if version >= 2 {
-            at[4] = *pos as u32;
-            *pos = pos.saturating_add(8);
+            at[4] = p as u32;
+            p = p.wrapping_add(8);
         }
-        at[5] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[5] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[3] = n as u32;
                 for _ in 0..n {
-                    MemberMetadataView::skip(buf, pos, version);
+                    p = MemberMetadataView::skip(buf, p, version);
                 }
                 false
             }
@@ -116,24 +137,24 @@ impl<'a> GroupMetadataValueView<'a> {
             nulls |= Self::NULL_MEMBERS;
         }
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `GroupMetadataValue` of `version` (every byte must belong to it)
@@ -179,12 +200,7 @@ impl<'a> GroupMetadataValueView<'a> {
     /// `protocolType`: string, versions 0+.
     #[inline]
     pub fn protocol_type(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `protocolType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -192,7 +208,7 @@ impl<'a> GroupMetadataValueView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 4, false),
             "protocolType",
             version >= 4,
             false,
@@ -206,9 +222,6 @@ impl<'a> GroupMetadataValueView<'a> {
     #[inline]
     pub fn generation(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -227,12 +240,11 @@ impl<'a> GroupMetadataValueView<'a> {
     /// `protocol`: string, versions 0+, nullable in 0+.
     #[inline]
     pub fn protocol(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[2] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 4)
+        get_str(self.buf, self.at[2], self.len[1])
     }
 
     /// Where `protocol` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -240,7 +252,7 @@ impl<'a> GroupMetadataValueView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[2] as usize,
+            prefix_at(self.at[2], self.len[1], version >= 4, false),
             "protocol",
             version >= 4,
             true,
@@ -253,12 +265,11 @@ impl<'a> GroupMetadataValueView<'a> {
     /// `leader`: string, versions 0+, nullable in 0+.
     #[inline]
     pub fn leader(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[3] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 4)
+        get_str(self.buf, self.at[3], self.len[2])
     }
 
     /// Where `leader` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -266,7 +277,7 @@ impl<'a> GroupMetadataValueView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[3] as usize,
+            prefix_at(self.at[3], self.len[2], version >= 4, false),
             "leader",
             version >= 4,
             true,
@@ -301,12 +312,7 @@ impl<'a> GroupMetadataValueView<'a> {
     /// `members`: []MemberMetadata, versions 0+.
     #[inline]
     pub fn members(&self) -> ArrayView<'a, MemberMetadataView<'a>> {
-        let version = self.version;
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 4, self.version)
+        get_array(self.buf, self.at[5], self.len[3], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -344,7 +350,7 @@ impl<'a> GroupMetadataValueView<'a> {
 }
 
 impl<'a> ViewElement<'a> for GroupMetadataValueView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -368,8 +374,12 @@ impl std::fmt::Debug for GroupMetadataValueView<'_> {
 pub struct MemberMetadataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 8],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 6],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -388,23 +398,31 @@ impl<'a> MemberMetadataView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 8];
+        let mut len = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("memberId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("memberId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         if version >= 3 {
-            at[1] = c.pos() as u32;
-            c.str(flexible).map_err(|e| e.at("groupInstanceId"))?;
+            let v = c.str(flexible).map_err(|e| e.at("groupInstanceId"))?;
+            at[1] = v.at;
+            len[1] = v.len;
         }
-        at[2] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("clientId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("clientId"))?;
+        at[2] = v.at;
+        len[2] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_CLIENT_ID;
         }
-        at[3] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("clientHost"))?;
+        let v = c.str(flexible).map_err(|e| e.at("clientHost"))?;
+        at[3] = v.at;
+        len[3] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_CLIENT_HOST;
         }
@@ -414,13 +432,17 @@ impl<'a> MemberMetadataView<'a> {
         }
         at[5] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("sessionTimeout"))?;
-        at[6] = c.pos() as u32;
-        let null = c.bytes(flexible).map_err(|e| e.at("subscription"))?;
+        let v = c.bytes(flexible).map_err(|e| e.at("subscription"))?;
+        at[6] = v.at;
+        len[4] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBSCRIPTION;
         }
-        at[7] = c.pos() as u32;
-        let null = c.bytes(flexible).map_err(|e| e.at("assignment"))?;
+        let v = c.bytes(flexible).map_err(|e| e.at("assignment"))?;
+        at[7] = v.at;
+        len[5] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_ASSIGNMENT;
         }
@@ -439,6 +461,7 @@ impl<'a> MemberMetadataView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -447,88 +470,102 @@ impl<'a> MemberMetadataView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 8];
+        let mut len = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         if version >= 3 {
-            at[1] = *pos as u32;
-            loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[1] = v.at;
+            len[1] = v.len;
         }
-        at[2] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[2] = v.at;
+        len[2] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_CLIENT_ID;
         }
-        at[3] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[3] = v.at;
+        len[3] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_CLIENT_HOST;
         }
         if version >= 1 {
-            at[4] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[4] = p as u32;
+            p = p.wrapping_add(4);
         }
-        at[5] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[6] = *pos as u32;
-        let null = loc_bytes(buf, pos, flexible);
+        at[5] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, flexible, true);
+        at[6] = v.at;
+        len[4] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBSCRIPTION;
         }
-        at[7] = *pos as u32;
-        let null = loc_bytes(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, true);
+        at[7] = v.at;
+        len[5] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_ASSIGNMENT;
         }
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 4;
-        loc_str(buf, pos, flexible);
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
         if version >= 3 {
-            loc_str(buf, pos, flexible);
+            loc_str(buf, &mut p, flexible);
         }
-        loc_str(buf, pos, flexible);
-        loc_str(buf, pos, flexible);
+        loc_str(buf, &mut p, flexible);
+        loc_str(buf, &mut p, flexible);
         if version >= 1 {
-            *pos = pos.saturating_add(4);
+            p = p.wrapping_add(4);
         }
-        *pos = pos.saturating_add(4);
-        loc_bytes(buf, pos, flexible);
-        loc_bytes(buf, pos, flexible);
+        p = p.wrapping_add(4);
+        loc_bytes(buf, &mut p, flexible);
+        loc_bytes(buf, &mut p, flexible);
         if version >= 4 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -553,12 +590,7 @@ impl<'a> MemberMetadataView<'a> {
     /// `memberId`: string, versions 0+.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `memberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -566,7 +598,7 @@ impl<'a> MemberMetadataView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 4, false),
             "memberId",
             version >= 4,
             false,
@@ -579,12 +611,7 @@ impl<'a> MemberMetadataView<'a> {
     /// `groupInstanceId`: string, versions 3+, nullable in 3+, default `null`, ignorable.
     #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, version >= 4)
+        get_str(self.buf, self.at[1], self.len[1])
     }
 
     /// Where `groupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -592,7 +619,7 @@ impl<'a> MemberMetadataView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[1], version >= 4, false),
             "groupInstanceId",
             version >= 4,
             true,
@@ -605,12 +632,7 @@ impl<'a> MemberMetadataView<'a> {
     /// `clientId`: string, versions 0+.
     #[inline]
     pub fn client_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[2], self.len[2]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `clientId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -618,7 +640,7 @@ impl<'a> MemberMetadataView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[2] as usize,
+            prefix_at(self.at[2], self.len[2], version >= 4, false),
             "clientId",
             version >= 4,
             false,
@@ -631,12 +653,7 @@ impl<'a> MemberMetadataView<'a> {
     /// `clientHost`: string, versions 0+.
     #[inline]
     pub fn client_host(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[3], self.len[3]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `clientHost` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -644,7 +661,7 @@ impl<'a> MemberMetadataView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[3] as usize,
+            prefix_at(self.at[3], self.len[3], version >= 4, false),
             "clientHost",
             version >= 4,
             false,
@@ -680,9 +697,6 @@ impl<'a> MemberMetadataView<'a> {
     #[inline]
     pub fn session_timeout(&self) -> i32 {
         let at = self.at[5] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -701,12 +715,7 @@ impl<'a> MemberMetadataView<'a> {
     /// `subscription`: bytes, versions 0+.
     #[inline]
     pub fn subscription(&self) -> &'a [u8] {
-        let version = self.version;
-        let at = self.at[6] as usize;
-        if at == ABSENT {
-            return EMPTY_BYTES;
-        }
-        get_bytes(self.buf, at, version >= 4).unwrap_or(EMPTY_BYTES)
+        get_bytes(self.buf, self.at[6], self.len[4]).unwrap_or(EMPTY_BYTES)
     }
 
     /// Where `subscription` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -714,7 +723,7 @@ impl<'a> MemberMetadataView<'a> {
         let version = self.version;
         span_bytes(
             self.buf,
-            self.at[6] as usize,
+            prefix_at(self.at[6], self.len[4], version >= 4, true),
             "subscription",
             version >= 4,
             false,
@@ -727,12 +736,7 @@ impl<'a> MemberMetadataView<'a> {
     /// `assignment`: bytes, versions 0+.
     #[inline]
     pub fn assignment(&self) -> &'a [u8] {
-        let version = self.version;
-        let at = self.at[7] as usize;
-        if at == ABSENT {
-            return EMPTY_BYTES;
-        }
-        get_bytes(self.buf, at, version >= 4).unwrap_or(EMPTY_BYTES)
+        get_bytes(self.buf, self.at[7], self.len[5]).unwrap_or(EMPTY_BYTES)
     }
 
     /// Where `assignment` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -740,7 +744,7 @@ impl<'a> MemberMetadataView<'a> {
         let version = self.version;
         span_bytes(
             self.buf,
-            self.at[7] as usize,
+            prefix_at(self.at[7], self.len[5], version >= 4, true),
             "assignment",
             version >= 4,
             false,
@@ -787,7 +791,7 @@ impl<'a> MemberMetadataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for MemberMetadataView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

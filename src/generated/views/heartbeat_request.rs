@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct HeartbeatRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -28,22 +32,28 @@ impl<'a> HeartbeatRequestView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("GroupId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("GroupId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
         at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("GenerationId"))?;
-        at[2] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("MemberId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("MemberId"))?;
+        at[2] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         if version >= 3 {
-            at[3] = c.pos() as u32;
-            c.str(flexible).map_err(|e| e.at("GroupInstanceId"))?;
+            let v = c.str(flexible).map_err(|e| e.at("GroupInstanceId"))?;
+            at[3] = v.at;
+            len[2] = v.len;
         }
         let tags = if version >= 4 {
             let tags = c.pos() as u32;
@@ -60,6 +70,7 @@ impl<'a> HeartbeatRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -68,46 +79,54 @@ impl<'a> HeartbeatRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[2] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[2] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         if version >= 3 {
-            at[3] = *pos as u32;
-            loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[3] = v.at;
+            len[2] = v.len;
         }
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `HeartbeatRequest` of `version` (every byte must belong to it)
@@ -151,12 +170,7 @@ impl<'a> HeartbeatRequestView<'a> {
     /// `GroupId`: string, versions 0+.
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -164,7 +178,7 @@ impl<'a> HeartbeatRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 4, false),
             "GroupId",
             version >= 4,
             false,
@@ -178,9 +192,6 @@ impl<'a> HeartbeatRequestView<'a> {
     #[inline]
     pub fn generation_id(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -199,12 +210,7 @@ impl<'a> HeartbeatRequestView<'a> {
     /// `MemberId`: string, versions 0+.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[2], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -212,7 +218,7 @@ impl<'a> HeartbeatRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[2] as usize,
+            prefix_at(self.at[2], self.len[1], version >= 4, false),
             "MemberId",
             version >= 4,
             false,
@@ -225,12 +231,7 @@ impl<'a> HeartbeatRequestView<'a> {
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+, default `null`.
     #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, version >= 4)
+        get_str(self.buf, self.at[3], self.len[2])
     }
 
     /// Where `GroupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -238,7 +239,7 @@ impl<'a> HeartbeatRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[3] as usize,
+            prefix_at(self.at[3], self.len[2], version >= 4, false),
             "GroupInstanceId",
             version >= 4,
             true,
@@ -277,7 +278,7 @@ impl<'a> HeartbeatRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for HeartbeatRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

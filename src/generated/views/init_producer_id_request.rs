@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct InitProducerIdRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 6],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     start: u32,
@@ -24,8 +28,10 @@ impl<'a> InitProducerIdRequestView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 6];
-        at[0] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("TransactionalId"))?;
+        let mut len = [NONE; 1];
+        let v = c.str(flexible).map_err(|e| e.at("TransactionalId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
         at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("TransactionTimeoutMs"))?;
         if version >= 3 {
@@ -59,6 +65,7 @@ impl<'a> InitProducerIdRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             start,
             end: c.pos() as u32,
@@ -66,48 +73,52 @@ impl<'a> InitProducerIdRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 6];
-        at[0] = *pos as u32;
-        loc_str(buf, pos, flexible);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        let mut len = [NONE; 1];
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
         if version >= 3 {
-            at[2] = *pos as u32;
-            *pos = pos.saturating_add(8);
+            at[2] = p as u32;
+            p = p.wrapping_add(8);
         }
         if version >= 3 {
-            at[3] = *pos as u32;
-            *pos = pos.saturating_add(2);
+            at[3] = p as u32;
+            p = p.wrapping_add(2);
         }
         if version >= 6 {
-            at[4] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[4] = p as u32;
+            p = p.wrapping_add(1);
         }
         if version >= 6 {
-            at[5] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[5] = p as u32;
+            p = p.wrapping_add(1);
         }
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `InitProducerIdRequest` of `version` (every byte must belong to it)
@@ -153,12 +164,11 @@ impl<'a> InitProducerIdRequestView<'a> {
     /// `TransactionalId`: string, versions 0+, nullable in 0+.
     #[inline]
     pub fn transactional_id(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[0] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 2)
+        get_str(self.buf, self.at[0], self.len[0])
     }
 
     /// Where `TransactionalId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -166,7 +176,7 @@ impl<'a> InitProducerIdRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 2, false),
             "TransactionalId",
             version >= 2,
             true,
@@ -180,9 +190,6 @@ impl<'a> InitProducerIdRequestView<'a> {
     #[inline]
     pub fn transaction_timeout_ms(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -246,9 +253,6 @@ impl<'a> InitProducerIdRequestView<'a> {
     #[inline]
     pub fn enable2_pc(&self) -> bool {
         let at = self.at[4] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -263,9 +267,6 @@ impl<'a> InitProducerIdRequestView<'a> {
     #[inline]
     pub fn keep_prepared_txn(&self) -> bool {
         let at = self.at[5] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -314,7 +315,7 @@ impl<'a> InitProducerIdRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for InitProducerIdRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

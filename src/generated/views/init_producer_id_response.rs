@@ -11,7 +11,8 @@ use crate::views::*;
 pub struct InitProducerIdResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 6],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
@@ -61,43 +62,44 @@ impl<'a> InitProducerIdResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 6];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(8);
-        at[3] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
+        at[2] = p as u32;
+        p = p.wrapping_add(8);
+        at[3] = p as u32;
+        p = p.wrapping_add(2);
         if version >= 6 {
-            at[4] = *pos as u32;
-            *pos = pos.saturating_add(8);
+            at[4] = p as u32;
+            p = p.wrapping_add(8);
         }
         if version >= 6 {
-            at[5] = *pos as u32;
-            *pos = pos.saturating_add(2);
+            at[5] = p as u32;
+            p = p.wrapping_add(2);
         }
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `InitProducerIdResponse` of `version` (every byte must belong to it)
@@ -144,9 +146,6 @@ impl<'a> InitProducerIdResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -166,9 +165,6 @@ impl<'a> InitProducerIdResponseView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -205,9 +201,6 @@ impl<'a> InitProducerIdResponseView<'a> {
     #[inline]
     pub fn producer_epoch(&self) -> i16 {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -299,7 +292,7 @@ impl<'a> InitProducerIdResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for InitProducerIdResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

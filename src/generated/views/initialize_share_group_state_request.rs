@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct InitializeShareGroupStateRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,16 +31,21 @@ impl<'a> InitializeShareGroupStateRequestView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("GroupId"))?;
+        let v = c.str(true).map_err(|e| e.at("GroupId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
+        let n = c.array(true, 18).map_err(|e| e.at("Topics"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 18).map_err(|e| e.at("Topics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     InitializeStateDataView::walk(c, version)
                         .map(|_| ())
@@ -61,6 +70,7 @@ impl<'a> InitializeShareGroupStateRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -69,21 +79,28 @@ impl<'a> InitializeShareGroupStateRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    InitializeStateDataView::skip(buf, pos, version);
+                    p = InitializeStateDataView::skip(buf, p, version);
                 }
                 false
             }
@@ -92,22 +109,22 @@ impl<'a> InitializeShareGroupStateRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `InitializeShareGroupStateRequest` of `version` (every byte must belong to it)
@@ -153,16 +170,19 @@ impl<'a> InitializeShareGroupStateRequestView<'a> {
     /// `GroupId`: string, versions 0+.
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "GroupId", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "GroupId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The share-partitions, by topic.
@@ -170,11 +190,7 @@ impl<'a> InitializeShareGroupStateRequestView<'a> {
     /// `Topics`: []InitializeStateData, versions 0+.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, InitializeStateDataView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -204,7 +220,7 @@ impl<'a> InitializeShareGroupStateRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for InitializeShareGroupStateRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -224,8 +240,12 @@ impl std::fmt::Debug for InitializeShareGroupStateRequestView<'_> {
 pub struct InitializeStateDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -239,13 +259,16 @@ impl<'a> InitializeStateDataView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("TopicId"))?;
+        let n = c.array(true, 17).map_err(|e| e.at("Partitions"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 17).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     PartitionDataView::walk(c, version)
                         .map(|_| ())
@@ -270,6 +293,7 @@ impl<'a> InitializeStateDataView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -278,18 +302,23 @@ impl<'a> InitializeStateDataView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(16);
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[0] = p as u32;
+        p = p.wrapping_add(16);
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    PartitionDataView::skip(buf, pos, version);
+                    p = PartitionDataView::skip(buf, p, version);
                 }
                 false
             }
@@ -298,36 +327,36 @@ impl<'a> InitializeStateDataView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        *pos = pos.saturating_add(16);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(16);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                PartitionDataView::skip(buf, pos, version);
+                p = PartitionDataView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -353,9 +382,6 @@ impl<'a> InitializeStateDataView<'a> {
     #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -369,11 +395,7 @@ impl<'a> InitializeStateDataView<'a> {
     /// `Partitions`: []PartitionData, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -403,7 +425,7 @@ impl<'a> InitializeStateDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for InitializeStateDataView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -423,7 +445,8 @@ impl std::fmt::Debug for InitializeStateDataView<'_> {
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
@@ -461,42 +484,41 @@ impl<'a> PartitionDataView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(8);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        at[2] = p as u32;
+        p = p.wrapping_add(8);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(8);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(16);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -522,9 +544,6 @@ impl<'a> PartitionDataView<'a> {
     #[inline]
     pub fn partition(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -539,9 +558,6 @@ impl<'a> PartitionDataView<'a> {
     #[inline]
     pub fn state_epoch(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -561,9 +577,6 @@ impl<'a> PartitionDataView<'a> {
     #[inline]
     pub fn start_offset(&self) -> i64 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -605,7 +618,7 @@ impl<'a> PartitionDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionDataView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct JoinGroupRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 8],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 6],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -30,9 +34,12 @@ impl<'a> JoinGroupRequestView<'a> {
         let flexible = version >= 6;
         let start = c.pos() as u32;
         let mut at = [NONE; 8];
+        let mut len = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("GroupId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("GroupId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
@@ -42,24 +49,31 @@ impl<'a> JoinGroupRequestView<'a> {
             at[2] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("RebalanceTimeoutMs"))?;
         }
-        at[3] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("MemberId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("MemberId"))?;
+        at[3] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         if version >= 5 {
-            at[4] = c.pos() as u32;
-            c.str(flexible).map_err(|e| e.at("GroupInstanceId"))?;
+            let v = c.str(flexible).map_err(|e| e.at("GroupInstanceId"))?;
+            at[4] = v.at;
+            len[2] = v.len;
         }
-        at[5] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("ProtocolType"))?;
+        let v = c.str(flexible).map_err(|e| e.at("ProtocolType"))?;
+        at[5] = v.at;
+        len[3] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PROTOCOL_TYPE;
         }
+        let n = c.array(flexible, 3).map_err(|e| e.at("Protocols"))?;
         at[6] = c.pos() as u32;
-        let null = match c.array(flexible, 3).map_err(|e| e.at("Protocols"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[4] = n as u32;
                 for i in 0..n {
                     JoinGroupRequestProtocolView::walk(c, version)
                         .map(|_| ())
@@ -72,8 +86,9 @@ impl<'a> JoinGroupRequestView<'a> {
             nulls |= Self::NULL_PROTOCOLS;
         }
         if version >= 8 {
-            at[7] = c.pos() as u32;
-            c.str(true).map_err(|e| e.at("Reason"))?;
+            let v = c.str(true).map_err(|e| e.at("Reason"))?;
+            at[7] = v.at;
+            len[5] = v.len;
         }
         let tags = if version >= 6 {
             let tags = c.pos() as u32;
@@ -90,6 +105,7 @@ impl<'a> JoinGroupRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -98,42 +114,54 @@ impl<'a> JoinGroupRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 8];
+        let mut len = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
         if version >= 1 {
-            at[2] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[2] = p as u32;
+            p = p.wrapping_add(4);
         }
-        at[3] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[3] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         if version >= 5 {
-            at[4] = *pos as u32;
-            loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[4] = v.at;
+            len[2] = v.len;
         }
-        at[5] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[5] = v.at;
+        len[3] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PROTOCOL_TYPE;
         }
-        at[6] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[6] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[4] = n as u32;
                 for _ in 0..n {
-                    JoinGroupRequestProtocolView::skip(buf, pos, version);
+                    p = JoinGroupRequestProtocolView::skip(buf, p, version);
                 }
                 false
             }
@@ -142,28 +170,29 @@ impl<'a> JoinGroupRequestView<'a> {
             nulls |= Self::NULL_PROTOCOLS;
         }
         if version >= 8 {
-            at[7] = *pos as u32;
-            loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[7] = v.at;
+            len[5] = v.len;
         }
         let tags = if version >= 6 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `JoinGroupRequest` of `version` (every byte must belong to it)
@@ -207,12 +236,7 @@ impl<'a> JoinGroupRequestView<'a> {
     /// `GroupId`: string, versions 0+.
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -220,7 +244,7 @@ impl<'a> JoinGroupRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 6, false),
             "GroupId",
             version >= 6,
             false,
@@ -234,9 +258,6 @@ impl<'a> JoinGroupRequestView<'a> {
     #[inline]
     pub fn session_timeout_ms(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -277,12 +298,7 @@ impl<'a> JoinGroupRequestView<'a> {
     /// `MemberId`: string, versions 0+.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[3], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -290,7 +306,7 @@ impl<'a> JoinGroupRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[3] as usize,
+            prefix_at(self.at[3], self.len[1], version >= 6, false),
             "MemberId",
             version >= 6,
             false,
@@ -303,12 +319,7 @@ impl<'a> JoinGroupRequestView<'a> {
     /// `GroupInstanceId`: string, versions 5+, nullable in 5+, default `null`.
     #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, version >= 6)
+        get_str(self.buf, self.at[4], self.len[2])
     }
 
     /// Where `GroupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -316,7 +327,7 @@ impl<'a> JoinGroupRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[4] as usize,
+            prefix_at(self.at[4], self.len[2], version >= 6, false),
             "GroupInstanceId",
             version >= 6,
             true,
@@ -329,12 +340,7 @@ impl<'a> JoinGroupRequestView<'a> {
     /// `ProtocolType`: string, versions 0+.
     #[inline]
     pub fn protocol_type(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[5], self.len[3]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `ProtocolType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -342,7 +348,7 @@ impl<'a> JoinGroupRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[5] as usize,
+            prefix_at(self.at[5], self.len[3], version >= 6, false),
             "ProtocolType",
             version >= 6,
             false,
@@ -355,12 +361,7 @@ impl<'a> JoinGroupRequestView<'a> {
     /// `Protocols`: []JoinGroupRequestProtocol, versions 0+.
     #[inline]
     pub fn protocols(&self) -> ArrayView<'a, JoinGroupRequestProtocolView<'a>> {
-        let version = self.version;
-        let at = self.at[6] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 6, self.version)
+        get_array(self.buf, self.at[6], self.len[4], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -369,16 +370,19 @@ impl<'a> JoinGroupRequestView<'a> {
     /// `Reason`: string, versions 8+, nullable in 8+, default `null`, ignorable.
     #[inline]
     pub fn reason(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[7] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[7], self.len[5])
     }
 
     /// Where `Reason` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn reason_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[7] as usize, "Reason", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[7], self.len[5], true, false),
+            "Reason",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The owned [`JoinGroupRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -421,7 +425,7 @@ impl<'a> JoinGroupRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for JoinGroupRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -447,8 +451,12 @@ impl std::fmt::Debug for JoinGroupRequestView<'_> {
 pub struct JoinGroupRequestProtocolView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -464,14 +472,19 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
         let flexible = version >= 6;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("Name"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos() as u32;
-        let null = c.bytes(flexible).map_err(|e| e.at("Metadata"))?;
+        let v = c.bytes(flexible).map_err(|e| e.at("Metadata"))?;
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_METADATA;
         }
@@ -490,6 +503,7 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -498,53 +512,60 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        let null = loc_bytes(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, true);
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_METADATA;
         }
         let tags = if version >= 6 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 6;
-        loc_str(buf, pos, flexible);
-        loc_bytes(buf, pos, flexible);
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
+        loc_bytes(buf, &mut p, flexible);
         if version >= 6 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -569,12 +590,7 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
     /// `Name`: string, versions 0+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -582,7 +598,7 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 6, false),
             "Name",
             version >= 6,
             false,
@@ -595,12 +611,7 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
     /// `Metadata`: bytes, versions 0+.
     #[inline]
     pub fn metadata(&self) -> &'a [u8] {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return EMPTY_BYTES;
-        }
-        get_bytes(self.buf, at, version >= 6).unwrap_or(EMPTY_BYTES)
+        get_bytes(self.buf, self.at[1], self.len[1]).unwrap_or(EMPTY_BYTES)
     }
 
     /// Where `Metadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -608,7 +619,7 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
         let version = self.version;
         span_bytes(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[1], version >= 6, true),
             "Metadata",
             version >= 6,
             false,
@@ -642,7 +653,7 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
 }
 
 impl<'a> ViewElement<'a> for JoinGroupRequestProtocolView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

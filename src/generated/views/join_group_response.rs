@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct JoinGroupResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 9],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 5],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -30,6 +34,7 @@ impl<'a> JoinGroupResponseView<'a> {
         let flexible = version >= 6;
         let start = c.pos() as u32;
         let mut at = [NONE; 9];
+        let mut len = [NONE; 5];
         let mut nulls = 0u64;
         if version >= 2 {
             at[0] = c.pos() as u32;
@@ -40,16 +45,21 @@ impl<'a> JoinGroupResponseView<'a> {
         at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("GenerationId"))?;
         if version >= 7 {
-            at[3] = c.pos() as u32;
-            c.str(true).map_err(|e| e.at("ProtocolType"))?;
+            let v = c.str(true).map_err(|e| e.at("ProtocolType"))?;
+            at[3] = v.at;
+            len[0] = v.len;
         }
-        at[4] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("ProtocolName"))?;
+        let v = c.str(flexible).map_err(|e| e.at("ProtocolName"))?;
+        at[4] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null && version <= 6 {
             nulls |= Self::NULL_PROTOCOL_NAME;
         }
-        at[5] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("Leader"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Leader"))?;
+        at[5] = v.at;
+        len[2] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_LEADER;
         }
@@ -57,15 +67,19 @@ impl<'a> JoinGroupResponseView<'a> {
             at[6] = c.pos() as u32;
             c.bool().map_err(|e| e.at("SkipAssignment"))?;
         }
-        at[7] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("MemberId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("MemberId"))?;
+        at[7] = v.at;
+        len[3] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
+        let n = c.array(flexible, 4).map_err(|e| e.at("Members"))?;
         at[8] = c.pos() as u32;
-        let null = match c.array(flexible, 4).map_err(|e| e.at("Members"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[4] = n as u32;
                 for i in 0..n {
                     JoinGroupResponseMemberView::walk(c, version)
                         .map(|_| ())
@@ -92,6 +106,7 @@ impl<'a> JoinGroupResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -100,48 +115,60 @@ impl<'a> JoinGroupResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 9];
+        let mut len = [NONE; 5];
         let mut nulls = 0u64;
         if version >= 2 {
-            at[0] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[0] = p as u32;
+            p = p.wrapping_add(4);
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
+        at[2] = p as u32;
+        p = p.wrapping_add(4);
         if version >= 7 {
-            at[3] = *pos as u32;
-            loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[3] = v.at;
+            len[0] = v.len;
         }
-        at[4] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[4] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null && version <= 6 {
             nulls |= Self::NULL_PROTOCOL_NAME;
         }
-        at[5] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[5] = v.at;
+        len[2] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_LEADER;
         }
         if version >= 9 {
-            at[6] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[6] = p as u32;
+            p = p.wrapping_add(1);
         }
-        at[7] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[7] = v.at;
+        len[3] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[8] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[8] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[4] = n as u32;
                 for _ in 0..n {
-                    JoinGroupResponseMemberView::skip(buf, pos, version);
+                    p = JoinGroupResponseMemberView::skip(buf, p, version);
                 }
                 false
             }
@@ -150,24 +177,24 @@ impl<'a> JoinGroupResponseView<'a> {
             nulls |= Self::NULL_MEMBERS;
         }
         let tags = if version >= 6 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `JoinGroupResponse` of `version` (every byte must belong to it)
@@ -214,9 +241,6 @@ impl<'a> JoinGroupResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -236,9 +260,6 @@ impl<'a> JoinGroupResponseView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -274,16 +295,19 @@ impl<'a> JoinGroupResponseView<'a> {
     /// `ProtocolType`: string, versions 7+, nullable in 7+, default `null`, ignorable.
     #[inline]
     pub fn protocol_type(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[3], self.len[0])
     }
 
     /// Where `ProtocolType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn protocol_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[3] as usize, "ProtocolType", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[3], self.len[0], true, false),
+            "ProtocolType",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The assignment protocol the group chose, such as `range`, or null.
@@ -291,12 +315,11 @@ impl<'a> JoinGroupResponseView<'a> {
     /// `ProtocolName`: string, versions 0+, nullable in 7+.
     #[inline]
     pub fn protocol_name(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[4] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 6)
+        get_str(self.buf, self.at[4], self.len[1])
     }
 
     /// Where `ProtocolName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -304,7 +327,7 @@ impl<'a> JoinGroupResponseView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[4] as usize,
+            prefix_at(self.at[4], self.len[1], version >= 6, false),
             "ProtocolName",
             version >= 6,
             version >= 7,
@@ -317,12 +340,7 @@ impl<'a> JoinGroupResponseView<'a> {
     /// `Leader`: string, versions 0+.
     #[inline]
     pub fn leader(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[5], self.len[2]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Leader` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -330,7 +348,7 @@ impl<'a> JoinGroupResponseView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[5] as usize,
+            prefix_at(self.at[5], self.len[2], version >= 6, false),
             "Leader",
             version >= 6,
             false,
@@ -344,9 +362,6 @@ impl<'a> JoinGroupResponseView<'a> {
     #[inline]
     pub fn skip_assignment(&self) -> bool {
         let at = self.at[6] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -365,12 +380,7 @@ impl<'a> JoinGroupResponseView<'a> {
     /// `MemberId`: string, versions 0+.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[7] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[7], self.len[3]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -378,7 +388,7 @@ impl<'a> JoinGroupResponseView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[7] as usize,
+            prefix_at(self.at[7], self.len[3], version >= 6, false),
             "MemberId",
             version >= 6,
             false,
@@ -391,12 +401,7 @@ impl<'a> JoinGroupResponseView<'a> {
     /// `Members`: []JoinGroupResponseMember, versions 0+.
     #[inline]
     pub fn members(&self) -> ArrayView<'a, JoinGroupResponseMemberView<'a>> {
-        let version = self.version;
-        let at = self.at[8] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 6, self.version)
+        get_array(self.buf, self.at[8], self.len[4], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -440,7 +445,7 @@ impl<'a> JoinGroupResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for JoinGroupResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -467,8 +472,12 @@ impl std::fmt::Debug for JoinGroupResponseView<'_> {
 pub struct JoinGroupResponseMemberView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -484,18 +493,24 @@ impl<'a> JoinGroupResponseMemberView<'a> {
         let flexible = version >= 6;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("MemberId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("MemberId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         if version >= 5 {
-            at[1] = c.pos() as u32;
-            c.str(flexible).map_err(|e| e.at("GroupInstanceId"))?;
+            let v = c.str(flexible).map_err(|e| e.at("GroupInstanceId"))?;
+            at[1] = v.at;
+            len[1] = v.len;
         }
-        at[2] = c.pos() as u32;
-        let null = c.bytes(flexible).map_err(|e| e.at("Metadata"))?;
+        let v = c.bytes(flexible).map_err(|e| e.at("Metadata"))?;
+        at[2] = v.at;
+        len[2] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_METADATA;
         }
@@ -514,6 +529,7 @@ impl<'a> JoinGroupResponseMemberView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -522,60 +538,68 @@ impl<'a> JoinGroupResponseMemberView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         if version >= 5 {
-            at[1] = *pos as u32;
-            loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[1] = v.at;
+            len[1] = v.len;
         }
-        at[2] = *pos as u32;
-        let null = loc_bytes(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, true);
+        at[2] = v.at;
+        len[2] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_METADATA;
         }
         let tags = if version >= 6 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 6;
-        loc_str(buf, pos, flexible);
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
         if version >= 5 {
-            loc_str(buf, pos, flexible);
+            loc_str(buf, &mut p, flexible);
         }
-        loc_bytes(buf, pos, flexible);
+        loc_bytes(buf, &mut p, flexible);
         if version >= 6 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -600,12 +624,7 @@ impl<'a> JoinGroupResponseMemberView<'a> {
     /// `MemberId`: string, versions 0+.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -613,7 +632,7 @@ impl<'a> JoinGroupResponseMemberView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 6, false),
             "MemberId",
             version >= 6,
             false,
@@ -626,12 +645,7 @@ impl<'a> JoinGroupResponseMemberView<'a> {
     /// `GroupInstanceId`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, version >= 6)
+        get_str(self.buf, self.at[1], self.len[1])
     }
 
     /// Where `GroupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -639,7 +653,7 @@ impl<'a> JoinGroupResponseMemberView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[1], version >= 6, false),
             "GroupInstanceId",
             version >= 6,
             true,
@@ -652,12 +666,7 @@ impl<'a> JoinGroupResponseMemberView<'a> {
     /// `Metadata`: bytes, versions 0+.
     #[inline]
     pub fn metadata(&self) -> &'a [u8] {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return EMPTY_BYTES;
-        }
-        get_bytes(self.buf, at, version >= 6).unwrap_or(EMPTY_BYTES)
+        get_bytes(self.buf, self.at[2], self.len[2]).unwrap_or(EMPTY_BYTES)
     }
 
     /// Where `Metadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -665,7 +674,7 @@ impl<'a> JoinGroupResponseMemberView<'a> {
         let version = self.version;
         span_bytes(
             self.buf,
-            self.at[2] as usize,
+            prefix_at(self.at[2], self.len[2], version >= 6, true),
             "Metadata",
             version >= 6,
             false,
@@ -702,7 +711,7 @@ impl<'a> JoinGroupResponseMemberView<'a> {
 }
 
 impl<'a> ViewElement<'a> for JoinGroupResponseMemberView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct LeaderAndIsrRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 8],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -29,6 +33,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 8];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ControllerId"))?;
@@ -47,13 +52,14 @@ impl<'a> LeaderAndIsrRequestView<'a> {
             c.skip(1).map_err(|e| e.at("Type"))?;
         }
         if version <= 1 {
-            at[5] = c.pos() as u32;
-            let null = match c
+            let n = c
                 .array(false, 26)
-                .map_err(|e| e.at("UngroupedPartitionStates"))?
-            {
+                .map_err(|e| e.at("UngroupedPartitionStates"))?;
+            at[5] = c.pos() as u32;
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[0] = n as u32;
                     for i in 0..n {
                         LeaderAndIsrPartitionStateView::walk(c, version)
                             .map(|_| ())
@@ -67,10 +73,12 @@ impl<'a> LeaderAndIsrRequestView<'a> {
             }
         }
         if version >= 2 {
+            let n = c.array(flexible, 3).map_err(|e| e.at("TopicStates"))?;
             at[6] = c.pos() as u32;
-            let null = match c.array(flexible, 3).map_err(|e| e.at("TopicStates"))? {
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[1] = n as u32;
                     for i in 0..n {
                         LeaderAndIsrTopicStateView::walk(c, version)
                             .map(|_| ())
@@ -83,10 +91,12 @@ impl<'a> LeaderAndIsrRequestView<'a> {
                 nulls |= Self::NULL_TOPIC_STATES;
             }
         }
+        let n = c.array(flexible, 10).map_err(|e| e.at("LiveLeaders"))?;
         at[7] = c.pos() as u32;
-        let null = match c.array(flexible, 10).map_err(|e| e.at("LiveLeaders"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[2] = n as u32;
                 for i in 0..n {
                     LeaderAndIsrLiveLeaderView::walk(c, version)
                         .map(|_| ())
@@ -113,6 +123,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -121,34 +132,39 @@ impl<'a> LeaderAndIsrRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 8];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
         if version >= 7 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[1] = p as u32;
+            p = p.wrapping_add(1);
         }
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[2] = p as u32;
+        p = p.wrapping_add(4);
         if version >= 2 {
-            at[3] = *pos as u32;
-            *pos = pos.saturating_add(8);
+            at[3] = p as u32;
+            p = p.wrapping_add(8);
         }
         if version >= 5 {
-            at[4] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[4] = p as u32;
+            p = p.wrapping_add(1);
         }
         if version <= 1 {
-            at[5] = *pos as u32;
-            let null = match loc_array(buf, pos, false) {
+            let n = loc_array(buf, &mut p, false);
+            at[5] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
+                    len[0] = n as u32;
                     for _ in 0..n {
-                        LeaderAndIsrPartitionStateView::skip(buf, pos, version);
+                        p = LeaderAndIsrPartitionStateView::skip(buf, p, version);
                     }
                     false
                 }
@@ -158,12 +174,14 @@ impl<'a> LeaderAndIsrRequestView<'a> {
             }
         }
         if version >= 2 {
-            at[6] = *pos as u32;
-            let null = match loc_array(buf, pos, flexible) {
+            let n = loc_array(buf, &mut p, flexible);
+            at[6] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
+                    len[1] = n as u32;
                     for _ in 0..n {
-                        LeaderAndIsrTopicStateView::skip(buf, pos, version);
+                        p = LeaderAndIsrTopicStateView::skip(buf, p, version);
                     }
                     false
                 }
@@ -172,12 +190,14 @@ impl<'a> LeaderAndIsrRequestView<'a> {
                 nulls |= Self::NULL_TOPIC_STATES;
             }
         }
-        at[7] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[7] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[2] = n as u32;
                 for _ in 0..n {
-                    LeaderAndIsrLiveLeaderView::skip(buf, pos, version);
+                    p = LeaderAndIsrLiveLeaderView::skip(buf, p, version);
                 }
                 false
             }
@@ -186,24 +206,24 @@ impl<'a> LeaderAndIsrRequestView<'a> {
             nulls |= Self::NULL_LIVE_LEADERS;
         }
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `LeaderAndIsrRequest` of `version` (every byte must belong to it)
@@ -250,9 +270,6 @@ impl<'a> LeaderAndIsrRequestView<'a> {
     #[inline]
     pub fn controller_id(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -272,9 +289,6 @@ impl<'a> LeaderAndIsrRequestView<'a> {
     #[inline]
     pub fn is_k_raft_controller(&self) -> bool {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -294,9 +308,6 @@ impl<'a> LeaderAndIsrRequestView<'a> {
     #[inline]
     pub fn controller_epoch(&self) -> i32 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -338,9 +349,6 @@ impl<'a> LeaderAndIsrRequestView<'a> {
     #[inline]
     pub fn r#type(&self) -> i8 {
         let at = self.at[4] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -354,11 +362,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
     /// `UngroupedPartitionStates`: []LeaderAndIsrPartitionState, versions 0-1.
     #[inline]
     pub fn ungrouped_partition_states(&self) -> ArrayView<'a, LeaderAndIsrPartitionStateView<'a>> {
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, false, self.version)
+        get_array(self.buf, self.at[5], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -367,12 +371,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
     /// `TopicStates`: []LeaderAndIsrTopicState, versions 2+.
     #[inline]
     pub fn topic_states(&self) -> ArrayView<'a, LeaderAndIsrTopicStateView<'a>> {
-        let version = self.version;
-        let at = self.at[6] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 4, self.version)
+        get_array(self.buf, self.at[6], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -381,12 +380,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
     /// `LiveLeaders`: []LeaderAndIsrLiveLeader, versions 0+.
     #[inline]
     pub fn live_leaders(&self) -> ArrayView<'a, LeaderAndIsrLiveLeaderView<'a>> {
-        let version = self.version;
-        let at = self.at[7] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 4, self.version)
+        get_array(self.buf, self.at[7], self.len[2], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -432,7 +426,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaderAndIsrRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -461,8 +455,12 @@ impl std::fmt::Debug for LeaderAndIsrRequestView<'_> {
 pub struct LeaderAndIsrLiveLeaderView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -477,11 +475,14 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("BrokerId"))?;
-        at[1] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("HostName"))?;
+        let v = c.str(flexible).map_err(|e| e.at("HostName"))?;
+        at[1] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HOST_NAME;
         }
@@ -502,6 +503,7 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -510,53 +512,58 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[1] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HOST_NAME;
         }
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[2] = p as u32;
+        p = p.wrapping_add(4);
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 4;
-        *pos = pos.saturating_add(4);
-        loc_str(buf, pos, flexible);
-        *pos = pos.saturating_add(4);
+        let mut p = p;
+        p = p.wrapping_add(4);
+        loc_str(buf, &mut p, flexible);
+        p = p.wrapping_add(4);
         if version >= 4 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -582,9 +589,6 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
     #[inline]
     pub fn broker_id(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -598,12 +602,7 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
     /// `HostName`: string, versions 0+.
     #[inline]
     pub fn host_name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `HostName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -611,7 +610,7 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[0], version >= 4, false),
             "HostName",
             version >= 4,
             false,
@@ -625,9 +624,6 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
     #[inline]
     pub fn port(&self) -> i32 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -664,7 +660,7 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaderAndIsrLiveLeaderView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -685,8 +681,12 @@ impl std::fmt::Debug for LeaderAndIsrLiveLeaderView<'_> {
 pub struct LeaderAndIsrPartitionStateView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 12],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 5],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -705,10 +705,13 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 12];
+        let mut len = [NONE; 5];
         let mut nulls = 0u64;
         if version <= 1 {
-            at[0] = c.pos() as u32;
-            let null = c.str(false).map_err(|e| e.at("TopicName"))?;
+            let v = c.str(false).map_err(|e| e.at("TopicName"))?;
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_TOPIC_NAME;
             }
@@ -721,10 +724,12 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
         c.skip(4).map_err(|e| e.at("Leader"))?;
         at[4] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("LeaderEpoch"))?;
+        let n = c.array(flexible, 4).map_err(|e| e.at("Isr"))?;
         at[5] = c.pos() as u32;
-        let null = match c.array(flexible, 4).map_err(|e| e.at("Isr"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     c.skip(4).map_err(|e| e.at_index(i).at("Isr"))?;
                 }
@@ -736,10 +741,12 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
         }
         at[6] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionEpoch"))?;
+        let n = c.array(flexible, 4).map_err(|e| e.at("Replicas"))?;
         at[7] = c.pos() as u32;
-        let null = match c.array(flexible, 4).map_err(|e| e.at("Replicas"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[2] = n as u32;
                 for i in 0..n {
                     c.skip(4).map_err(|e| e.at_index(i).at("Replicas"))?;
                 }
@@ -750,10 +757,12 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             nulls |= Self::NULL_REPLICAS;
         }
         if version >= 3 {
+            let n = c.array(flexible, 4).map_err(|e| e.at("AddingReplicas"))?;
             at[8] = c.pos() as u32;
-            let null = match c.array(flexible, 4).map_err(|e| e.at("AddingReplicas"))? {
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[3] = n as u32;
                     for i in 0..n {
                         c.skip(4).map_err(|e| e.at_index(i).at("AddingReplicas"))?;
                     }
@@ -765,10 +774,12 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             }
         }
         if version >= 3 {
+            let n = c.array(flexible, 4).map_err(|e| e.at("RemovingReplicas"))?;
             at[9] = c.pos() as u32;
-            let null = match c.array(flexible, 4).map_err(|e| e.at("RemovingReplicas"))? {
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[4] = n as u32;
                     for i in 0..n {
                         c.skip(4)
                             .map_err(|e| e.at_index(i).at("RemovingReplicas"))?;
@@ -803,6 +814,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -811,44 +823,53 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 12];
+        let mut len = [NONE; 5];
         let mut nulls = 0u64;
         if version <= 1 {
-            at[0] = *pos as u32;
-            let null = loc_str(buf, pos, false);
+            let v = loc_var(buf, &mut p, false, false);
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_TOPIC_NAME;
             }
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[3] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[4] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[5] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        at[2] = p as u32;
+        p = p.wrapping_add(4);
+        at[3] = p as u32;
+        p = p.wrapping_add(4);
+        at[4] = p as u32;
+        p = p.wrapping_add(4);
+        let n = loc_array(buf, &mut p, flexible);
+        at[5] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[1] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
         if null {
             nulls |= Self::NULL_ISR;
         }
-        at[6] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[7] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        at[6] = p as u32;
+        p = p.wrapping_add(4);
+        let n = loc_array(buf, &mut p, flexible);
+        at[7] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[2] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
@@ -856,11 +877,13 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             nulls |= Self::NULL_REPLICAS;
         }
         if version >= 3 {
-            at[8] = *pos as u32;
-            let null = match loc_array(buf, pos, flexible) {
+            let n = loc_array(buf, &mut p, flexible);
+            at[8] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
-                    *pos = pos.saturating_add(n.saturating_mul(4));
+                    len[3] = n as u32;
+                    loc_fixed(&mut p, n, 4);
                     false
                 }
             };
@@ -869,11 +892,13 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             }
         }
         if version >= 3 {
-            at[9] = *pos as u32;
-            let null = match loc_array(buf, pos, flexible) {
+            let n = loc_array(buf, &mut p, flexible);
+            at[9] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
-                    *pos = pos.saturating_add(n.saturating_mul(4));
+                    len[4] = n as u32;
+                    loc_fixed(&mut p, n, 4);
                     false
                 }
             };
@@ -882,73 +907,70 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             }
         }
         if version >= 1 {
-            at[10] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[10] = p as u32;
+            p = p.wrapping_add(1);
         }
         if version >= 6 {
-            at[11] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[11] = p as u32;
+            p = p.wrapping_add(1);
         }
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 4;
+        let mut p = p;
         if version <= 1 {
-            loc_str(buf, pos, false);
+            loc_str(buf, &mut p, false);
         }
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(4);
-        if let Some(n) = loc_array(buf, pos, flexible) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+        p = p.wrapping_add(16);
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
+            loc_fixed(&mut p, n, 4);
         }
-        *pos = pos.saturating_add(4);
-        if let Some(n) = loc_array(buf, pos, flexible) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+        p = p.wrapping_add(4);
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
+            loc_fixed(&mut p, n, 4);
         }
         if version >= 3 {
-            if let Some(n) = loc_array(buf, pos, flexible) {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+            if let Some(n) = loc_array(buf, &mut p, flexible) {
+                loc_fixed(&mut p, n, 4);
             }
         }
         if version >= 3 {
-            if let Some(n) = loc_array(buf, pos, flexible) {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+            if let Some(n) = loc_array(buf, &mut p, flexible) {
+                loc_fixed(&mut p, n, 4);
             }
         }
         if version >= 1 {
-            *pos = pos.saturating_add(1);
+            p = p.wrapping_add(1);
         }
         if version >= 6 {
-            *pos = pos.saturating_add(1);
+            p = p.wrapping_add(1);
         }
         if version >= 4 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -973,16 +995,19 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     /// `TopicName`: string, versions 0-1, ignorable.
     #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "TopicName", false, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], false, false),
+            "TopicName",
+            false,
+            false,
+            0,
+        )
     }
 
     /// The partition number within its topic.
@@ -991,9 +1016,6 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -1013,9 +1035,6 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     #[inline]
     pub fn controller_epoch(&self) -> i32 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -1035,9 +1054,6 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     #[inline]
     pub fn leader(&self) -> i32 {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -1052,9 +1068,6 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[4] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -1073,12 +1086,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     /// `Isr`: []int32, versions 0+.
     #[inline]
     pub fn isr(&self) -> ArrayView<'a, i32> {
-        let version = self.version;
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 4, self.version)
+        get_array(self.buf, self.at[5], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1088,9 +1096,6 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     #[inline]
     pub fn partition_epoch(&self) -> i32 {
         let at = self.at[6] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -1109,12 +1114,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     /// `Replicas`: []int32, versions 0+.
     #[inline]
     pub fn replicas(&self) -> ArrayView<'a, i32> {
-        let version = self.version;
-        let at = self.at[7] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 4, self.version)
+        get_array(self.buf, self.at[7], self.len[2], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1123,12 +1123,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     /// `AddingReplicas`: []int32, versions 3+, ignorable.
     #[inline]
     pub fn adding_replicas(&self) -> ArrayView<'a, i32> {
-        let version = self.version;
-        let at = self.at[8] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 4, self.version)
+        get_array(self.buf, self.at[8], self.len[3], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1137,12 +1132,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     /// `RemovingReplicas`: []int32, versions 3+, ignorable.
     #[inline]
     pub fn removing_replicas(&self) -> ArrayView<'a, i32> {
-        let version = self.version;
-        let at = self.at[9] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 4, self.version)
+        get_array(self.buf, self.at[9], self.len[4], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1152,9 +1142,6 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     #[inline]
     pub fn is_new(&self) -> bool {
         let at = self.at[10] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -1169,9 +1156,6 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     #[inline]
     pub fn leader_recovery_state(&self) -> i8 {
         let at = self.at[11] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -1231,7 +1215,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaderAndIsrPartitionStateView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1261,8 +1245,12 @@ impl std::fmt::Debug for LeaderAndIsrPartitionStateView<'_> {
 pub struct LeaderAndIsrTopicStateView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -1278,9 +1266,12 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("TopicName"))?;
+        let v = c.str(flexible).map_err(|e| e.at("TopicName"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
@@ -1288,10 +1279,12 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
             at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
+        let n = c.array(flexible, 26).map_err(|e| e.at("PartitionStates"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(flexible, 26).map_err(|e| e.at("PartitionStates"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     LeaderAndIsrPartitionStateView::walk(c, version)
                         .map(|_| ())
@@ -1318,6 +1311,7 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1326,26 +1320,33 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
         if version >= 5 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(16);
+            at[1] = p as u32;
+            p = p.wrapping_add(16);
         }
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    LeaderAndIsrPartitionStateView::skip(buf, pos, version);
+                    p = LeaderAndIsrPartitionStateView::skip(buf, p, version);
                 }
                 false
             }
@@ -1354,44 +1355,44 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
             nulls |= Self::NULL_PARTITION_STATES;
         }
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 4;
-        loc_str(buf, pos, flexible);
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
         if version >= 5 {
-            *pos = pos.saturating_add(16);
+            p = p.wrapping_add(16);
         }
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                LeaderAndIsrPartitionStateView::skip(buf, pos, version);
+                p = LeaderAndIsrPartitionStateView::skip(buf, p, version);
             }
         }
         if version >= 4 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1416,12 +1417,7 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
     /// `TopicName`: string, versions 2+.
     #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -1429,7 +1425,7 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 4, false),
             "TopicName",
             version >= 4,
             false,
@@ -1443,9 +1439,6 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
     #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -1459,12 +1452,7 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
     /// `PartitionStates`: []LeaderAndIsrPartitionState, versions 2+.
     #[inline]
     pub fn partition_states(&self) -> ArrayView<'a, LeaderAndIsrPartitionStateView<'a>> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 4, self.version)
+        get_array(self.buf, self.at[2], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1497,7 +1485,7 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaderAndIsrTopicStateView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

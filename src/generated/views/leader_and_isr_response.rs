@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct LeaderAndIsrResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -28,14 +32,17 @@ impl<'a> LeaderAndIsrResponseView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         if version <= 4 {
+            let n = c.array(flexible, 7).map_err(|e| e.at("PartitionErrors"))?;
             at[1] = c.pos() as u32;
-            let null = match c.array(flexible, 7).map_err(|e| e.at("PartitionErrors"))? {
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[0] = n as u32;
                     for i in 0..n {
                         LeaderAndIsrPartitionErrorView::walk(c, version)
                             .map(|_| ())
@@ -49,10 +56,12 @@ impl<'a> LeaderAndIsrResponseView<'a> {
             }
         }
         if version >= 5 {
+            let n = c.array(true, 18).map_err(|e| e.at("Topics"))?;
             at[2] = c.pos() as u32;
-            let null = match c.array(true, 18).map_err(|e| e.at("Topics"))? {
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[1] = n as u32;
                     for i in 0..n {
                         LeaderAndIsrTopicErrorView::walk(c, version)
                             .map(|_| ())
@@ -80,6 +89,7 @@ impl<'a> LeaderAndIsrResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -88,20 +98,25 @@ impl<'a> LeaderAndIsrResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        at[0] = p as u32;
+        p = p.wrapping_add(2);
         if version <= 4 {
-            at[1] = *pos as u32;
-            let null = match loc_array(buf, pos, flexible) {
+            let n = loc_array(buf, &mut p, flexible);
+            at[1] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
+                    len[0] = n as u32;
                     for _ in 0..n {
-                        LeaderAndIsrPartitionErrorView::skip(buf, pos, version);
+                        p = LeaderAndIsrPartitionErrorView::skip(buf, p, version);
                     }
                     false
                 }
@@ -111,12 +126,14 @@ impl<'a> LeaderAndIsrResponseView<'a> {
             }
         }
         if version >= 5 {
-            at[2] = *pos as u32;
-            let null = match loc_array(buf, pos, true) {
+            let n = loc_array(buf, &mut p, true);
+            at[2] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
+                    len[1] = n as u32;
                     for _ in 0..n {
-                        LeaderAndIsrTopicErrorView::skip(buf, pos, version);
+                        p = LeaderAndIsrTopicErrorView::skip(buf, p, version);
                     }
                     false
                 }
@@ -126,24 +143,24 @@ impl<'a> LeaderAndIsrResponseView<'a> {
             }
         }
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `LeaderAndIsrResponse` of `version` (every byte must belong to it)
@@ -190,9 +207,6 @@ impl<'a> LeaderAndIsrResponseView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -206,12 +220,7 @@ impl<'a> LeaderAndIsrResponseView<'a> {
     /// `PartitionErrors`: []LeaderAndIsrPartitionError, versions 0-4.
     #[inline]
     pub fn partition_errors(&self) -> ArrayView<'a, LeaderAndIsrPartitionErrorView<'a>> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 4, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -220,11 +229,7 @@ impl<'a> LeaderAndIsrResponseView<'a> {
     /// `Topics`: []LeaderAndIsrTopicError, versions 5+.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, LeaderAndIsrTopicErrorView<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[2], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -257,7 +262,7 @@ impl<'a> LeaderAndIsrResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaderAndIsrResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -278,8 +283,12 @@ impl std::fmt::Debug for LeaderAndIsrResponseView<'_> {
 pub struct LeaderAndIsrPartitionErrorView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -294,10 +303,13 @@ impl<'a> LeaderAndIsrPartitionErrorView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         if version <= 4 {
-            at[0] = c.pos() as u32;
-            let null = c.str(flexible).map_err(|e| e.at("TopicName"))?;
+            let v = c.str(flexible).map_err(|e| e.at("TopicName"))?;
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_TOPIC_NAME;
             }
@@ -321,6 +333,7 @@ impl<'a> LeaderAndIsrPartitionErrorView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -329,57 +342,61 @@ impl<'a> LeaderAndIsrPartitionErrorView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         if version <= 4 {
-            at[0] = *pos as u32;
-            let null = loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_TOPIC_NAME;
             }
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        at[2] = p as u32;
+        p = p.wrapping_add(2);
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 4;
+        let mut p = p;
         if version <= 4 {
-            loc_str(buf, pos, flexible);
+            loc_str(buf, &mut p, flexible);
         }
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(2);
+        p = p.wrapping_add(6);
         if version >= 4 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -404,12 +421,7 @@ impl<'a> LeaderAndIsrPartitionErrorView<'a> {
     /// `TopicName`: string, versions 0-4, ignorable.
     #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -417,7 +429,7 @@ impl<'a> LeaderAndIsrPartitionErrorView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 4, false),
             "TopicName",
             version >= 4,
             false,
@@ -431,9 +443,6 @@ impl<'a> LeaderAndIsrPartitionErrorView<'a> {
     #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -453,9 +462,6 @@ impl<'a> LeaderAndIsrPartitionErrorView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -492,7 +498,7 @@ impl<'a> LeaderAndIsrPartitionErrorView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaderAndIsrPartitionErrorView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -513,8 +519,12 @@ impl std::fmt::Debug for LeaderAndIsrPartitionErrorView<'_> {
 pub struct LeaderAndIsrTopicErrorView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -528,13 +538,16 @@ impl<'a> LeaderAndIsrTopicErrorView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("TopicId"))?;
+        let n = c.array(true, 7).map_err(|e| e.at("PartitionErrors"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 7).map_err(|e| e.at("PartitionErrors"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     LeaderAndIsrPartitionErrorView::walk(c, version)
                         .map(|_| ())
@@ -559,6 +572,7 @@ impl<'a> LeaderAndIsrTopicErrorView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -567,18 +581,23 @@ impl<'a> LeaderAndIsrTopicErrorView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(16);
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[0] = p as u32;
+        p = p.wrapping_add(16);
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    LeaderAndIsrPartitionErrorView::skip(buf, pos, version);
+                    p = LeaderAndIsrPartitionErrorView::skip(buf, p, version);
                 }
                 false
             }
@@ -587,36 +606,36 @@ impl<'a> LeaderAndIsrTopicErrorView<'a> {
             nulls |= Self::NULL_PARTITION_ERRORS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        *pos = pos.saturating_add(16);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(16);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                LeaderAndIsrPartitionErrorView::skip(buf, pos, version);
+                p = LeaderAndIsrPartitionErrorView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -642,9 +661,6 @@ impl<'a> LeaderAndIsrTopicErrorView<'a> {
     #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -658,11 +674,7 @@ impl<'a> LeaderAndIsrTopicErrorView<'a> {
     /// `PartitionErrors`: []LeaderAndIsrPartitionError, versions 5+.
     #[inline]
     pub fn partition_errors(&self) -> ArrayView<'a, LeaderAndIsrPartitionErrorView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -693,7 +705,7 @@ impl<'a> LeaderAndIsrTopicErrorView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaderAndIsrTopicErrorView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

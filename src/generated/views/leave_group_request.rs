@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct LeaveGroupRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -29,24 +33,31 @@ impl<'a> LeaveGroupRequestView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("GroupId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("GroupId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
         if version <= 2 {
-            at[1] = c.pos() as u32;
-            let null = c.str(false).map_err(|e| e.at("MemberId"))?;
+            let v = c.str(false).map_err(|e| e.at("MemberId"))?;
+            at[1] = v.at;
+            len[1] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_MEMBER_ID;
             }
         }
         if version >= 3 {
+            let n = c.array(flexible, 3).map_err(|e| e.at("Members"))?;
             at[2] = c.pos() as u32;
-            let null = match c.array(flexible, 3).map_err(|e| e.at("Members"))? {
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[2] = n as u32;
                     for i in 0..n {
                         MemberIdentityView::walk(c, version)
                             .map(|_| ())
@@ -74,6 +85,7 @@ impl<'a> LeaveGroupRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -82,30 +94,39 @@ impl<'a> LeaveGroupRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
         if version <= 2 {
-            at[1] = *pos as u32;
-            let null = loc_str(buf, pos, false);
+            let v = loc_var(buf, &mut p, false, false);
+            at[1] = v.at;
+            len[1] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_MEMBER_ID;
             }
         }
         if version >= 3 {
-            at[2] = *pos as u32;
-            let null = match loc_array(buf, pos, flexible) {
+            let n = loc_array(buf, &mut p, flexible);
+            at[2] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
+                    len[2] = n as u32;
                     for _ in 0..n {
-                        MemberIdentityView::skip(buf, pos, version);
+                        p = MemberIdentityView::skip(buf, p, version);
                     }
                     false
                 }
@@ -115,24 +136,24 @@ impl<'a> LeaveGroupRequestView<'a> {
             }
         }
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `LeaveGroupRequest` of `version` (every byte must belong to it)
@@ -178,12 +199,7 @@ impl<'a> LeaveGroupRequestView<'a> {
     /// `GroupId`: string, versions 0+.
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -191,7 +207,7 @@ impl<'a> LeaveGroupRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 4, false),
             "GroupId",
             version >= 4,
             false,
@@ -204,16 +220,19 @@ impl<'a> LeaveGroupRequestView<'a> {
     /// `MemberId`: string, versions 0-2.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1] as usize, "MemberId", false, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[1], self.len[1], false, false),
+            "MemberId",
+            false,
+            false,
+            0,
+        )
     }
 
     /// The members leaving (v3+).
@@ -221,12 +240,7 @@ impl<'a> LeaveGroupRequestView<'a> {
     /// `Members`: []MemberIdentity, versions 3+.
     #[inline]
     pub fn members(&self) -> ArrayView<'a, MemberIdentityView<'a>> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 4, self.version)
+        get_array(self.buf, self.at[2], self.len[2], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -258,7 +272,7 @@ impl<'a> LeaveGroupRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaveGroupRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -279,8 +293,12 @@ impl std::fmt::Debug for LeaveGroupRequestView<'_> {
 pub struct MemberIdentityView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -295,17 +313,22 @@ impl<'a> MemberIdentityView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("MemberId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("MemberId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[1] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("GroupInstanceId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("GroupInstanceId"))?;
+        at[1] = v.at;
+        len[1] = v.len;
         if version >= 5 {
-            at[2] = c.pos() as u32;
-            c.str(true).map_err(|e| e.at("Reason"))?;
+            let v = c.str(true).map_err(|e| e.at("Reason"))?;
+            at[2] = v.at;
+            len[2] = v.len;
         }
         let tags = if version >= 4 {
             let tags = c.pos() as u32;
@@ -322,6 +345,7 @@ impl<'a> MemberIdentityView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -330,57 +354,64 @@ impl<'a> MemberIdentityView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[1] = *pos as u32;
-        loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[1] = v.at;
+        len[1] = v.len;
         if version >= 5 {
-            at[2] = *pos as u32;
-            loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[2] = v.at;
+            len[2] = v.len;
         }
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 4;
-        loc_str(buf, pos, flexible);
-        loc_str(buf, pos, flexible);
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
+        loc_str(buf, &mut p, flexible);
         if version >= 5 {
-            loc_str(buf, pos, true);
+            loc_str(buf, &mut p, true);
         }
         if version >= 4 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -405,12 +436,7 @@ impl<'a> MemberIdentityView<'a> {
     /// `MemberId`: string, versions 3+.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -418,7 +444,7 @@ impl<'a> MemberIdentityView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 4, false),
             "MemberId",
             version >= 4,
             false,
@@ -431,12 +457,7 @@ impl<'a> MemberIdentityView<'a> {
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+, default `null`.
     #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, version >= 4)
+        get_str(self.buf, self.at[1], self.len[1])
     }
 
     /// Where `GroupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -444,7 +465,7 @@ impl<'a> MemberIdentityView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[1], version >= 4, false),
             "GroupInstanceId",
             version >= 4,
             true,
@@ -457,16 +478,19 @@ impl<'a> MemberIdentityView<'a> {
     /// `Reason`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     #[inline]
     pub fn reason(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[2], self.len[2])
     }
 
     /// Where `Reason` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn reason_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[2] as usize, "Reason", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[2], self.len[2], true, false),
+            "Reason",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The owned [`MemberIdentity`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -498,7 +522,7 @@ impl<'a> MemberIdentityView<'a> {
 }
 
 impl<'a> ViewElement<'a> for MemberIdentityView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

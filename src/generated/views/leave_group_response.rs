@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct LeaveGroupResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,6 +31,7 @@ impl<'a> LeaveGroupResponseView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         if version >= 1 {
             at[0] = c.pos() as u32;
@@ -35,10 +40,12 @@ impl<'a> LeaveGroupResponseView<'a> {
         at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         if version >= 3 {
+            let n = c.array(flexible, 5).map_err(|e| e.at("Members"))?;
             at[2] = c.pos() as u32;
-            let null = match c.array(flexible, 5).map_err(|e| e.at("Members"))? {
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[0] = n as u32;
                     for i in 0..n {
                         MemberResponseView::walk(c, version)
                             .map(|_| ())
@@ -66,6 +73,7 @@ impl<'a> LeaveGroupResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -74,24 +82,29 @@ impl<'a> LeaveGroupResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         if version >= 1 {
-            at[0] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[0] = p as u32;
+            p = p.wrapping_add(4);
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
         if version >= 3 {
-            at[2] = *pos as u32;
-            let null = match loc_array(buf, pos, flexible) {
+            let n = loc_array(buf, &mut p, flexible);
+            at[2] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
+                    len[0] = n as u32;
                     for _ in 0..n {
-                        MemberResponseView::skip(buf, pos, version);
+                        p = MemberResponseView::skip(buf, p, version);
                     }
                     false
                 }
@@ -101,24 +114,24 @@ impl<'a> LeaveGroupResponseView<'a> {
             }
         }
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `LeaveGroupResponse` of `version` (every byte must belong to it)
@@ -165,9 +178,6 @@ impl<'a> LeaveGroupResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -187,9 +197,6 @@ impl<'a> LeaveGroupResponseView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -203,12 +210,7 @@ impl<'a> LeaveGroupResponseView<'a> {
     /// `Members`: []MemberResponse, versions 3+.
     #[inline]
     pub fn members(&self) -> ArrayView<'a, MemberResponseView<'a>> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 4, self.version)
+        get_array(self.buf, self.at[2], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -240,7 +242,7 @@ impl<'a> LeaveGroupResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaveGroupResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -261,8 +263,12 @@ impl std::fmt::Debug for LeaveGroupResponseView<'_> {
 pub struct MemberResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -277,14 +283,18 @@ impl<'a> MemberResponseView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("MemberId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("MemberId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[1] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("GroupInstanceId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("GroupInstanceId"))?;
+        at[1] = v.at;
+        len[1] = v.len;
         at[2] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         let tags = if version >= 4 {
@@ -302,6 +312,7 @@ impl<'a> MemberResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -310,53 +321,59 @@ impl<'a> MemberResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[1] = *pos as u32;
-        loc_str(buf, pos, flexible);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[1] = v.at;
+        len[1] = v.len;
+        at[2] = p as u32;
+        p = p.wrapping_add(2);
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 4;
-        loc_str(buf, pos, flexible);
-        loc_str(buf, pos, flexible);
-        *pos = pos.saturating_add(2);
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
+        loc_str(buf, &mut p, flexible);
+        p = p.wrapping_add(2);
         if version >= 4 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -381,12 +398,7 @@ impl<'a> MemberResponseView<'a> {
     /// `MemberId`: string, versions 3+.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -394,7 +406,7 @@ impl<'a> MemberResponseView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 4, false),
             "MemberId",
             version >= 4,
             false,
@@ -407,12 +419,11 @@ impl<'a> MemberResponseView<'a> {
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+.
     #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 4)
+        get_str(self.buf, self.at[1], self.len[1])
     }
 
     /// Where `GroupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -420,7 +431,7 @@ impl<'a> MemberResponseView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[1], version >= 4, false),
             "GroupInstanceId",
             version >= 4,
             true,
@@ -434,9 +445,6 @@ impl<'a> MemberResponseView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -474,7 +482,7 @@ impl<'a> MemberResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for MemberResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct ListGroupsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,6 +31,7 @@ impl<'a> ListGroupsResponseView<'a> {
         let flexible = version >= 3;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         if version >= 1 {
             at[0] = c.pos() as u32;
@@ -34,10 +39,12 @@ impl<'a> ListGroupsResponseView<'a> {
         }
         at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
+        let n = c.array(flexible, 3).map_err(|e| e.at("Groups"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(flexible, 3).map_err(|e| e.at("Groups"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     ListedGroupView::walk(c, version)
                         .map(|_| ())
@@ -64,6 +71,7 @@ impl<'a> ListGroupsResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -72,23 +80,28 @@ impl<'a> ListGroupsResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         if version >= 1 {
-            at[0] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[0] = p as u32;
+            p = p.wrapping_add(4);
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
+        let n = loc_array(buf, &mut p, flexible);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    ListedGroupView::skip(buf, pos, version);
+                    p = ListedGroupView::skip(buf, p, version);
                 }
                 false
             }
@@ -97,24 +110,24 @@ impl<'a> ListGroupsResponseView<'a> {
             nulls |= Self::NULL_GROUPS;
         }
         let tags = if version >= 3 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `ListGroupsResponse` of `version` (every byte must belong to it)
@@ -161,9 +174,6 @@ impl<'a> ListGroupsResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -183,9 +193,6 @@ impl<'a> ListGroupsResponseView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -199,12 +206,7 @@ impl<'a> ListGroupsResponseView<'a> {
     /// `Groups`: []ListedGroup, versions 0+.
     #[inline]
     pub fn groups(&self) -> ArrayView<'a, ListedGroupView<'a>> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 3, self.version)
+        get_array(self.buf, self.at[2], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -236,7 +238,7 @@ impl<'a> ListGroupsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListGroupsResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -257,8 +259,12 @@ impl std::fmt::Debug for ListGroupsResponseView<'_> {
 pub struct ListedGroupView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 4],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -276,27 +282,36 @@ impl<'a> ListedGroupView<'a> {
         let flexible = version >= 3;
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("GroupId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("GroupId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("ProtocolType"))?;
+        let v = c.str(flexible).map_err(|e| e.at("ProtocolType"))?;
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PROTOCOL_TYPE;
         }
         if version >= 4 {
-            at[2] = c.pos() as u32;
-            let null = c.str(true).map_err(|e| e.at("GroupState"))?;
+            let v = c.str(true).map_err(|e| e.at("GroupState"))?;
+            at[2] = v.at;
+            len[2] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_GROUP_STATE;
             }
         }
         if version >= 5 {
-            at[3] = c.pos() as u32;
-            let null = c.str(true).map_err(|e| e.at("GroupType"))?;
+            let v = c.str(true).map_err(|e| e.at("GroupType"))?;
+            at[3] = v.at;
+            len[3] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_GROUP_TYPE;
             }
@@ -316,6 +331,7 @@ impl<'a> ListedGroupView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -324,73 +340,84 @@ impl<'a> ListedGroupView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PROTOCOL_TYPE;
         }
         if version >= 4 {
-            at[2] = *pos as u32;
-            let null = loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[2] = v.at;
+            len[2] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_GROUP_STATE;
             }
         }
         if version >= 5 {
-            at[3] = *pos as u32;
-            let null = loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[3] = v.at;
+            len[3] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_GROUP_TYPE;
             }
         }
         let tags = if version >= 3 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 3;
-        loc_str(buf, pos, flexible);
-        loc_str(buf, pos, flexible);
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
+        loc_str(buf, &mut p, flexible);
         if version >= 4 {
-            loc_str(buf, pos, true);
+            loc_str(buf, &mut p, true);
         }
         if version >= 5 {
-            loc_str(buf, pos, true);
+            loc_str(buf, &mut p, true);
         }
         if version >= 3 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -415,12 +442,7 @@ impl<'a> ListedGroupView<'a> {
     /// `GroupId`: string, versions 0+.
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -428,7 +450,7 @@ impl<'a> ListedGroupView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 3, false),
             "GroupId",
             version >= 3,
             false,
@@ -441,12 +463,7 @@ impl<'a> ListedGroupView<'a> {
     /// `ProtocolType`: string, versions 0+.
     #[inline]
     pub fn protocol_type(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `ProtocolType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -454,7 +471,7 @@ impl<'a> ListedGroupView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[1], version >= 3, false),
             "ProtocolType",
             version >= 3,
             false,
@@ -467,16 +484,19 @@ impl<'a> ListedGroupView<'a> {
     /// `GroupState`: string, versions 4+, ignorable.
     #[inline]
     pub fn group_state(&self) -> ViewStr<'a> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[2], self.len[2]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_state_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[2] as usize, "GroupState", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[2], self.len[2], true, false),
+            "GroupState",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The group's type: `classic`, `consumer`, `share` or `streams`.
@@ -484,16 +504,19 @@ impl<'a> ListedGroupView<'a> {
     /// `GroupType`: string, versions 5+, ignorable.
     #[inline]
     pub fn group_type(&self) -> ViewStr<'a> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[3], self.len[3]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[3] as usize, "GroupType", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[3], self.len[3], true, false),
+            "GroupType",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The owned [`ListedGroup`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -526,7 +549,7 @@ impl<'a> ListedGroupView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListedGroupView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct ListOffsetsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,6 +31,7 @@ impl<'a> ListOffsetsRequestView<'a> {
         let flexible = version >= 6;
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ReplicaId"))?;
@@ -34,10 +39,12 @@ impl<'a> ListOffsetsRequestView<'a> {
             at[1] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("IsolationLevel"))?;
         }
+        let n = c.array(flexible, 3).map_err(|e| e.at("Topics"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(flexible, 3).map_err(|e| e.at("Topics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     ListOffsetsTopicView::walk(c, version)
                         .map(|_| ())
@@ -68,6 +75,7 @@ impl<'a> ListOffsetsRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -76,23 +84,28 @@ impl<'a> ListOffsetsRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
         if version >= 2 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[1] = p as u32;
+            p = p.wrapping_add(1);
         }
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    ListOffsetsTopicView::skip(buf, pos, version);
+                    p = ListOffsetsTopicView::skip(buf, p, version);
                 }
                 false
             }
@@ -101,28 +114,28 @@ impl<'a> ListOffsetsRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         if version >= 10 {
-            at[3] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[3] = p as u32;
+            p = p.wrapping_add(4);
         }
         let tags = if version >= 6 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `ListOffsetsRequest` of `version` (every byte must belong to it)
@@ -169,9 +182,6 @@ impl<'a> ListOffsetsRequestView<'a> {
     #[inline]
     pub fn replica_id(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -186,9 +196,6 @@ impl<'a> ListOffsetsRequestView<'a> {
     #[inline]
     pub fn isolation_level(&self) -> i8 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -207,12 +214,7 @@ impl<'a> ListOffsetsRequestView<'a> {
     /// `Topics`: []ListOffsetsTopic, versions 0+.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, ListOffsetsTopicView<'a>> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 6, self.version)
+        get_array(self.buf, self.at[2], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -222,9 +224,6 @@ impl<'a> ListOffsetsRequestView<'a> {
     #[inline]
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -263,7 +262,7 @@ impl<'a> ListOffsetsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListOffsetsRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -285,7 +284,8 @@ impl std::fmt::Debug for ListOffsetsRequestView<'_> {
 pub struct ListOffsetsPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
@@ -331,57 +331,58 @@ impl<'a> ListOffsetsPartitionView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
         if version >= 4 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[1] = p as u32;
+            p = p.wrapping_add(4);
         }
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(8);
+        at[2] = p as u32;
+        p = p.wrapping_add(8);
         if version <= 0 {
-            at[3] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[3] = p as u32;
+            p = p.wrapping_add(4);
         }
         let tags = if version >= 6 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        *pos = pos.saturating_add(4);
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(4);
         if version >= 4 {
-            *pos = pos.saturating_add(4);
+            p = p.wrapping_add(4);
         }
-        *pos = pos.saturating_add(8);
+        p = p.wrapping_add(8);
         if version <= 0 {
-            *pos = pos.saturating_add(4);
+            p = p.wrapping_add(4);
         }
         if version >= 6 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -407,9 +408,6 @@ impl<'a> ListOffsetsPartitionView<'a> {
     #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -451,9 +449,6 @@ impl<'a> ListOffsetsPartitionView<'a> {
     #[inline]
     pub fn timestamp(&self) -> i64 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -514,7 +509,7 @@ impl<'a> ListOffsetsPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListOffsetsPartitionView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -536,8 +531,12 @@ impl std::fmt::Debug for ListOffsetsPartitionView<'_> {
 pub struct ListOffsetsTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -553,16 +552,21 @@ impl<'a> ListOffsetsTopicView<'a> {
         let flexible = version >= 6;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("Name"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
+        let n = c.array(flexible, 12).map_err(|e| e.at("Partitions"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(flexible, 12).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     ListOffsetsPartitionView::walk(c, version)
                         .map(|_| ())
@@ -589,6 +593,7 @@ impl<'a> ListOffsetsTopicView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -597,22 +602,29 @@ impl<'a> ListOffsetsTopicView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    ListOffsetsPartitionView::skip(buf, pos, version);
+                    p = ListOffsetsPartitionView::skip(buf, p, version);
                 }
                 false
             }
@@ -621,41 +633,41 @@ impl<'a> ListOffsetsTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 6 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 6;
-        loc_str(buf, pos, flexible);
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                ListOffsetsPartitionView::skip(buf, pos, version);
+                p = ListOffsetsPartitionView::skip(buf, p, version);
             }
         }
         if version >= 6 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -680,12 +692,7 @@ impl<'a> ListOffsetsTopicView<'a> {
     /// `Name`: string, versions 0+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -693,7 +700,7 @@ impl<'a> ListOffsetsTopicView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 6, false),
             "Name",
             version >= 6,
             false,
@@ -706,12 +713,7 @@ impl<'a> ListOffsetsTopicView<'a> {
     /// `Partitions`: []ListOffsetsPartition, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, ListOffsetsPartitionView<'a>> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 6, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -742,7 +744,7 @@ impl<'a> ListOffsetsTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListOffsetsTopicView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

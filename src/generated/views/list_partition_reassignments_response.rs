@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct ListPartitionReassignmentsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -26,17 +30,21 @@ impl<'a> ListPartitionReassignmentsResponseView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[2] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("ErrorMessage"))?;
+        let v = c.str(true).map_err(|e| e.at("ErrorMessage"))?;
+        at[2] = v.at;
+        len[0] = v.len;
+        let n = c.array(true, 3).map_err(|e| e.at("Topics"))?;
         at[3] = c.pos() as u32;
-        let null = match c.array(true, 3).map_err(|e| e.at("Topics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     OngoingTopicReassignmentView::walk(c, version)
                         .map(|_| ())
@@ -61,6 +69,7 @@ impl<'a> ListPartitionReassignmentsResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -69,22 +78,28 @@ impl<'a> ListPartitionReassignmentsResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[2] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[3] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
+        let v = loc_var(buf, &mut p, true, false);
+        at[2] = v.at;
+        len[0] = v.len;
+        let n = loc_array(buf, &mut p, true);
+        at[3] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    OngoingTopicReassignmentView::skip(buf, pos, version);
+                    p = OngoingTopicReassignmentView::skip(buf, p, version);
                 }
                 false
             }
@@ -93,22 +108,22 @@ impl<'a> ListPartitionReassignmentsResponseView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `ListPartitionReassignmentsResponse` of `version` (every byte must belong to it)
@@ -155,9 +170,6 @@ impl<'a> ListPartitionReassignmentsResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -177,9 +189,6 @@ impl<'a> ListPartitionReassignmentsResponseView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -197,12 +206,19 @@ impl<'a> ListPartitionReassignmentsResponseView<'a> {
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[2], self.len[0])
     }
 
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[2] as usize, "ErrorMessage", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[2], self.len[0], true, false),
+            "ErrorMessage",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The reassignments in progress, by topic.
@@ -210,11 +226,7 @@ impl<'a> ListPartitionReassignmentsResponseView<'a> {
     /// `Topics`: []OngoingTopicReassignment, versions 0+.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, OngoingTopicReassignmentView<'a>> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[3], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -248,7 +260,7 @@ impl<'a> ListPartitionReassignmentsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListPartitionReassignmentsResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -270,8 +282,12 @@ impl std::fmt::Debug for ListPartitionReassignmentsResponseView<'_> {
 pub struct OngoingPartitionReassignmentView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -287,13 +303,16 @@ impl<'a> OngoingPartitionReassignmentView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
+        let n = c.array(true, 4).map_err(|e| e.at("Replicas"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 4).map_err(|e| e.at("Replicas"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     c.skip(4).map_err(|e| e.at_index(i).at("Replicas"))?;
                 }
@@ -303,10 +322,12 @@ impl<'a> OngoingPartitionReassignmentView<'a> {
         if null {
             nulls |= Self::NULL_REPLICAS;
         }
+        let n = c.array(true, 4).map_err(|e| e.at("AddingReplicas"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(true, 4).map_err(|e| e.at("AddingReplicas"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     c.skip(4).map_err(|e| e.at_index(i).at("AddingReplicas"))?;
                 }
@@ -316,10 +337,12 @@ impl<'a> OngoingPartitionReassignmentView<'a> {
         if null {
             nulls |= Self::NULL_ADDING_REPLICAS;
         }
+        let n = c.array(true, 4).map_err(|e| e.at("RemovingReplicas"))?;
         at[3] = c.pos() as u32;
-        let null = match c.array(true, 4).map_err(|e| e.at("RemovingReplicas"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[2] = n as u32;
                 for i in 0..n {
                     c.skip(4)
                         .map_err(|e| e.at_index(i).at("RemovingReplicas"))?;
@@ -343,6 +366,7 @@ impl<'a> OngoingPartitionReassignmentView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -351,39 +375,48 @@ impl<'a> OngoingPartitionReassignmentView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[0] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
         if null {
             nulls |= Self::NULL_REPLICAS;
         }
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[1] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
         if null {
             nulls |= Self::NULL_ADDING_REPLICAS;
         }
-        at[3] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[3] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[2] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
@@ -391,40 +424,40 @@ impl<'a> OngoingPartitionReassignmentView<'a> {
             nulls |= Self::NULL_REMOVING_REPLICAS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        *pos = pos.saturating_add(4);
-        if let Some(n) = loc_array(buf, pos, true) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(4);
+        if let Some(n) = loc_array(buf, &mut p, true) {
+            loc_fixed(&mut p, n, 4);
         }
-        if let Some(n) = loc_array(buf, pos, true) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+        if let Some(n) = loc_array(buf, &mut p, true) {
+            loc_fixed(&mut p, n, 4);
         }
-        if let Some(n) = loc_array(buf, pos, true) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+        if let Some(n) = loc_array(buf, &mut p, true) {
+            loc_fixed(&mut p, n, 4);
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -450,9 +483,6 @@ impl<'a> OngoingPartitionReassignmentView<'a> {
     #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -471,11 +501,7 @@ impl<'a> OngoingPartitionReassignmentView<'a> {
     /// `Replicas`: []int32, versions 0+.
     #[inline]
     pub fn replicas(&self) -> ArrayView<'a, i32> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -484,11 +510,7 @@ impl<'a> OngoingPartitionReassignmentView<'a> {
     /// `AddingReplicas`: []int32, versions 0+.
     #[inline]
     pub fn adding_replicas(&self) -> ArrayView<'a, i32> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[2], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -497,11 +519,7 @@ impl<'a> OngoingPartitionReassignmentView<'a> {
     /// `RemovingReplicas`: []int32, versions 0+.
     #[inline]
     pub fn removing_replicas(&self) -> ArrayView<'a, i32> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[3], self.len[2], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -535,7 +553,7 @@ impl<'a> OngoingPartitionReassignmentView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OngoingPartitionReassignmentView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -557,8 +575,12 @@ impl std::fmt::Debug for OngoingPartitionReassignmentView<'_> {
 pub struct OngoingTopicReassignmentView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -573,16 +595,21 @@ impl<'a> OngoingTopicReassignmentView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Name"))?;
+        let v = c.str(true).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
+        let n = c.array(true, 8).map_err(|e| e.at("Partitions"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 8).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     OngoingPartitionReassignmentView::walk(c, version)
                         .map(|_| ())
@@ -607,6 +634,7 @@ impl<'a> OngoingTopicReassignmentView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -615,21 +643,28 @@ impl<'a> OngoingTopicReassignmentView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    OngoingPartitionReassignmentView::skip(buf, pos, version);
+                    p = OngoingPartitionReassignmentView::skip(buf, p, version);
                 }
                 false
             }
@@ -638,36 +673,36 @@ impl<'a> OngoingTopicReassignmentView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        loc_str(buf, pos, true);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                OngoingPartitionReassignmentView::skip(buf, pos, version);
+                p = OngoingPartitionReassignmentView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -692,16 +727,19 @@ impl<'a> OngoingTopicReassignmentView<'a> {
     /// `Name`: string, versions 0+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Name",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The partitions being reassigned.
@@ -709,11 +747,7 @@ impl<'a> OngoingTopicReassignmentView<'a> {
     /// `Partitions`: []OngoingPartitionReassignment, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, OngoingPartitionReassignmentView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -744,7 +778,7 @@ impl<'a> OngoingTopicReassignmentView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OngoingTopicReassignmentView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct ListTransactionsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,11 +31,14 @@ impl<'a> ListTransactionsRequestView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
+        let n = c.array(true, 1).map_err(|e| e.at("StateFilters"))?;
         at[0] = c.pos() as u32;
-        let null = match c.array(true, 1).map_err(|e| e.at("StateFilters"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     c.str_element(true)
                         .map_err(|e| e.at_index(i).at("StateFilters"))?;
@@ -42,10 +49,12 @@ impl<'a> ListTransactionsRequestView<'a> {
         if null {
             nulls |= Self::NULL_STATE_FILTERS;
         }
+        let n = c.array(true, 8).map_err(|e| e.at("ProducerIdFilters"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 8).map_err(|e| e.at("ProducerIdFilters"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     c.skip(8)
                         .map_err(|e| e.at_index(i).at("ProducerIdFilters"))?;
@@ -61,8 +70,9 @@ impl<'a> ListTransactionsRequestView<'a> {
             c.skip(8).map_err(|e| e.at("DurationFilter"))?;
         }
         if version >= 2 {
-            at[3] = c.pos() as u32;
-            c.str(true).map_err(|e| e.at("TransactionalIdPattern"))?;
+            let v = c.str(true).map_err(|e| e.at("TransactionalIdPattern"))?;
+            at[3] = v.at;
+            len[2] = v.len;
         }
         let tags = {
             let tags = c.pos() as u32;
@@ -77,6 +87,7 @@ impl<'a> ListTransactionsRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -85,16 +96,21 @@ impl<'a> ListTransactionsRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[0] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    loc_str(buf, pos, true);
+                    loc_str(buf, &mut p, true);
                 }
                 false
             }
@@ -102,11 +118,13 @@ impl<'a> ListTransactionsRequestView<'a> {
         if null {
             nulls |= Self::NULL_STATE_FILTERS;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(8));
+                len[1] = n as u32;
+                loc_fixed(&mut p, n, 8);
                 false
             }
         };
@@ -114,30 +132,31 @@ impl<'a> ListTransactionsRequestView<'a> {
             nulls |= Self::NULL_PRODUCER_ID_FILTERS;
         }
         if version >= 1 {
-            at[2] = *pos as u32;
-            *pos = pos.saturating_add(8);
+            at[2] = p as u32;
+            p = p.wrapping_add(8);
         }
         if version >= 2 {
-            at[3] = *pos as u32;
-            loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[3] = v.at;
+            len[2] = v.len;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `ListTransactionsRequest` of `version` (every byte must belong to it)
@@ -183,11 +202,7 @@ impl<'a> ListTransactionsRequestView<'a> {
     /// `StateFilters`: []string, versions 0+.
     #[inline]
     pub fn state_filters(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[0], self.len[0], true, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -196,11 +211,7 @@ impl<'a> ListTransactionsRequestView<'a> {
     /// `ProducerIdFilters`: []int64, versions 0+.
     #[inline]
     pub fn producer_id_filters(&self) -> ArrayView<'a, i64> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -231,18 +242,14 @@ impl<'a> ListTransactionsRequestView<'a> {
     /// `TransactionalIdPattern`: string, versions 2+, nullable in 2+, default `null`.
     #[inline]
     pub fn transactional_id_pattern(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[3], self.len[2])
     }
 
     /// Where `TransactionalIdPattern` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn transactional_id_pattern_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[3] as usize,
+            prefix_at(self.at[3], self.len[2], true, false),
             "TransactionalIdPattern",
             true,
             true,
@@ -282,7 +289,7 @@ impl<'a> ListTransactionsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListTransactionsRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

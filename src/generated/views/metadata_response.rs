@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct MetadataResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 7],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -28,15 +32,18 @@ impl<'a> MetadataResponseView<'a> {
         let flexible = version >= 9;
         let start = c.pos() as u32;
         let mut at = [NONE; 7];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
         if version >= 3 {
             at[0] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         }
+        let n = c.array(flexible, 10).map_err(|e| e.at("Brokers"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(flexible, 10).map_err(|e| e.at("Brokers"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     MetadataResponseBrokerView::walk(c, version)
                         .map(|_| ())
@@ -49,17 +56,20 @@ impl<'a> MetadataResponseView<'a> {
             nulls |= Self::NULL_BROKERS;
         }
         if version >= 2 {
-            at[2] = c.pos() as u32;
-            c.str(flexible).map_err(|e| e.at("ClusterId"))?;
+            let v = c.str(flexible).map_err(|e| e.at("ClusterId"))?;
+            at[2] = v.at;
+            len[1] = v.len;
         }
         if version >= 1 {
             at[3] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ControllerId"))?;
         }
+        let n = c.array(flexible, 8).map_err(|e| e.at("Topics"))?;
         at[4] = c.pos() as u32;
-        let null = match c.array(flexible, 8).map_err(|e| e.at("Topics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[2] = n as u32;
                 for i in 0..n {
                     MetadataResponseTopicView::walk(c, version)
                         .map(|_| ())
@@ -94,6 +104,7 @@ impl<'a> MetadataResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -102,21 +113,26 @@ impl<'a> MetadataResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 7];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
         if version >= 3 {
-            at[0] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[0] = p as u32;
+            p = p.wrapping_add(4);
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    MetadataResponseBrokerView::skip(buf, pos, version);
+                    p = MetadataResponseBrokerView::skip(buf, p, version);
                 }
                 false
             }
@@ -125,19 +141,22 @@ impl<'a> MetadataResponseView<'a> {
             nulls |= Self::NULL_BROKERS;
         }
         if version >= 2 {
-            at[2] = *pos as u32;
-            loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[2] = v.at;
+            len[1] = v.len;
         }
         if version >= 1 {
-            at[3] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[3] = p as u32;
+            p = p.wrapping_add(4);
         }
-        at[4] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[4] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[2] = n as u32;
                 for _ in 0..n {
-                    MetadataResponseTopicView::skip(buf, pos, version);
+                    p = MetadataResponseTopicView::skip(buf, p, version);
                 }
                 false
             }
@@ -146,32 +165,32 @@ impl<'a> MetadataResponseView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         if (8..=10).contains(&version) {
-            at[5] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[5] = p as u32;
+            p = p.wrapping_add(4);
         }
         if version >= 13 {
-            at[6] = *pos as u32;
-            *pos = pos.saturating_add(2);
+            at[6] = p as u32;
+            p = p.wrapping_add(2);
         }
         let tags = if version >= 9 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `MetadataResponse` of `version` (every byte must belong to it)
@@ -218,9 +237,6 @@ impl<'a> MetadataResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -239,12 +255,7 @@ impl<'a> MetadataResponseView<'a> {
     /// `Brokers`: []MetadataResponseBroker, versions 0+.
     #[inline]
     pub fn brokers(&self) -> ArrayView<'a, MetadataResponseBrokerView<'a>> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 9, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -253,12 +264,7 @@ impl<'a> MetadataResponseView<'a> {
     /// `ClusterId`: string, versions 2+, nullable in 2+, default `null`, ignorable.
     #[inline]
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, version >= 9)
+        get_str(self.buf, self.at[2], self.len[1])
     }
 
     /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -266,7 +272,7 @@ impl<'a> MetadataResponseView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[2] as usize,
+            prefix_at(self.at[2], self.len[1], version >= 9, false),
             "ClusterId",
             version >= 9,
             true,
@@ -301,12 +307,7 @@ impl<'a> MetadataResponseView<'a> {
     /// `Topics`: []MetadataResponseTopic, versions 0+.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, MetadataResponseTopicView<'a>> {
-        let version = self.version;
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 9, self.version)
+        get_array(self.buf, self.at[4], self.len[2], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -338,9 +339,6 @@ impl<'a> MetadataResponseView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[6] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -385,7 +383,7 @@ impl<'a> MetadataResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for MetadataResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -413,8 +411,12 @@ impl std::fmt::Debug for MetadataResponseView<'_> {
 pub struct MetadataResponseBrokerView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -429,19 +431,23 @@ impl<'a> MetadataResponseBrokerView<'a> {
         let flexible = version >= 9;
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("NodeId"))?;
-        at[1] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("Host"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Host"))?;
+        at[1] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HOST;
         }
         at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Port"))?;
         if version >= 1 {
-            at[3] = c.pos() as u32;
-            c.str(flexible).map_err(|e| e.at("Rack"))?;
+            let v = c.str(flexible).map_err(|e| e.at("Rack"))?;
+            at[3] = v.at;
+            len[1] = v.len;
         }
         let tags = if version >= 9 {
             let tags = c.pos() as u32;
@@ -458,6 +464,7 @@ impl<'a> MetadataResponseBrokerView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -466,60 +473,66 @@ impl<'a> MetadataResponseBrokerView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[1] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[2] = p as u32;
+        p = p.wrapping_add(4);
         if version >= 1 {
-            at[3] = *pos as u32;
-            loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[3] = v.at;
+            len[1] = v.len;
         }
         let tags = if version >= 9 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 9;
-        *pos = pos.saturating_add(4);
-        loc_str(buf, pos, flexible);
-        *pos = pos.saturating_add(4);
+        let mut p = p;
+        p = p.wrapping_add(4);
+        loc_str(buf, &mut p, flexible);
+        p = p.wrapping_add(4);
         if version >= 1 {
-            loc_str(buf, pos, flexible);
+            loc_str(buf, &mut p, flexible);
         }
         if version >= 9 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -545,9 +558,6 @@ impl<'a> MetadataResponseBrokerView<'a> {
     #[inline]
     pub fn node_id(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -561,12 +571,7 @@ impl<'a> MetadataResponseBrokerView<'a> {
     /// `Host`: string, versions 0+.
     #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 9).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -574,7 +579,7 @@ impl<'a> MetadataResponseBrokerView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[0], version >= 9, false),
             "Host",
             version >= 9,
             false,
@@ -588,9 +593,6 @@ impl<'a> MetadataResponseBrokerView<'a> {
     #[inline]
     pub fn port(&self) -> i32 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -604,18 +606,20 @@ impl<'a> MetadataResponseBrokerView<'a> {
     /// `Rack`: string, versions 1+, nullable in 1+, default `null`, ignorable.
     #[inline]
     pub fn rack(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, version >= 9)
+        get_str(self.buf, self.at[3], self.len[1])
     }
 
     /// Where `Rack` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn rack_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[3] as usize, "Rack", version >= 9, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[3], self.len[1], version >= 9, false),
+            "Rack",
+            version >= 9,
+            true,
+            0,
+        )
     }
 
     /// The owned [`MetadataResponseBroker`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -648,7 +652,7 @@ impl<'a> MetadataResponseBrokerView<'a> {
 }
 
 impl<'a> ViewElement<'a> for MetadataResponseBrokerView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -670,8 +674,12 @@ impl std::fmt::Debug for MetadataResponseBrokerView<'_> {
 pub struct MetadataResponsePartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 7],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -688,6 +696,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
         let flexible = version >= 9;
         let start = c.pos() as u32;
         let mut at = [NONE; 7];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
@@ -699,10 +708,12 @@ impl<'a> MetadataResponsePartitionView<'a> {
             at[3] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("LeaderEpoch"))?;
         }
+        let n = c.array(flexible, 4).map_err(|e| e.at("ReplicaNodes"))?;
         at[4] = c.pos() as u32;
-        let null = match c.array(flexible, 4).map_err(|e| e.at("ReplicaNodes"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     c.skip(4).map_err(|e| e.at_index(i).at("ReplicaNodes"))?;
                 }
@@ -712,10 +723,12 @@ impl<'a> MetadataResponsePartitionView<'a> {
         if null {
             nulls |= Self::NULL_REPLICA_NODES;
         }
+        let n = c.array(flexible, 4).map_err(|e| e.at("IsrNodes"))?;
         at[5] = c.pos() as u32;
-        let null = match c.array(flexible, 4).map_err(|e| e.at("IsrNodes"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     c.skip(4).map_err(|e| e.at_index(i).at("IsrNodes"))?;
                 }
@@ -726,10 +739,12 @@ impl<'a> MetadataResponsePartitionView<'a> {
             nulls |= Self::NULL_ISR_NODES;
         }
         if version >= 5 {
+            let n = c.array(flexible, 4).map_err(|e| e.at("OfflineReplicas"))?;
             at[6] = c.pos() as u32;
-            let null = match c.array(flexible, 4).map_err(|e| e.at("OfflineReplicas"))? {
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[2] = n as u32;
                     for i in 0..n {
                         c.skip(4).map_err(|e| e.at_index(i).at("OfflineReplicas"))?;
                     }
@@ -755,6 +770,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -763,37 +779,44 @@ impl<'a> MetadataResponsePartitionView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 7];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[0] = p as u32;
+        p = p.wrapping_add(2);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        at[2] = p as u32;
+        p = p.wrapping_add(4);
         if version >= 7 {
-            at[3] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[3] = p as u32;
+            p = p.wrapping_add(4);
         }
-        at[4] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[4] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[0] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
         if null {
             nulls |= Self::NULL_REPLICA_NODES;
         }
-        at[5] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[5] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[1] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
@@ -801,11 +824,13 @@ impl<'a> MetadataResponsePartitionView<'a> {
             nulls |= Self::NULL_ISR_NODES;
         }
         if version >= 5 {
-            at[6] = *pos as u32;
-            let null = match loc_array(buf, pos, flexible) {
+            let n = loc_array(buf, &mut p, flexible);
+            at[6] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
-                    *pos = pos.saturating_add(n.saturating_mul(4));
+                    len[2] = n as u32;
+                    loc_fixed(&mut p, n, 4);
                     false
                 }
             };
@@ -814,52 +839,50 @@ impl<'a> MetadataResponsePartitionView<'a> {
             }
         }
         let tags = if version >= 9 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 9;
-        *pos = pos.saturating_add(2);
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(4);
+        let mut p = p;
+        p = p.wrapping_add(10);
         if version >= 7 {
-            *pos = pos.saturating_add(4);
+            p = p.wrapping_add(4);
         }
-        if let Some(n) = loc_array(buf, pos, flexible) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
+            loc_fixed(&mut p, n, 4);
         }
-        if let Some(n) = loc_array(buf, pos, flexible) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
+            loc_fixed(&mut p, n, 4);
         }
         if version >= 5 {
-            if let Some(n) = loc_array(buf, pos, flexible) {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+            if let Some(n) = loc_array(buf, &mut p, flexible) {
+                loc_fixed(&mut p, n, 4);
             }
         }
         if version >= 9 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -885,9 +908,6 @@ impl<'a> MetadataResponsePartitionView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -902,9 +922,6 @@ impl<'a> MetadataResponsePartitionView<'a> {
     #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -924,9 +941,6 @@ impl<'a> MetadataResponsePartitionView<'a> {
     #[inline]
     pub fn leader_id(&self) -> i32 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -962,12 +976,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
     /// `ReplicaNodes`: []int32, versions 0+.
     #[inline]
     pub fn replica_nodes(&self) -> ArrayView<'a, i32> {
-        let version = self.version;
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 9, self.version)
+        get_array(self.buf, self.at[4], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -976,12 +985,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
     /// `IsrNodes`: []int32, versions 0+.
     #[inline]
     pub fn isr_nodes(&self) -> ArrayView<'a, i32> {
-        let version = self.version;
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 9, self.version)
+        get_array(self.buf, self.at[5], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -990,12 +994,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
     /// `OfflineReplicas`: []int32, versions 5+, ignorable.
     #[inline]
     pub fn offline_replicas(&self) -> ArrayView<'a, i32> {
-        let version = self.version;
-        let at = self.at[6] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 9, self.version)
+        get_array(self.buf, self.at[6], self.len[2], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1035,7 +1034,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for MetadataResponsePartitionView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1060,8 +1059,12 @@ impl std::fmt::Debug for MetadataResponsePartitionView<'_> {
 pub struct MetadataResponseTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 6],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -1077,11 +1080,14 @@ impl<'a> MetadataResponseTopicView<'a> {
         let flexible = version >= 9;
         let start = c.pos() as u32;
         let mut at = [NONE; 6];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("Name"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Name"))?;
+        at[1] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null && version <= 11 {
             nulls |= Self::NULL_NAME;
         }
@@ -1093,10 +1099,12 @@ impl<'a> MetadataResponseTopicView<'a> {
             at[3] = c.pos() as u32;
             c.bool().map_err(|e| e.at("IsInternal"))?;
         }
+        let n = c.array(flexible, 18).map_err(|e| e.at("Partitions"))?;
         at[4] = c.pos() as u32;
-        let null = match c.array(flexible, 18).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     MetadataResponsePartitionView::walk(c, version)
                         .map(|_| ())
@@ -1127,6 +1135,7 @@ impl<'a> MetadataResponseTopicView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1135,32 +1144,39 @@ impl<'a> MetadataResponseTopicView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 6];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[1] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        at[0] = p as u32;
+        p = p.wrapping_add(2);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[1] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null && version <= 11 {
             nulls |= Self::NULL_NAME;
         }
         if version >= 10 {
-            at[2] = *pos as u32;
-            *pos = pos.saturating_add(16);
+            at[2] = p as u32;
+            p = p.wrapping_add(16);
         }
         if version >= 1 {
-            at[3] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[3] = p as u32;
+            p = p.wrapping_add(1);
         }
-        at[4] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[4] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    MetadataResponsePartitionView::skip(buf, pos, version);
+                    p = MetadataResponsePartitionView::skip(buf, p, version);
                 }
                 false
             }
@@ -1169,55 +1185,55 @@ impl<'a> MetadataResponseTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         if version >= 8 {
-            at[5] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[5] = p as u32;
+            p = p.wrapping_add(4);
         }
         let tags = if version >= 9 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 9;
-        *pos = pos.saturating_add(2);
-        loc_str(buf, pos, flexible);
+        let mut p = p;
+        p = p.wrapping_add(2);
+        loc_str(buf, &mut p, flexible);
         if version >= 10 {
-            *pos = pos.saturating_add(16);
+            p = p.wrapping_add(16);
         }
         if version >= 1 {
-            *pos = pos.saturating_add(1);
+            p = p.wrapping_add(1);
         }
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                MetadataResponsePartitionView::skip(buf, pos, version);
+                p = MetadataResponsePartitionView::skip(buf, p, version);
             }
         }
         if version >= 8 {
-            *pos = pos.saturating_add(4);
+            p = p.wrapping_add(4);
         }
         if version >= 9 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1243,9 +1259,6 @@ impl<'a> MetadataResponseTopicView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -1259,12 +1272,11 @@ impl<'a> MetadataResponseTopicView<'a> {
     /// `Name`: string, versions 0+, nullable in 12+.
     #[inline]
     pub fn name(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 9)
+        get_str(self.buf, self.at[1], self.len[0])
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -1272,7 +1284,7 @@ impl<'a> MetadataResponseTopicView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[0], version >= 9, false),
             "Name",
             version >= 9,
             version >= 12,
@@ -1286,9 +1298,6 @@ impl<'a> MetadataResponseTopicView<'a> {
     #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -1303,9 +1312,6 @@ impl<'a> MetadataResponseTopicView<'a> {
     #[inline]
     pub fn is_internal(&self) -> bool {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -1319,12 +1325,7 @@ impl<'a> MetadataResponseTopicView<'a> {
     /// `Partitions`: []MetadataResponsePartition, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, MetadataResponsePartitionView<'a>> {
-        let version = self.version;
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 9, self.version)
+        get_array(self.buf, self.at[4], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1385,7 +1386,7 @@ impl<'a> MetadataResponseTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for MetadataResponseTopicView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct OffsetCommitKeyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
     start: u32,
@@ -25,14 +29,19 @@ impl<'a> OffsetCommitKeyView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(false).map_err(|e| e.at("group"))?;
+        let v = c.str(false).map_err(|e| e.at("group"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP;
         }
-        at[1] = c.pos() as u32;
-        let null = c.str(false).map_err(|e| e.at("topic"))?;
+        let v = c.str(false).map_err(|e| e.at("topic"))?;
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOPIC;
         }
@@ -42,6 +51,7 @@ impl<'a> OffsetCommitKeyView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             nulls,
             start,
             end: c.pos() as u32,
@@ -49,30 +59,40 @@ impl<'a> OffsetCommitKeyView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, false);
+        let v = loc_var(buf, &mut p, false, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP;
         }
-        at[1] = *pos as u32;
-        let null = loc_str(buf, pos, false);
+        let v = loc_var(buf, &mut p, false, false);
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOPIC;
         }
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        Self {
+        at[2] = p as u32;
+        p = p.wrapping_add(4);
+        let view = Self {
             buf,
             version,
             at,
+            len,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `OffsetCommitKey` of `version` (every byte must belong to it)
@@ -111,16 +131,19 @@ impl<'a> OffsetCommitKeyView<'a> {
     /// `group`: string, versions 0-1.
     #[inline]
     pub fn group(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `group` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "group", false, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], false, false),
+            "group",
+            false,
+            false,
+            0,
+        )
     }
 
     /// The topic's name.
@@ -128,16 +151,19 @@ impl<'a> OffsetCommitKeyView<'a> {
     /// `topic`: string, versions 0-1.
     #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1] as usize, "topic", false, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[1], self.len[1], false, false),
+            "topic",
+            false,
+            false,
+            0,
+        )
     }
 
     /// The partition number.
@@ -146,9 +172,6 @@ impl<'a> OffsetCommitKeyView<'a> {
     #[inline]
     pub fn partition(&self) -> i32 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -181,7 +204,7 @@ impl<'a> OffsetCommitKeyView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetCommitKeyView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

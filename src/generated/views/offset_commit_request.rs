@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct OffsetCommitRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 6],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 4],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -29,9 +33,12 @@ impl<'a> OffsetCommitRequestView<'a> {
         let flexible = version >= 8;
         let start = c.pos() as u32;
         let mut at = [NONE; 6];
+        let mut len = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("GroupId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("GroupId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
@@ -40,24 +47,29 @@ impl<'a> OffsetCommitRequestView<'a> {
             c.skip(4).map_err(|e| e.at("GenerationIdOrMemberEpoch"))?;
         }
         if version >= 1 {
-            at[2] = c.pos() as u32;
-            let null = c.str(flexible).map_err(|e| e.at("MemberId"))?;
+            let v = c.str(flexible).map_err(|e| e.at("MemberId"))?;
+            at[2] = v.at;
+            len[1] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_MEMBER_ID;
             }
         }
         if version >= 7 {
-            at[3] = c.pos() as u32;
-            c.str(flexible).map_err(|e| e.at("GroupInstanceId"))?;
+            let v = c.str(flexible).map_err(|e| e.at("GroupInstanceId"))?;
+            at[3] = v.at;
+            len[2] = v.len;
         }
         if (2..=4).contains(&version) {
             at[4] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("RetentionTimeMs"))?;
         }
+        let n = c.array(flexible, 3).map_err(|e| e.at("Topics"))?;
         at[5] = c.pos() as u32;
-        let null = match c.array(flexible, 3).map_err(|e| e.at("Topics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[3] = n as u32;
                 for i in 0..n {
                     OffsetCommitRequestTopicView::walk(c, version)
                         .map(|_| ())
@@ -84,6 +96,7 @@ impl<'a> OffsetCommitRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -92,41 +105,51 @@ impl<'a> OffsetCommitRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 8;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 6];
+        let mut len = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
         if version >= 1 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[1] = p as u32;
+            p = p.wrapping_add(4);
         }
         if version >= 1 {
-            at[2] = *pos as u32;
-            let null = loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[2] = v.at;
+            len[1] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_MEMBER_ID;
             }
         }
         if version >= 7 {
-            at[3] = *pos as u32;
-            loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[3] = v.at;
+            len[2] = v.len;
         }
         if (2..=4).contains(&version) {
-            at[4] = *pos as u32;
-            *pos = pos.saturating_add(8);
+            at[4] = p as u32;
+            p = p.wrapping_add(8);
         }
-        at[5] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[5] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[3] = n as u32;
                 for _ in 0..n {
-                    OffsetCommitRequestTopicView::skip(buf, pos, version);
+                    p = OffsetCommitRequestTopicView::skip(buf, p, version);
                 }
                 false
             }
@@ -135,24 +158,24 @@ impl<'a> OffsetCommitRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = if version >= 8 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `OffsetCommitRequest` of `version` (every byte must belong to it)
@@ -198,12 +221,7 @@ impl<'a> OffsetCommitRequestView<'a> {
     /// `GroupId`: string, versions 0+.
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 8).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -211,7 +229,7 @@ impl<'a> OffsetCommitRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 8, false),
             "GroupId",
             version >= 8,
             false,
@@ -246,12 +264,7 @@ impl<'a> OffsetCommitRequestView<'a> {
     /// `MemberId`: string, versions 1+, ignorable.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 8).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[2], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -259,7 +272,7 @@ impl<'a> OffsetCommitRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[2] as usize,
+            prefix_at(self.at[2], self.len[1], version >= 8, false),
             "MemberId",
             version >= 8,
             false,
@@ -272,12 +285,7 @@ impl<'a> OffsetCommitRequestView<'a> {
     /// `GroupInstanceId`: string, versions 7+, nullable in 7+, default `null`.
     #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, version >= 8)
+        get_str(self.buf, self.at[3], self.len[2])
     }
 
     /// Where `GroupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -285,7 +293,7 @@ impl<'a> OffsetCommitRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[3] as usize,
+            prefix_at(self.at[3], self.len[2], version >= 8, false),
             "GroupInstanceId",
             version >= 8,
             true,
@@ -320,12 +328,7 @@ impl<'a> OffsetCommitRequestView<'a> {
     /// `Topics`: []OffsetCommitRequestTopic, versions 0+.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, OffsetCommitRequestTopicView<'a>> {
-        let version = self.version;
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 8, self.version)
+        get_array(self.buf, self.at[5], self.len[3], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -364,7 +367,7 @@ impl<'a> OffsetCommitRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetCommitRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -391,8 +394,12 @@ impl std::fmt::Debug for OffsetCommitRequestView<'_> {
 pub struct OffsetCommitRequestPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 5],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     start: u32,
@@ -404,6 +411,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
         let flexible = version >= 8;
         let start = c.pos() as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 1];
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
         at[1] = c.pos() as u32;
@@ -416,8 +424,9 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
             at[3] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("CommitTimestamp"))?;
         }
-        at[4] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("CommittedMetadata"))?;
+        let v = c.str(flexible).map_err(|e| e.at("CommittedMetadata"))?;
+        at[4] = v.at;
+        len[0] = v.len;
         let tags = if version >= 8 {
             let tags = c.pos() as u32;
             let count = c.tag_count()?;
@@ -433,6 +442,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             start,
             end: c.pos() as u32,
@@ -440,62 +450,65 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 8;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 5];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(8);
+        let mut len = [NONE; 1];
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(8);
         if version >= 6 {
-            at[2] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[2] = p as u32;
+            p = p.wrapping_add(4);
         }
         if version == 1 {
-            at[3] = *pos as u32;
-            *pos = pos.saturating_add(8);
+            at[3] = p as u32;
+            p = p.wrapping_add(8);
         }
-        at[4] = *pos as u32;
-        loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[4] = v.at;
+        len[0] = v.len;
         let tags = if version >= 8 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 8;
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(8);
+        let mut p = p;
+        p = p.wrapping_add(12);
         if version >= 6 {
-            *pos = pos.saturating_add(4);
+            p = p.wrapping_add(4);
         }
         if version == 1 {
-            *pos = pos.saturating_add(8);
+            p = p.wrapping_add(8);
         }
-        loc_str(buf, pos, flexible);
+        loc_str(buf, &mut p, flexible);
         if version >= 8 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -521,9 +534,6 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
     #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -543,9 +553,6 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
     #[inline]
     pub fn committed_offset(&self) -> i64 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -608,12 +615,11 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
     /// `CommittedMetadata`: string, versions 0+, nullable in 0+.
     #[inline]
     pub fn committed_metadata(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[4] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 8)
+        get_str(self.buf, self.at[4], self.len[0])
     }
 
     /// Where `CommittedMetadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -621,7 +627,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[4] as usize,
+            prefix_at(self.at[4], self.len[0], version >= 8, false),
             "CommittedMetadata",
             version >= 8,
             true,
@@ -662,7 +668,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetCommitRequestPartitionView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -685,8 +691,12 @@ impl std::fmt::Debug for OffsetCommitRequestPartitionView<'_> {
 pub struct OffsetCommitRequestTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -702,10 +712,13 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
         let flexible = version >= 8;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version <= 9 {
-            at[0] = c.pos() as u32;
-            let null = c.str(flexible).map_err(|e| e.at("Name"))?;
+            let v = c.str(flexible).map_err(|e| e.at("Name"))?;
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_NAME;
             }
@@ -714,10 +727,12 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
             at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
+        let n = c.array(flexible, 14).map_err(|e| e.at("Partitions"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(flexible, 14).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     OffsetCommitRequestPartitionView::walk(c, version)
                         .map(|_| ())
@@ -744,6 +759,7 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -752,28 +768,35 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 8;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version <= 9 {
-            at[0] = *pos as u32;
-            let null = loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_NAME;
             }
         }
         if version >= 10 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(16);
+            at[1] = p as u32;
+            p = p.wrapping_add(16);
         }
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    OffsetCommitRequestPartitionView::skip(buf, pos, version);
+                    p = OffsetCommitRequestPartitionView::skip(buf, p, version);
                 }
                 false
             }
@@ -782,46 +805,46 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 8 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 8;
+        let mut p = p;
         if version <= 9 {
-            loc_str(buf, pos, flexible);
+            loc_str(buf, &mut p, flexible);
         }
         if version >= 10 {
-            *pos = pos.saturating_add(16);
+            p = p.wrapping_add(16);
         }
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                OffsetCommitRequestPartitionView::skip(buf, pos, version);
+                p = OffsetCommitRequestPartitionView::skip(buf, p, version);
             }
         }
         if version >= 8 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -846,12 +869,7 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
     /// `Name`: string, versions 0-9, ignorable.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 8).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -859,7 +877,7 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 8, false),
             "Name",
             version >= 8,
             false,
@@ -873,9 +891,6 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
     #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -889,12 +904,7 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
     /// `Partitions`: []OffsetCommitRequestPartition, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, OffsetCommitRequestPartitionView<'a>> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 8, self.version)
+        get_array(self.buf, self.at[2], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -927,7 +937,7 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetCommitRequestTopicView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

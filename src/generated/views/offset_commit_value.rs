@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct OffsetCommitValueView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 5],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,6 +31,7 @@ impl<'a> OffsetCommitValueView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("offset"))?;
@@ -34,8 +39,10 @@ impl<'a> OffsetCommitValueView<'a> {
             at[1] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("leaderEpoch"))?;
         }
-        at[2] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("metadata"))?;
+        let v = c.str(flexible).map_err(|e| e.at("metadata"))?;
+        at[2] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_METADATA;
         }
@@ -60,6 +67,7 @@ impl<'a> OffsetCommitValueView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -68,47 +76,52 @@ impl<'a> OffsetCommitValueView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(8);
+        at[0] = p as u32;
+        p = p.wrapping_add(8);
         if version >= 3 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[1] = p as u32;
+            p = p.wrapping_add(4);
         }
-        at[2] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[2] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_METADATA;
         }
-        at[3] = *pos as u32;
-        *pos = pos.saturating_add(8);
+        at[3] = p as u32;
+        p = p.wrapping_add(8);
         if version == 1 {
-            at[4] = *pos as u32;
-            *pos = pos.saturating_add(8);
+            at[4] = p as u32;
+            p = p.wrapping_add(8);
         }
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `OffsetCommitValue` of `version` (every byte must belong to it)
@@ -155,9 +168,6 @@ impl<'a> OffsetCommitValueView<'a> {
     #[inline]
     pub fn offset(&self) -> i64 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -193,12 +203,7 @@ impl<'a> OffsetCommitValueView<'a> {
     /// `metadata`: string, versions 0+.
     #[inline]
     pub fn metadata(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[2], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `metadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -206,7 +211,7 @@ impl<'a> OffsetCommitValueView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[2] as usize,
+            prefix_at(self.at[2], self.len[0], version >= 4, false),
             "metadata",
             version >= 4,
             false,
@@ -220,9 +225,6 @@ impl<'a> OffsetCommitValueView<'a> {
     #[inline]
     pub fn commit_timestamp(&self) -> i64 {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -290,7 +292,7 @@ impl<'a> OffsetCommitValueView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetCommitValueView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct OffsetDeleteRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
     start: u32,
@@ -25,16 +29,21 @@ impl<'a> OffsetDeleteRequestView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(false).map_err(|e| e.at("GroupId"))?;
+        let v = c.str(false).map_err(|e| e.at("GroupId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
+        let n = c.array(false, 6).map_err(|e| e.at("Topics"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(false, 6).map_err(|e| e.at("Topics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     OffsetDeleteRequestTopicView::walk(c, version)
                         .map(|_| ())
@@ -50,6 +59,7 @@ impl<'a> OffsetDeleteRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             nulls,
             start,
             end: c.pos() as u32,
@@ -57,21 +67,28 @@ impl<'a> OffsetDeleteRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, false);
+        let v = loc_var(buf, &mut p, false, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, false) {
+        let n = loc_array(buf, &mut p, false);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    OffsetDeleteRequestTopicView::skip(buf, pos, version);
+                    p = OffsetDeleteRequestTopicView::skip(buf, p, version);
                 }
                 false
             }
@@ -79,14 +96,17 @@ impl<'a> OffsetDeleteRequestView<'a> {
         if null {
             nulls |= Self::NULL_TOPICS;
         }
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `OffsetDeleteRequest` of `version` (every byte must belong to it)
@@ -127,16 +147,19 @@ impl<'a> OffsetDeleteRequestView<'a> {
     /// `GroupId`: string, versions 0+.
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "GroupId", false, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], false, false),
+            "GroupId",
+            false,
+            false,
+            0,
+        )
     }
 
     /// The partitions whose offsets to delete, by topic.
@@ -144,11 +167,7 @@ impl<'a> OffsetDeleteRequestView<'a> {
     /// `Topics`: []OffsetDeleteRequestTopic, versions 0+.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, OffsetDeleteRequestTopicView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, false, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -174,7 +193,7 @@ impl<'a> OffsetDeleteRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetDeleteRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -194,7 +213,8 @@ impl std::fmt::Debug for OffsetDeleteRequestView<'_> {
 pub struct OffsetDeleteRequestPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 1],
     start: u32,
     end: u32,
@@ -216,24 +236,31 @@ impl<'a> OffsetDeleteRequestPartitionView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 1];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        Self {
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        let view = Self {
             buf,
             version,
             at,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
         let _ = buf;
-        *pos = pos.saturating_add(4);
+        let mut p = p;
+        p = p.wrapping_add(4);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -254,9 +281,6 @@ impl<'a> OffsetDeleteRequestPartitionView<'a> {
     #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -290,7 +314,7 @@ impl<'a> OffsetDeleteRequestPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetDeleteRequestPartitionView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -309,8 +333,12 @@ impl std::fmt::Debug for OffsetDeleteRequestPartitionView<'_> {
 pub struct OffsetDeleteRequestTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
     start: u32,
@@ -323,16 +351,21 @@ impl<'a> OffsetDeleteRequestTopicView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(false).map_err(|e| e.at("Name"))?;
+        let v = c.str(false).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
+        let n = c.array(false, 4).map_err(|e| e.at("Partitions"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(false, 4).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     OffsetDeleteRequestPartitionView::walk(c, version)
                         .map(|_| ())
@@ -348,6 +381,7 @@ impl<'a> OffsetDeleteRequestTopicView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             nulls,
             start,
             end: c.pos() as u32,
@@ -355,21 +389,28 @@ impl<'a> OffsetDeleteRequestTopicView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, false);
+        let v = loc_var(buf, &mut p, false, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, false) {
+        let n = loc_array(buf, &mut p, false);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    OffsetDeleteRequestPartitionView::skip(buf, pos, version);
+                    p = OffsetDeleteRequestPartitionView::skip(buf, p, version);
                 }
                 false
             }
@@ -377,24 +418,30 @@ impl<'a> OffsetDeleteRequestTopicView<'a> {
         if null {
             nulls |= Self::NULL_PARTITIONS;
         }
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        loc_str(buf, pos, false);
-        if let Some(n) = loc_array(buf, pos, false) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, false);
+        if let Some(n) = loc_array(buf, &mut p, false) {
             for _ in 0..n {
-                OffsetDeleteRequestPartitionView::skip(buf, pos, version);
+                p = OffsetDeleteRequestPartitionView::skip(buf, p, version);
             }
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -414,16 +461,19 @@ impl<'a> OffsetDeleteRequestTopicView<'a> {
     /// `Name`: string, versions 0+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Name", false, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], false, false),
+            "Name",
+            false,
+            false,
+            0,
+        )
     }
 
     /// The partitions whose offsets to delete.
@@ -431,11 +481,7 @@ impl<'a> OffsetDeleteRequestTopicView<'a> {
     /// `Partitions`: []OffsetDeleteRequestPartition, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, OffsetDeleteRequestPartitionView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, false, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -462,7 +508,7 @@ impl<'a> OffsetDeleteRequestTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetDeleteRequestTopicView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct OffsetForLeaderEpochResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,15 +31,18 @@ impl<'a> OffsetForLeaderEpochResponseView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         if version >= 2 {
             at[0] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         }
+        let n = c.array(flexible, 3).map_err(|e| e.at("Topics"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(flexible, 3).map_err(|e| e.at("Topics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     OffsetForLeaderTopicResultView::walk(c, version)
                         .map(|_| ())
@@ -62,6 +69,7 @@ impl<'a> OffsetForLeaderEpochResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -70,21 +78,26 @@ impl<'a> OffsetForLeaderEpochResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         if version >= 2 {
-            at[0] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[0] = p as u32;
+            p = p.wrapping_add(4);
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    OffsetForLeaderTopicResultView::skip(buf, pos, version);
+                    p = OffsetForLeaderTopicResultView::skip(buf, p, version);
                 }
                 false
             }
@@ -93,24 +106,24 @@ impl<'a> OffsetForLeaderEpochResponseView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `OffsetForLeaderEpochResponse` of `version` (every byte must belong to it)
@@ -156,9 +169,6 @@ impl<'a> OffsetForLeaderEpochResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -177,12 +187,7 @@ impl<'a> OffsetForLeaderEpochResponseView<'a> {
     /// `Topics`: []OffsetForLeaderTopicResult, versions 0+.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, OffsetForLeaderTopicResultView<'a>> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 4, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -212,7 +217,7 @@ impl<'a> OffsetForLeaderEpochResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetForLeaderEpochResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -232,7 +237,8 @@ impl std::fmt::Debug for OffsetForLeaderEpochResponseView<'_> {
 pub struct EpochEndOffsetView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
@@ -276,53 +282,53 @@ impl<'a> EpochEndOffsetView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[0] = p as u32;
+        p = p.wrapping_add(2);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
         if version >= 1 {
-            at[2] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[2] = p as u32;
+            p = p.wrapping_add(4);
         }
-        at[3] = *pos as u32;
-        *pos = pos.saturating_add(8);
+        at[3] = p as u32;
+        p = p.wrapping_add(8);
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        *pos = pos.saturating_add(2);
-        *pos = pos.saturating_add(4);
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(6);
         if version >= 1 {
-            *pos = pos.saturating_add(4);
+            p = p.wrapping_add(4);
         }
-        *pos = pos.saturating_add(8);
+        p = p.wrapping_add(8);
         if version >= 4 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -348,9 +354,6 @@ impl<'a> EpochEndOffsetView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -365,9 +368,6 @@ impl<'a> EpochEndOffsetView<'a> {
     #[inline]
     pub fn partition(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -445,7 +445,7 @@ impl<'a> EpochEndOffsetView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EpochEndOffsetView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -467,8 +467,12 @@ impl std::fmt::Debug for EpochEndOffsetView<'_> {
 pub struct OffsetForLeaderTopicResultView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -484,16 +488,21 @@ impl<'a> OffsetForLeaderTopicResultView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("Topic"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Topic"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOPIC;
         }
+        let n = c.array(flexible, 14).map_err(|e| e.at("Partitions"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(flexible, 14).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     EpochEndOffsetView::walk(c, version)
                         .map(|_| ())
@@ -520,6 +529,7 @@ impl<'a> OffsetForLeaderTopicResultView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -528,22 +538,29 @@ impl<'a> OffsetForLeaderTopicResultView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOPIC;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    EpochEndOffsetView::skip(buf, pos, version);
+                    p = EpochEndOffsetView::skip(buf, p, version);
                 }
                 false
             }
@@ -552,41 +569,41 @@ impl<'a> OffsetForLeaderTopicResultView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 4;
-        loc_str(buf, pos, flexible);
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                EpochEndOffsetView::skip(buf, pos, version);
+                p = EpochEndOffsetView::skip(buf, p, version);
             }
         }
         if version >= 4 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -611,12 +628,7 @@ impl<'a> OffsetForLeaderTopicResultView<'a> {
     /// `Topic`: string, versions 0+.
     #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -624,7 +636,7 @@ impl<'a> OffsetForLeaderTopicResultView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 4, false),
             "Topic",
             version >= 4,
             false,
@@ -637,12 +649,7 @@ impl<'a> OffsetForLeaderTopicResultView<'a> {
     /// `Partitions`: []EpochEndOffset, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, EpochEndOffsetView<'a>> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 4, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -672,7 +679,7 @@ impl<'a> OffsetForLeaderTopicResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetForLeaderTopicResultView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

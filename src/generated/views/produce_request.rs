@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct ProduceRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,19 +31,23 @@ impl<'a> ProduceRequestView<'a> {
         let flexible = version >= 9;
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version >= 3 {
-            at[0] = c.pos() as u32;
-            c.str(flexible).map_err(|e| e.at("TransactionalId"))?;
+            let v = c.str(flexible).map_err(|e| e.at("TransactionalId"))?;
+            at[0] = v.at;
+            len[0] = v.len;
         }
         at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("Acks"))?;
         at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("TimeoutMs"))?;
+        let n = c.array(flexible, 3).map_err(|e| e.at("TopicData"))?;
         at[3] = c.pos() as u32;
-        let null = match c.array(flexible, 3).map_err(|e| e.at("TopicData"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     TopicProduceDataView::walk(c, version)
                         .map(|_| ())
@@ -66,6 +74,7 @@ impl<'a> ProduceRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -74,25 +83,31 @@ impl<'a> ProduceRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version >= 3 {
-            at[0] = *pos as u32;
-            loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[0] = v.at;
+            len[0] = v.len;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[3] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
+        at[2] = p as u32;
+        p = p.wrapping_add(4);
+        let n = loc_array(buf, &mut p, flexible);
+        at[3] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    TopicProduceDataView::skip(buf, pos, version);
+                    p = TopicProduceDataView::skip(buf, p, version);
                 }
                 false
             }
@@ -101,24 +116,24 @@ impl<'a> ProduceRequestView<'a> {
             nulls |= Self::NULL_TOPIC_DATA;
         }
         let tags = if version >= 9 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `ProduceRequest` of `version` (every byte must belong to it)
@@ -162,12 +177,7 @@ impl<'a> ProduceRequestView<'a> {
     /// `TransactionalId`: string, versions 3+, nullable in 3+, default `null`.
     #[inline]
     pub fn transactional_id(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, version >= 9)
+        get_str(self.buf, self.at[0], self.len[0])
     }
 
     /// Where `TransactionalId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -175,7 +185,7 @@ impl<'a> ProduceRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 9, false),
             "TransactionalId",
             version >= 9,
             true,
@@ -189,9 +199,6 @@ impl<'a> ProduceRequestView<'a> {
     #[inline]
     pub fn acks(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -206,9 +213,6 @@ impl<'a> ProduceRequestView<'a> {
     #[inline]
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -222,12 +226,7 @@ impl<'a> ProduceRequestView<'a> {
     /// `TopicData`: []TopicProduceData, versions 0+.
     #[inline]
     pub fn topic_data(&self) -> ArrayView<'a, TopicProduceDataView<'a>> {
-        let version = self.version;
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 9, self.version)
+        get_array(self.buf, self.at[3], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -262,7 +261,7 @@ impl<'a> ProduceRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ProduceRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -284,8 +283,12 @@ impl std::fmt::Debug for ProduceRequestView<'_> {
 pub struct PartitionProduceDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     start: u32,
@@ -297,10 +300,12 @@ impl<'a> PartitionProduceDataView<'a> {
         let flexible = version >= 9;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Index"))?;
-        at[1] = c.pos() as u32;
-        c.bytes(flexible).map_err(|e| e.at("Records"))?;
+        let v = c.bytes(flexible).map_err(|e| e.at("Records"))?;
+        at[1] = v.at;
+        len[0] = v.len;
         let tags = if version >= 9 {
             let tags = c.pos() as u32;
             let count = c.tag_count()?;
@@ -316,6 +321,7 @@ impl<'a> PartitionProduceDataView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             start,
             end: c.pos() as u32,
@@ -323,45 +329,49 @@ impl<'a> PartitionProduceDataView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        loc_bytes(buf, pos, flexible);
+        let mut len = [NONE; 1];
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, flexible, true);
+        at[1] = v.at;
+        len[0] = v.len;
         let tags = if version >= 9 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 9;
-        *pos = pos.saturating_add(4);
-        loc_bytes(buf, pos, flexible);
+        let mut p = p;
+        p = p.wrapping_add(4);
+        loc_bytes(buf, &mut p, flexible);
         if version >= 9 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -387,9 +397,6 @@ impl<'a> PartitionProduceDataView<'a> {
     #[inline]
     pub fn index(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -403,12 +410,7 @@ impl<'a> PartitionProduceDataView<'a> {
     /// `Records`: records, versions 0+, nullable in 0+.
     #[inline]
     pub fn records(&self) -> Option<&'a [u8]> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_bytes(self.buf, at, version >= 9)
+        get_bytes(self.buf, self.at[1], self.len[0])
     }
 
     /// The owned [`PartitionProduceData`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -437,7 +439,7 @@ impl<'a> PartitionProduceDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionProduceDataView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -457,8 +459,12 @@ impl std::fmt::Debug for PartitionProduceDataView<'_> {
 pub struct TopicProduceDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -474,10 +480,13 @@ impl<'a> TopicProduceDataView<'a> {
         let flexible = version >= 9;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version <= 12 {
-            at[0] = c.pos() as u32;
-            let null = c.str(flexible).map_err(|e| e.at("Name"))?;
+            let v = c.str(flexible).map_err(|e| e.at("Name"))?;
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_NAME;
             }
@@ -486,10 +495,12 @@ impl<'a> TopicProduceDataView<'a> {
             at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
+        let n = c.array(flexible, 6).map_err(|e| e.at("PartitionData"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(flexible, 6).map_err(|e| e.at("PartitionData"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     PartitionProduceDataView::walk(c, version)
                         .map(|_| ())
@@ -516,6 +527,7 @@ impl<'a> TopicProduceDataView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -524,28 +536,35 @@ impl<'a> TopicProduceDataView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version <= 12 {
-            at[0] = *pos as u32;
-            let null = loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_NAME;
             }
         }
         if version >= 13 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(16);
+            at[1] = p as u32;
+            p = p.wrapping_add(16);
         }
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    PartitionProduceDataView::skip(buf, pos, version);
+                    p = PartitionProduceDataView::skip(buf, p, version);
                 }
                 false
             }
@@ -554,46 +573,46 @@ impl<'a> TopicProduceDataView<'a> {
             nulls |= Self::NULL_PARTITION_DATA;
         }
         let tags = if version >= 9 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 9;
+        let mut p = p;
         if version <= 12 {
-            loc_str(buf, pos, flexible);
+            loc_str(buf, &mut p, flexible);
         }
         if version >= 13 {
-            *pos = pos.saturating_add(16);
+            p = p.wrapping_add(16);
         }
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                PartitionProduceDataView::skip(buf, pos, version);
+                p = PartitionProduceDataView::skip(buf, p, version);
             }
         }
         if version >= 9 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -618,12 +637,7 @@ impl<'a> TopicProduceDataView<'a> {
     /// `Name`: string, versions 0-12, ignorable.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 9).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -631,7 +645,7 @@ impl<'a> TopicProduceDataView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 9, false),
             "Name",
             version >= 9,
             false,
@@ -645,9 +659,6 @@ impl<'a> TopicProduceDataView<'a> {
     #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -661,12 +672,7 @@ impl<'a> TopicProduceDataView<'a> {
     /// `PartitionData`: []PartitionProduceData, versions 0+.
     #[inline]
     pub fn partition_data(&self) -> ArrayView<'a, PartitionProduceDataView<'a>> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 9, self.version)
+        get_array(self.buf, self.at[2], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -699,7 +705,7 @@ impl<'a> TopicProduceDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicProduceDataView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

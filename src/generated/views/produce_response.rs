@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct ProduceResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -28,11 +32,14 @@ impl<'a> ProduceResponseView<'a> {
         let flexible = version >= 9;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
+        let n = c.array(flexible, 3).map_err(|e| e.at("Responses"))?;
         at[0] = c.pos() as u32;
-        let null = match c.array(flexible, 3).map_err(|e| e.at("Responses"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     TopicProduceResponseView::walk(c, version)
                         .map(|_| ())
@@ -56,10 +63,13 @@ impl<'a> ProduceResponseView<'a> {
                 let (tag, mut sub) = c.tag(&mut last)?;
                 if tag == 0 && version >= 10 {
                     let c = &mut sub;
+                    let payload = c.pos();
+                    let n = c.array(true, 11).map_err(|e| e.at("NodeEndpoints"))?;
                     at[2] = c.pos() as u32;
-                    let null = match c.array(true, 11).map_err(|e| e.at("NodeEndpoints"))? {
+                    let null = match n {
                         Length::Null => true,
                         Length::Len(n) => {
+                            len[1] = n as u32;
                             for i in 0..n {
                                 NodeEndpointView::walk(c, version)
                                     .map(|_| ())
@@ -71,8 +81,7 @@ impl<'a> ProduceResponseView<'a> {
                     if null {
                         nulls |= Self::NULL_NODE_ENDPOINTS;
                     }
-                    c.tag_end(at[2] as usize, tag)
-                        .map_err(|e| e.at("NodeEndpoints"))?;
+                    c.tag_end(payload, tag).map_err(|e| e.at("NodeEndpoints"))?;
                 }
             }
             tags
@@ -83,6 +92,7 @@ impl<'a> ProduceResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -91,17 +101,22 @@ impl<'a> ProduceResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[0] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    TopicProduceResponseView::skip(buf, pos, version);
+                    p = TopicProduceResponseView::skip(buf, p, version);
                 }
                 false
             }
@@ -110,22 +125,24 @@ impl<'a> ProduceResponseView<'a> {
             nulls |= Self::NULL_RESPONSES;
         }
         if version >= 1 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[1] = p as u32;
+            p = p.wrapping_add(4);
         }
         let tags = if version >= 9 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
+            let tags = p as u32;
+            let count = loc_uvarint(buf, &mut p);
             for _ in 0..count {
-                let (tag, mut value) = loc_tag(buf, pos);
+                let (tag, value) = loc_tag(buf, &mut p);
                 if tag == 0 && version >= 10 {
-                    let pos = &mut value;
-                    at[2] = *pos as u32;
-                    let null = match loc_array(buf, pos, true) {
+                    let mut p = value;
+                    let n = loc_array(buf, &mut p, true);
+                    at[2] = p as u32;
+                    let null = match n {
                         None => true,
                         Some(n) => {
+                            len[1] = n as u32;
                             for _ in 0..n {
-                                NodeEndpointView::skip(buf, pos, version);
+                                p = NodeEndpointView::skip(buf, p, version);
                             }
                             false
                         }
@@ -133,21 +150,25 @@ impl<'a> ProduceResponseView<'a> {
                     if null {
                         nulls |= Self::NULL_NODE_ENDPOINTS;
                     }
+                    let _ = p;
                 }
             }
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `ProduceResponse` of `version` (every byte must belong to it)
@@ -191,12 +212,7 @@ impl<'a> ProduceResponseView<'a> {
     /// `Responses`: []TopicProduceResponse, versions 0+.
     #[inline]
     pub fn responses(&self) -> ArrayView<'a, TopicProduceResponseView<'a>> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 9, self.version)
+        get_array(self.buf, self.at[0], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -206,9 +222,6 @@ impl<'a> ProduceResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -227,11 +240,7 @@ impl<'a> ProduceResponseView<'a> {
     /// `NodeEndpoints`: []NodeEndpoint, versions 10+, tagged field 0 in 10+.
     #[inline]
     pub fn node_endpoints(&self) -> ArrayView<'a, NodeEndpointView<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[2], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -271,7 +280,7 @@ impl<'a> ProduceResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ProduceResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -292,8 +301,12 @@ impl std::fmt::Debug for ProduceResponseView<'_> {
 pub struct BatchIndexAndErrorMessageView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     start: u32,
@@ -305,11 +318,14 @@ impl<'a> BatchIndexAndErrorMessageView<'a> {
         let flexible = version >= 9;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("BatchIndex"))?;
-        at[1] = c.pos() as u32;
-        c.str(flexible)
+        let v = c
+            .str(flexible)
             .map_err(|e| e.at("BatchIndexErrorMessage"))?;
+        at[1] = v.at;
+        len[0] = v.len;
         let tags = if version >= 9 {
             let tags = c.pos() as u32;
             let count = c.tag_count()?;
@@ -325,6 +341,7 @@ impl<'a> BatchIndexAndErrorMessageView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             start,
             end: c.pos() as u32,
@@ -332,45 +349,49 @@ impl<'a> BatchIndexAndErrorMessageView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        loc_str(buf, pos, flexible);
+        let mut len = [NONE; 1];
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[1] = v.at;
+        len[0] = v.len;
         let tags = if version >= 9 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 9;
-        *pos = pos.saturating_add(4);
-        loc_str(buf, pos, flexible);
+        let mut p = p;
+        p = p.wrapping_add(4);
+        loc_str(buf, &mut p, flexible);
         if version >= 9 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -396,9 +417,6 @@ impl<'a> BatchIndexAndErrorMessageView<'a> {
     #[inline]
     pub fn batch_index(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -417,12 +435,7 @@ impl<'a> BatchIndexAndErrorMessageView<'a> {
     /// `BatchIndexErrorMessage`: string, versions 8+, nullable in 8+, default `null`.
     #[inline]
     pub fn batch_index_error_message(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, version >= 9)
+        get_str(self.buf, self.at[1], self.len[0])
     }
 
     /// Where `BatchIndexErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -430,7 +443,7 @@ impl<'a> BatchIndexAndErrorMessageView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[0], version >= 9, false),
             "BatchIndexErrorMessage",
             version >= 9,
             true,
@@ -466,7 +479,7 @@ impl<'a> BatchIndexAndErrorMessageView<'a> {
 }
 
 impl<'a> ViewElement<'a> for BatchIndexAndErrorMessageView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -489,7 +502,8 @@ impl std::fmt::Debug for BatchIndexAndErrorMessageView<'_> {
 pub struct LeaderIdAndEpochView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
@@ -543,39 +557,39 @@ impl<'a> LeaderIdAndEpochView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(4);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(8);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -660,7 +674,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaderIdAndEpochView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -680,8 +694,12 @@ impl std::fmt::Debug for LeaderIdAndEpochView<'_> {
 pub struct NodeEndpointView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -695,18 +713,22 @@ impl<'a> NodeEndpointView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("NodeId"))?;
-        at[1] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Host"))?;
+        let v = c.str(true).map_err(|e| e.at("Host"))?;
+        at[1] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HOST;
         }
         at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Port"))?;
-        at[3] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("Rack"))?;
+        let v = c.str(true).map_err(|e| e.at("Rack"))?;
+        at[3] = v.at;
+        len[1] = v.len;
         let tags = {
             let tags = c.pos() as u32;
             let count = c.tag_count()?;
@@ -720,6 +742,7 @@ impl<'a> NodeEndpointView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -728,50 +751,56 @@ impl<'a> NodeEndpointView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, true, false);
+        at[1] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[3] = *pos as u32;
-        loc_str(buf, pos, true);
+        at[2] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, true, false);
+        at[3] = v.at;
+        len[1] = v.len;
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        *pos = pos.saturating_add(4);
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(4);
-        loc_str(buf, pos, true);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(4);
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(4);
+        loc_str(buf, &mut p, true);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -797,9 +826,6 @@ impl<'a> NodeEndpointView<'a> {
     #[inline]
     pub fn node_id(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -813,16 +839,19 @@ impl<'a> NodeEndpointView<'a> {
     /// `Host`: string, versions 10+.
     #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn host_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1] as usize, "Host", true, false, 1)
+        span_str(
+            self.buf,
+            prefix_at(self.at[1], self.len[0], true, false),
+            "Host",
+            true,
+            false,
+            1,
+        )
     }
 
     /// The broker's port.
@@ -831,9 +860,6 @@ impl<'a> NodeEndpointView<'a> {
     #[inline]
     pub fn port(&self) -> i32 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -847,16 +873,19 @@ impl<'a> NodeEndpointView<'a> {
     /// `Rack`: string, versions 10+, nullable in 10+, default `null`.
     #[inline]
     pub fn rack(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[3], self.len[1])
     }
 
     /// Where `Rack` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn rack_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[3] as usize, "Rack", true, true, 1)
+        span_str(
+            self.buf,
+            prefix_at(self.at[3], self.len[1], true, false),
+            "Rack",
+            true,
+            true,
+            1,
+        )
     }
 
     /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -889,7 +918,7 @@ impl<'a> NodeEndpointView<'a> {
 }
 
 impl<'a> ViewElement<'a> for NodeEndpointView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -911,8 +940,12 @@ impl std::fmt::Debug for NodeEndpointView<'_> {
 pub struct PartitionProduceResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 8],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -927,6 +960,7 @@ impl<'a> PartitionProduceResponseView<'a> {
         let flexible = version >= 9;
         let start = c.pos() as u32;
         let mut at = [NONE; 8];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Index"))?;
@@ -943,10 +977,12 @@ impl<'a> PartitionProduceResponseView<'a> {
             c.skip(8).map_err(|e| e.at("LogStartOffset"))?;
         }
         if version >= 8 {
+            let n = c.array(flexible, 6).map_err(|e| e.at("RecordErrors"))?;
             at[5] = c.pos() as u32;
-            let null = match c.array(flexible, 6).map_err(|e| e.at("RecordErrors"))? {
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[0] = n as u32;
                     for i in 0..n {
                         BatchIndexAndErrorMessageView::walk(c, version)
                             .map(|_| ())
@@ -960,8 +996,9 @@ impl<'a> PartitionProduceResponseView<'a> {
             }
         }
         if version >= 8 {
-            at[6] = c.pos() as u32;
-            c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
+            let v = c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
+            at[6] = v.at;
+            len[1] = v.len;
         }
         let tags = if version >= 9 {
             let tags = c.pos() as u32;
@@ -971,10 +1008,10 @@ impl<'a> PartitionProduceResponseView<'a> {
                 let (tag, mut sub) = c.tag(&mut last)?;
                 if tag == 0 && version >= 10 {
                     let c = &mut sub;
-                    at[7] = c.pos() as u32;
+                    let payload = c.pos();
+                    at[7] = payload as u32;
                     LeaderIdAndEpochView::walk(c, version).map_err(|e| e.at("CurrentLeader"))?;
-                    c.tag_end(at[7] as usize, tag)
-                        .map_err(|e| e.at("CurrentLeader"))?;
+                    c.tag_end(payload, tag).map_err(|e| e.at("CurrentLeader"))?;
                 }
             }
             tags
@@ -985,6 +1022,7 @@ impl<'a> PartitionProduceResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -993,32 +1031,37 @@ impl<'a> PartitionProduceResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 8];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(8);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
+        at[2] = p as u32;
+        p = p.wrapping_add(8);
         if version >= 2 {
-            at[3] = *pos as u32;
-            *pos = pos.saturating_add(8);
+            at[3] = p as u32;
+            p = p.wrapping_add(8);
         }
         if version >= 5 {
-            at[4] = *pos as u32;
-            *pos = pos.saturating_add(8);
+            at[4] = p as u32;
+            p = p.wrapping_add(8);
         }
         if version >= 8 {
-            at[5] = *pos as u32;
-            let null = match loc_array(buf, pos, flexible) {
+            let n = loc_array(buf, &mut p, flexible);
+            at[5] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
+                    len[0] = n as u32;
                     for _ in 0..n {
-                        BatchIndexAndErrorMessageView::skip(buf, pos, version);
+                        p = BatchIndexAndErrorMessageView::skip(buf, p, version);
                     }
                     false
                 }
@@ -1028,63 +1071,66 @@ impl<'a> PartitionProduceResponseView<'a> {
             }
         }
         if version >= 8 {
-            at[6] = *pos as u32;
-            loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[6] = v.at;
+            len[1] = v.len;
         }
         let tags = if version >= 9 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
+            let tags = p as u32;
+            let count = loc_uvarint(buf, &mut p);
             for _ in 0..count {
-                let (tag, mut value) = loc_tag(buf, pos);
+                let (tag, value) = loc_tag(buf, &mut p);
                 if tag == 0 && version >= 10 {
-                    let pos = &mut value;
-                    at[7] = *pos as u32;
-                    LeaderIdAndEpochView::skip(buf, pos, version);
+                    let mut p = value;
+                    at[7] = p as u32;
+                    p = LeaderIdAndEpochView::skip(buf, p, version);
+                    let _ = p;
                 }
             }
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 9;
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(2);
-        *pos = pos.saturating_add(8);
+        let mut p = p;
+        p = p.wrapping_add(14);
         if version >= 2 {
-            *pos = pos.saturating_add(8);
+            p = p.wrapping_add(8);
         }
         if version >= 5 {
-            *pos = pos.saturating_add(8);
+            p = p.wrapping_add(8);
         }
         if version >= 8 {
-            if let Some(n) = loc_array(buf, pos, flexible) {
+            if let Some(n) = loc_array(buf, &mut p, flexible) {
                 for _ in 0..n {
-                    BatchIndexAndErrorMessageView::skip(buf, pos, version);
+                    p = BatchIndexAndErrorMessageView::skip(buf, p, version);
                 }
             }
         }
         if version >= 8 {
-            loc_str(buf, pos, flexible);
+            loc_str(buf, &mut p, flexible);
         }
         if version >= 9 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1110,9 +1156,6 @@ impl<'a> PartitionProduceResponseView<'a> {
     #[inline]
     pub fn index(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -1127,9 +1170,6 @@ impl<'a> PartitionProduceResponseView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -1144,9 +1184,6 @@ impl<'a> PartitionProduceResponseView<'a> {
     #[inline]
     pub fn base_offset(&self) -> i64 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -1209,12 +1246,7 @@ impl<'a> PartitionProduceResponseView<'a> {
     /// `RecordErrors`: []BatchIndexAndErrorMessage, versions 8+, ignorable.
     #[inline]
     pub fn record_errors(&self) -> ArrayView<'a, BatchIndexAndErrorMessageView<'a>> {
-        let version = self.version;
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 9, self.version)
+        get_array(self.buf, self.at[5], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1223,12 +1255,7 @@ impl<'a> PartitionProduceResponseView<'a> {
     /// `ErrorMessage`: string, versions 8+, nullable in 8+, default `null`, ignorable.
     #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
-        let at = self.at[6] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, version >= 9)
+        get_str(self.buf, self.at[6], self.len[1])
     }
 
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -1236,7 +1263,7 @@ impl<'a> PartitionProduceResponseView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[6] as usize,
+            prefix_at(self.at[6], self.len[1], version >= 9, false),
             "ErrorMessage",
             version >= 9,
             true,
@@ -1302,7 +1329,7 @@ impl<'a> PartitionProduceResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionProduceResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1328,8 +1355,12 @@ impl std::fmt::Debug for PartitionProduceResponseView<'_> {
 pub struct TopicProduceResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -1345,10 +1376,13 @@ impl<'a> TopicProduceResponseView<'a> {
         let flexible = version >= 9;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version <= 12 {
-            at[0] = c.pos() as u32;
-            let null = c.str(flexible).map_err(|e| e.at("Name"))?;
+            let v = c.str(flexible).map_err(|e| e.at("Name"))?;
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_NAME;
             }
@@ -1357,13 +1391,14 @@ impl<'a> TopicProduceResponseView<'a> {
             at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
-        at[2] = c.pos() as u32;
-        let null = match c
+        let n = c
             .array(flexible, 14)
-            .map_err(|e| e.at("PartitionResponses"))?
-        {
+            .map_err(|e| e.at("PartitionResponses"))?;
+        at[2] = c.pos() as u32;
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     PartitionProduceResponseView::walk(c, version)
                         .map(|_| ())
@@ -1390,6 +1425,7 @@ impl<'a> TopicProduceResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1398,28 +1434,35 @@ impl<'a> TopicProduceResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version <= 12 {
-            at[0] = *pos as u32;
-            let null = loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_NAME;
             }
         }
         if version >= 13 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(16);
+            at[1] = p as u32;
+            p = p.wrapping_add(16);
         }
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    PartitionProduceResponseView::skip(buf, pos, version);
+                    p = PartitionProduceResponseView::skip(buf, p, version);
                 }
                 false
             }
@@ -1428,46 +1471,46 @@ impl<'a> TopicProduceResponseView<'a> {
             nulls |= Self::NULL_PARTITION_RESPONSES;
         }
         let tags = if version >= 9 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 9;
+        let mut p = p;
         if version <= 12 {
-            loc_str(buf, pos, flexible);
+            loc_str(buf, &mut p, flexible);
         }
         if version >= 13 {
-            *pos = pos.saturating_add(16);
+            p = p.wrapping_add(16);
         }
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                PartitionProduceResponseView::skip(buf, pos, version);
+                p = PartitionProduceResponseView::skip(buf, p, version);
             }
         }
         if version >= 9 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1492,12 +1535,7 @@ impl<'a> TopicProduceResponseView<'a> {
     /// `Name`: string, versions 0-12, ignorable.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 9).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -1505,7 +1543,7 @@ impl<'a> TopicProduceResponseView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 9, false),
             "Name",
             version >= 9,
             false,
@@ -1519,9 +1557,6 @@ impl<'a> TopicProduceResponseView<'a> {
     #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -1535,12 +1570,7 @@ impl<'a> TopicProduceResponseView<'a> {
     /// `PartitionResponses`: []PartitionProduceResponse, versions 0+.
     #[inline]
     pub fn partition_responses(&self) -> ArrayView<'a, PartitionProduceResponseView<'a>> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 9, self.version)
+        get_array(self.buf, self.at[2], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1573,7 +1603,7 @@ impl<'a> TopicProduceResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicProduceResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct PushTelemetryRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 5],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -26,6 +30,7 @@ impl<'a> PushTelemetryRequestView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("ClientInstanceId"))?;
@@ -35,8 +40,10 @@ impl<'a> PushTelemetryRequestView<'a> {
         c.bool().map_err(|e| e.at("Terminating"))?;
         at[3] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("CompressionType"))?;
-        at[4] = c.pos() as u32;
-        let null = c.bytes(true).map_err(|e| e.at("Metrics"))?;
+        let v = c.bytes(true).map_err(|e| e.at("Metrics"))?;
+        at[4] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_METRICS;
         }
@@ -53,6 +60,7 @@ impl<'a> PushTelemetryRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -61,40 +69,45 @@ impl<'a> PushTelemetryRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(16);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(1);
-        at[3] = *pos as u32;
-        *pos = pos.saturating_add(1);
-        at[4] = *pos as u32;
-        let null = loc_bytes(buf, pos, true);
+        at[0] = p as u32;
+        p = p.wrapping_add(16);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        at[2] = p as u32;
+        p = p.wrapping_add(1);
+        at[3] = p as u32;
+        p = p.wrapping_add(1);
+        let v = loc_var(buf, &mut p, true, true);
+        at[4] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_METRICS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `PushTelemetryRequest` of `version` (every byte must belong to it)
@@ -141,9 +154,6 @@ impl<'a> PushTelemetryRequestView<'a> {
     #[inline]
     pub fn client_instance_id(&self) -> Uuid {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -163,9 +173,6 @@ impl<'a> PushTelemetryRequestView<'a> {
     #[inline]
     pub fn subscription_id(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -185,9 +192,6 @@ impl<'a> PushTelemetryRequestView<'a> {
     #[inline]
     pub fn terminating(&self) -> bool {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -207,9 +211,6 @@ impl<'a> PushTelemetryRequestView<'a> {
     #[inline]
     pub fn compression_type(&self) -> i8 {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -228,16 +229,19 @@ impl<'a> PushTelemetryRequestView<'a> {
     /// `Metrics`: bytes, versions 0+.
     #[inline]
     pub fn metrics(&self) -> &'a [u8] {
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return EMPTY_BYTES;
-        }
-        get_bytes(self.buf, at, true).unwrap_or(EMPTY_BYTES)
+        get_bytes(self.buf, self.at[4], self.len[0]).unwrap_or(EMPTY_BYTES)
     }
 
     /// Where `Metrics` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn metrics_span(&self) -> Option<FieldSpan<'a>> {
-        span_bytes(self.buf, self.at[4] as usize, "Metrics", true, false, 0)
+        span_bytes(
+            self.buf,
+            prefix_at(self.at[4], self.len[0], true, true),
+            "Metrics",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The owned [`PushTelemetryRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -272,7 +276,7 @@ impl<'a> PushTelemetryRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PushTelemetryRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct ReadShareGroupStateSummaryResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 1],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -26,11 +30,14 @@ impl<'a> ReadShareGroupStateSummaryResponseView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 1];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
+        let n = c.array(true, 18).map_err(|e| e.at("Results"))?;
         at[0] = c.pos() as u32;
-        let null = match c.array(true, 18).map_err(|e| e.at("Results"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     ReadStateSummaryResultView::walk(c, version)
                         .map(|_| ())
@@ -55,6 +62,7 @@ impl<'a> ReadShareGroupStateSummaryResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -63,16 +71,21 @@ impl<'a> ReadShareGroupStateSummaryResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 1];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[0] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    ReadStateSummaryResultView::skip(buf, pos, version);
+                    p = ReadStateSummaryResultView::skip(buf, p, version);
                 }
                 false
             }
@@ -81,22 +94,22 @@ impl<'a> ReadShareGroupStateSummaryResponseView<'a> {
             nulls |= Self::NULL_RESULTS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `ReadShareGroupStateSummaryResponse` of `version` (every byte must belong to it)
@@ -142,11 +155,7 @@ impl<'a> ReadShareGroupStateSummaryResponseView<'a> {
     /// `Results`: []ReadStateSummaryResult, versions 0+.
     #[inline]
     pub fn results(&self) -> ArrayView<'a, ReadStateSummaryResultView<'a>> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[0], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -174,7 +183,7 @@ impl<'a> ReadShareGroupStateSummaryResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ReadShareGroupStateSummaryResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -193,8 +202,12 @@ impl std::fmt::Debug for ReadShareGroupStateSummaryResponseView<'_> {
 pub struct PartitionResultView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 7],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     start: u32,
@@ -205,12 +218,14 @@ impl<'a> PartitionResultView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 7];
+        let mut len = [NONE; 1];
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Partition"))?;
         at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[2] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("ErrorMessage"))?;
+        let v = c.str(true).map_err(|e| e.at("ErrorMessage"))?;
+        at[2] = v.at;
+        len[0] = v.len;
         at[3] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("StateEpoch"))?;
         at[4] = c.pos() as u32;
@@ -234,6 +249,7 @@ impl<'a> PartitionResultView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             start,
             end: c.pos() as u32,
@@ -241,58 +257,59 @@ impl<'a> PartitionResultView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 7];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[2] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[3] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[4] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[5] = *pos as u32;
-        *pos = pos.saturating_add(8);
+        let mut len = [NONE; 1];
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
+        let v = loc_var(buf, &mut p, true, false);
+        at[2] = v.at;
+        len[0] = v.len;
+        at[3] = p as u32;
+        p = p.wrapping_add(4);
+        at[4] = p as u32;
+        p = p.wrapping_add(4);
+        at[5] = p as u32;
+        p = p.wrapping_add(8);
         if version >= 1 {
-            at[6] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[6] = p as u32;
+            p = p.wrapping_add(4);
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(2);
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(8);
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(6);
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(16);
         if version >= 1 {
-            *pos = pos.saturating_add(4);
+            p = p.wrapping_add(4);
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -318,9 +335,6 @@ impl<'a> PartitionResultView<'a> {
     #[inline]
     pub fn partition(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -335,9 +349,6 @@ impl<'a> PartitionResultView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -351,16 +362,19 @@ impl<'a> PartitionResultView<'a> {
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[2], self.len[0])
     }
 
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[2] as usize, "ErrorMessage", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[2], self.len[0], true, false),
+            "ErrorMessage",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The epoch of the share-partition's stored state.
@@ -369,9 +383,6 @@ impl<'a> PartitionResultView<'a> {
     #[inline]
     pub fn state_epoch(&self) -> i32 {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -391,9 +402,6 @@ impl<'a> PartitionResultView<'a> {
     #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[4] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -413,9 +421,6 @@ impl<'a> PartitionResultView<'a> {
     #[inline]
     pub fn start_offset(&self) -> i64 {
         let at = self.at[5] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -487,7 +492,7 @@ impl<'a> PartitionResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionResultView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -512,8 +517,12 @@ impl std::fmt::Debug for PartitionResultView<'_> {
 pub struct ReadStateSummaryResultView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -527,13 +536,16 @@ impl<'a> ReadStateSummaryResultView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("TopicId"))?;
+        let n = c.array(true, 24).map_err(|e| e.at("Partitions"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 24).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     PartitionResultView::walk(c, version)
                         .map(|_| ())
@@ -558,6 +570,7 @@ impl<'a> ReadStateSummaryResultView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -566,18 +579,23 @@ impl<'a> ReadStateSummaryResultView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(16);
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[0] = p as u32;
+        p = p.wrapping_add(16);
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    PartitionResultView::skip(buf, pos, version);
+                    p = PartitionResultView::skip(buf, p, version);
                 }
                 false
             }
@@ -586,36 +604,36 @@ impl<'a> ReadStateSummaryResultView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        *pos = pos.saturating_add(16);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(16);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                PartitionResultView::skip(buf, pos, version);
+                p = PartitionResultView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -641,9 +659,6 @@ impl<'a> ReadStateSummaryResultView<'a> {
     #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -657,11 +672,7 @@ impl<'a> ReadStateSummaryResultView<'a> {
     /// `Partitions`: []PartitionResult, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionResultView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -691,7 +702,7 @@ impl<'a> ReadStateSummaryResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ReadStateSummaryResultView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct RemoveRaftVoterRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     start: u32,
@@ -23,8 +27,10 @@ impl<'a> RemoveRaftVoterRequestView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
-        at[0] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("ClusterId"))?;
+        let mut len = [NONE; 1];
+        let v = c.str(true).map_err(|e| e.at("ClusterId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
         at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("VoterId"))?;
         at[2] = c.pos() as u32;
@@ -42,6 +48,7 @@ impl<'a> RemoveRaftVoterRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             start,
             end: c.pos() as u32,
@@ -49,31 +56,35 @@ impl<'a> RemoveRaftVoterRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
-        at[0] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(16);
+        let mut len = [NONE; 1];
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        at[2] = p as u32;
+        p = p.wrapping_add(16);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `RemoveRaftVoterRequest` of `version` (every byte must belong to it)
@@ -123,12 +134,19 @@ impl<'a> RemoveRaftVoterRequestView<'a> {
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[0], self.len[0])
     }
 
     /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "ClusterId", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "ClusterId",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
@@ -137,9 +155,6 @@ impl<'a> RemoveRaftVoterRequestView<'a> {
     #[inline]
     pub fn voter_id(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -154,9 +169,6 @@ impl<'a> RemoveRaftVoterRequestView<'a> {
     #[inline]
     pub fn voter_directory_id(&self) -> Uuid {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -198,7 +210,7 @@ impl<'a> RemoveRaftVoterRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for RemoveRaftVoterRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

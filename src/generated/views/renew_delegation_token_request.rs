@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct RenewDelegationTokenRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,9 +31,12 @@ impl<'a> RenewDelegationTokenRequestView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.bytes(flexible).map_err(|e| e.at("Hmac"))?;
+        let v = c.bytes(flexible).map_err(|e| e.at("Hmac"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HMAC;
         }
@@ -50,6 +57,7 @@ impl<'a> RenewDelegationTokenRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -58,37 +66,42 @@ impl<'a> RenewDelegationTokenRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_bytes(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, true);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HMAC;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(8);
+        at[1] = p as u32;
+        p = p.wrapping_add(8);
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `RenewDelegationTokenRequest` of `version` (every byte must belong to it)
@@ -133,12 +146,7 @@ impl<'a> RenewDelegationTokenRequestView<'a> {
     /// `Hmac`: bytes, versions 0+.
     #[inline]
     pub fn hmac(&self) -> &'a [u8] {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return EMPTY_BYTES;
-        }
-        get_bytes(self.buf, at, version >= 2).unwrap_or(EMPTY_BYTES)
+        get_bytes(self.buf, self.at[0], self.len[0]).unwrap_or(EMPTY_BYTES)
     }
 
     /// Where `Hmac` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -146,7 +154,7 @@ impl<'a> RenewDelegationTokenRequestView<'a> {
         let version = self.version;
         span_bytes(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 2, true),
             "Hmac",
             version >= 2,
             false,
@@ -160,9 +168,6 @@ impl<'a> RenewDelegationTokenRequestView<'a> {
     #[inline]
     pub fn renew_period_ms(&self) -> i64 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -202,7 +207,7 @@ impl<'a> RenewDelegationTokenRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for RenewDelegationTokenRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

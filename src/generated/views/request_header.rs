@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct RequestHeaderView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     start: u32,
@@ -23,6 +27,7 @@ impl<'a> RequestHeaderView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 1];
         at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("RequestApiKey"))?;
         at[1] = c.pos() as u32;
@@ -30,8 +35,9 @@ impl<'a> RequestHeaderView<'a> {
         at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("CorrelationId"))?;
         if version >= 1 {
-            at[3] = c.pos() as u32;
-            c.str(false).map_err(|e| e.at("ClientId"))?;
+            let v = c.str(false).map_err(|e| e.at("ClientId"))?;
+            at[3] = v.at;
+            len[0] = v.len;
         }
         let tags = if version >= 2 {
             let tags = c.pos() as u32;
@@ -48,6 +54,7 @@ impl<'a> RequestHeaderView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             start,
             end: c.pos() as u32,
@@ -55,37 +62,41 @@ impl<'a> RequestHeaderView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        let mut len = [NONE; 1];
+        at[0] = p as u32;
+        p = p.wrapping_add(2);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
+        at[2] = p as u32;
+        p = p.wrapping_add(4);
         if version >= 1 {
-            at[3] = *pos as u32;
-            loc_str(buf, pos, false);
+            let v = loc_var(buf, &mut p, false, false);
+            at[3] = v.at;
+            len[0] = v.len;
         }
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `RequestHeader` of `version` (every byte must belong to it)
@@ -130,9 +141,6 @@ impl<'a> RequestHeaderView<'a> {
     #[inline]
     pub fn request_api_key(&self) -> ApiKey {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ApiKey(0);
-        }
         get_api_key(self.buf, at)
     }
 
@@ -152,9 +160,6 @@ impl<'a> RequestHeaderView<'a> {
     #[inline]
     pub fn request_api_version(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -174,9 +179,6 @@ impl<'a> RequestHeaderView<'a> {
     #[inline]
     pub fn correlation_id(&self) -> i32 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -199,12 +201,19 @@ impl<'a> RequestHeaderView<'a> {
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, false)
+        get_str(self.buf, self.at[3], self.len[0])
     }
 
     /// Where `ClientId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn client_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[3] as usize, "ClientId", false, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[3], self.len[0], false, false),
+            "ClientId",
+            false,
+            true,
+            0,
+        )
     }
 
     /// The owned [`RequestHeader`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -237,7 +246,7 @@ impl<'a> RequestHeaderView<'a> {
 }
 
 impl<'a> ViewElement<'a> for RequestHeaderView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct SaslAuthenticateResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,13 +31,17 @@ impl<'a> SaslAuthenticateResponseView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
-        at[2] = c.pos() as u32;
-        let null = c.bytes(flexible).map_err(|e| e.at("AuthBytes"))?;
+        let v = c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
+        at[1] = v.at;
+        len[0] = v.len;
+        let v = c.bytes(flexible).map_err(|e| e.at("AuthBytes"))?;
+        at[2] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_AUTH_BYTES;
         }
@@ -56,6 +64,7 @@ impl<'a> SaslAuthenticateResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -64,43 +73,49 @@ impl<'a> SaslAuthenticateResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[1] = *pos as u32;
-        loc_str(buf, pos, flexible);
-        at[2] = *pos as u32;
-        let null = loc_bytes(buf, pos, flexible);
+        at[0] = p as u32;
+        p = p.wrapping_add(2);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[1] = v.at;
+        len[0] = v.len;
+        let v = loc_var(buf, &mut p, flexible, true);
+        at[2] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_AUTH_BYTES;
         }
         if version >= 1 {
-            at[3] = *pos as u32;
-            *pos = pos.saturating_add(8);
+            at[3] = p as u32;
+            p = p.wrapping_add(8);
         }
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `SaslAuthenticateResponse` of `version` (every byte must belong to it)
@@ -147,9 +162,6 @@ impl<'a> SaslAuthenticateResponseView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -163,12 +175,11 @@ impl<'a> SaslAuthenticateResponseView<'a> {
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 2)
+        get_str(self.buf, self.at[1], self.len[0])
     }
 
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -176,7 +187,7 @@ impl<'a> SaslAuthenticateResponseView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[0], version >= 2, false),
             "ErrorMessage",
             version >= 2,
             true,
@@ -189,12 +200,7 @@ impl<'a> SaslAuthenticateResponseView<'a> {
     /// `AuthBytes`: bytes, versions 0+.
     #[inline]
     pub fn auth_bytes(&self) -> &'a [u8] {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return EMPTY_BYTES;
-        }
-        get_bytes(self.buf, at, version >= 2).unwrap_or(EMPTY_BYTES)
+        get_bytes(self.buf, self.at[2], self.len[1]).unwrap_or(EMPTY_BYTES)
     }
 
     /// Where `AuthBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -202,7 +208,7 @@ impl<'a> SaslAuthenticateResponseView<'a> {
         let version = self.version;
         span_bytes(
             self.buf,
-            self.at[2] as usize,
+            prefix_at(self.at[2], self.len[1], version >= 2, true),
             "AuthBytes",
             version >= 2,
             false,
@@ -216,9 +222,6 @@ impl<'a> SaslAuthenticateResponseView<'a> {
     #[inline]
     pub fn session_lifetime_ms(&self) -> i64 {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -262,7 +265,7 @@ impl<'a> SaslAuthenticateResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SaslAuthenticateResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct SaslHandshakeRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 1],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
     start: u32,
@@ -24,9 +28,12 @@ impl<'a> SaslHandshakeRequestView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 1];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(false).map_err(|e| e.at("Mechanism"))?;
+        let v = c.str(false).map_err(|e| e.at("Mechanism"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MECHANISM;
         }
@@ -34,6 +41,7 @@ impl<'a> SaslHandshakeRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             nulls,
             start,
             end: c.pos() as u32,
@@ -41,23 +49,31 @@ impl<'a> SaslHandshakeRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 1];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, false);
+        let v = loc_var(buf, &mut p, false, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MECHANISM;
         }
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `SaslHandshakeRequest` of `version` (every byte must belong to it)
@@ -98,16 +114,19 @@ impl<'a> SaslHandshakeRequestView<'a> {
     /// `Mechanism`: string, versions 0+.
     #[inline]
     pub fn mechanism(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Mechanism` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn mechanism_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Mechanism", false, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], false, false),
+            "Mechanism",
+            false,
+            false,
+            0,
+        )
     }
 
     /// The owned [`SaslHandshakeRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -130,7 +149,7 @@ impl<'a> SaslHandshakeRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SaslHandshakeRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct SaslHandshakeResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
     start: u32,
@@ -24,13 +28,16 @@ impl<'a> SaslHandshakeResponseView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
+        let n = c.array(false, 1).map_err(|e| e.at("Mechanisms"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(false, 1).map_err(|e| e.at("Mechanisms"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     c.str_element(false)
                         .map_err(|e| e.at_index(i).at("Mechanisms"))?;
@@ -45,6 +52,7 @@ impl<'a> SaslHandshakeResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             nulls,
             start,
             end: c.pos() as u32,
@@ -52,18 +60,23 @@ impl<'a> SaslHandshakeResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, false) {
+        at[0] = p as u32;
+        p = p.wrapping_add(2);
+        let n = loc_array(buf, &mut p, false);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    loc_str(buf, pos, false);
+                    loc_str(buf, &mut p, false);
                 }
                 false
             }
@@ -71,14 +84,17 @@ impl<'a> SaslHandshakeResponseView<'a> {
         if null {
             nulls |= Self::NULL_MECHANISMS;
         }
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `SaslHandshakeResponse` of `version` (every byte must belong to it)
@@ -120,9 +136,6 @@ impl<'a> SaslHandshakeResponseView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -136,11 +149,7 @@ impl<'a> SaslHandshakeResponseView<'a> {
     /// `Mechanisms`: []string, versions 0+.
     #[inline]
     pub fn mechanisms(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, false, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -166,7 +175,7 @@ impl<'a> SaslHandshakeResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SaslHandshakeResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct ShareGroupHeartbeatRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 5],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 4],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,25 +31,33 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("GroupId"))?;
+        let v = c.str(true).map_err(|e| e.at("GroupId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("MemberId"))?;
+        let v = c.str(true).map_err(|e| e.at("MemberId"))?;
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("MemberEpoch"))?;
-        at[3] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("RackId"))?;
+        let v = c.str(true).map_err(|e| e.at("RackId"))?;
+        at[3] = v.at;
+        len[2] = v.len;
+        let n = c.array(true, 1).map_err(|e| e.at("SubscribedTopicNames"))?;
         at[4] = c.pos() as u32;
-        match c.array(true, 1).map_err(|e| e.at("SubscribedTopicNames"))? {
+        match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[3] = n as u32;
                 for i in 0..n {
                     c.str_element(true)
                         .map_err(|e| e.at_index(i).at("SubscribedTopicNames"))?;
@@ -66,6 +78,7 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -74,51 +87,61 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[3] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[4] = *pos as u32;
-        match loc_array(buf, pos, true) {
+        at[2] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, true, false);
+        at[3] = v.at;
+        len[2] = v.len;
+        let n = loc_array(buf, &mut p, true);
+        at[4] = p as u32;
+        match n {
             None => true,
             Some(n) => {
+                len[3] = n as u32;
                 for _ in 0..n {
-                    loc_str(buf, pos, true);
+                    loc_str(buf, &mut p, true);
                 }
                 false
             }
         };
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `ShareGroupHeartbeatRequest` of `version` (every byte must belong to it)
@@ -163,16 +186,19 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
     /// `GroupId`: string, versions 0+.
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "GroupId", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "GroupId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The member's id in the group.
@@ -180,16 +206,19 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
     /// `MemberId`: string, versions 0+.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1] as usize, "MemberId", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[1], self.len[1], true, false),
+            "MemberId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// 0 to join, -1 to leave, otherwise the member's current epoch.
@@ -198,9 +227,6 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
     #[inline]
     pub fn member_epoch(&self) -> i32 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -219,16 +245,19 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[3], self.len[2])
     }
 
     /// Where `RackId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn rack_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[3] as usize, "RackId", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[3], self.len[2], true, false),
+            "RackId",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The topics the member subscribes to, or null if unchanged since the last heartbeat.
@@ -236,11 +265,7 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
     /// `SubscribedTopicNames`: []string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn subscribed_topic_names(&self) -> Option<ArrayView<'a, ViewStr<'a>>> {
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[4], self.len[3], true, self.version)
     }
 
     /// The owned [`ShareGroupHeartbeatRequest`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -277,7 +302,7 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ShareGroupHeartbeatRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct StopReplicaRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 8],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -29,6 +33,7 @@ impl<'a> StopReplicaRequestView<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 8];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ControllerId"))?;
@@ -47,10 +52,12 @@ impl<'a> StopReplicaRequestView<'a> {
             c.bool().map_err(|e| e.at("DeletePartitions"))?;
         }
         if version <= 0 {
+            let n = c.array(false, 6).map_err(|e| e.at("UngroupedPartitions"))?;
             at[5] = c.pos() as u32;
-            let null = match c.array(false, 6).map_err(|e| e.at("UngroupedPartitions"))? {
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[0] = n as u32;
                     for i in 0..n {
                         StopReplicaPartitionV0View::walk(c, version)
                             .map(|_| ())
@@ -64,10 +71,12 @@ impl<'a> StopReplicaRequestView<'a> {
             }
         }
         if (1..=2).contains(&version) {
+            let n = c.array(flexible, 3).map_err(|e| e.at("Topics"))?;
             at[6] = c.pos() as u32;
-            let null = match c.array(flexible, 3).map_err(|e| e.at("Topics"))? {
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[1] = n as u32;
                     for i in 0..n {
                         StopReplicaTopicV1View::walk(c, version)
                             .map(|_| ())
@@ -81,10 +90,12 @@ impl<'a> StopReplicaRequestView<'a> {
             }
         }
         if version >= 3 {
+            let n = c.array(true, 3).map_err(|e| e.at("TopicStates"))?;
             at[7] = c.pos() as u32;
-            let null = match c.array(true, 3).map_err(|e| e.at("TopicStates"))? {
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[2] = n as u32;
                     for i in 0..n {
                         StopReplicaTopicStateView::walk(c, version)
                             .map(|_| ())
@@ -112,6 +123,7 @@ impl<'a> StopReplicaRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -120,34 +132,39 @@ impl<'a> StopReplicaRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 8];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
         if version >= 4 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[1] = p as u32;
+            p = p.wrapping_add(1);
         }
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[2] = p as u32;
+        p = p.wrapping_add(4);
         if version >= 1 {
-            at[3] = *pos as u32;
-            *pos = pos.saturating_add(8);
+            at[3] = p as u32;
+            p = p.wrapping_add(8);
         }
         if version <= 2 {
-            at[4] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[4] = p as u32;
+            p = p.wrapping_add(1);
         }
         if version <= 0 {
-            at[5] = *pos as u32;
-            let null = match loc_array(buf, pos, false) {
+            let n = loc_array(buf, &mut p, false);
+            at[5] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
+                    len[0] = n as u32;
                     for _ in 0..n {
-                        StopReplicaPartitionV0View::skip(buf, pos, version);
+                        p = StopReplicaPartitionV0View::skip(buf, p, version);
                     }
                     false
                 }
@@ -157,12 +174,14 @@ impl<'a> StopReplicaRequestView<'a> {
             }
         }
         if (1..=2).contains(&version) {
-            at[6] = *pos as u32;
-            let null = match loc_array(buf, pos, flexible) {
+            let n = loc_array(buf, &mut p, flexible);
+            at[6] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
+                    len[1] = n as u32;
                     for _ in 0..n {
-                        StopReplicaTopicV1View::skip(buf, pos, version);
+                        p = StopReplicaTopicV1View::skip(buf, p, version);
                     }
                     false
                 }
@@ -172,12 +191,14 @@ impl<'a> StopReplicaRequestView<'a> {
             }
         }
         if version >= 3 {
-            at[7] = *pos as u32;
-            let null = match loc_array(buf, pos, true) {
+            let n = loc_array(buf, &mut p, true);
+            at[7] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
+                    len[2] = n as u32;
                     for _ in 0..n {
-                        StopReplicaTopicStateView::skip(buf, pos, version);
+                        p = StopReplicaTopicStateView::skip(buf, p, version);
                     }
                     false
                 }
@@ -187,24 +208,24 @@ impl<'a> StopReplicaRequestView<'a> {
             }
         }
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `StopReplicaRequest` of `version` (every byte must belong to it)
@@ -251,9 +272,6 @@ impl<'a> StopReplicaRequestView<'a> {
     #[inline]
     pub fn controller_id(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -273,9 +291,6 @@ impl<'a> StopReplicaRequestView<'a> {
     #[inline]
     pub fn is_k_raft_controller(&self) -> bool {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -295,9 +310,6 @@ impl<'a> StopReplicaRequestView<'a> {
     #[inline]
     pub fn controller_epoch(&self) -> i32 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -339,9 +351,6 @@ impl<'a> StopReplicaRequestView<'a> {
     #[inline]
     pub fn delete_partitions(&self) -> bool {
         let at = self.at[4] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -360,11 +369,7 @@ impl<'a> StopReplicaRequestView<'a> {
     /// `UngroupedPartitions`: []StopReplicaPartitionV0, versions 0.
     #[inline]
     pub fn ungrouped_partitions(&self) -> ArrayView<'a, StopReplicaPartitionV0View<'a>> {
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, false, self.version)
+        get_array(self.buf, self.at[5], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -373,12 +378,7 @@ impl<'a> StopReplicaRequestView<'a> {
     /// `Topics`: []StopReplicaTopicV1, versions 1-2.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, StopReplicaTopicV1View<'a>> {
-        let version = self.version;
-        let at = self.at[6] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 2, self.version)
+        get_array(self.buf, self.at[6], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -387,11 +387,7 @@ impl<'a> StopReplicaRequestView<'a> {
     /// `TopicStates`: []StopReplicaTopicState, versions 3+.
     #[inline]
     pub fn topic_states(&self) -> ArrayView<'a, StopReplicaTopicStateView<'a>> {
-        let at = self.at[7] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[7], self.len[2], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -435,7 +431,7 @@ impl<'a> StopReplicaRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for StopReplicaRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -461,7 +457,8 @@ impl std::fmt::Debug for StopReplicaRequestView<'_> {
 pub struct StopReplicaPartitionStateView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
@@ -499,42 +496,41 @@ impl<'a> StopReplicaPartitionStateView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(1);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        at[2] = p as u32;
+        p = p.wrapping_add(1);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(1);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(9);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -560,9 +556,6 @@ impl<'a> StopReplicaPartitionStateView<'a> {
     #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -604,9 +597,6 @@ impl<'a> StopReplicaPartitionStateView<'a> {
     #[inline]
     pub fn delete_partition(&self) -> bool {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -648,7 +638,7 @@ impl<'a> StopReplicaPartitionStateView<'a> {
 }
 
 impl<'a> ViewElement<'a> for StopReplicaPartitionStateView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -669,8 +659,12 @@ impl std::fmt::Debug for StopReplicaPartitionStateView<'_> {
 pub struct StopReplicaPartitionV0View<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
     start: u32,
@@ -682,9 +676,12 @@ impl<'a> StopReplicaPartitionV0View<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(false).map_err(|e| e.at("TopicName"))?;
+        let v = c.str(false).map_err(|e| e.at("TopicName"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
@@ -694,6 +691,7 @@ impl<'a> StopReplicaPartitionV0View<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             nulls,
             start,
             end: c.pos() as u32,
@@ -701,31 +699,42 @@ impl<'a> StopReplicaPartitionV0View<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, false);
+        let v = loc_var(buf, &mut p, false, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        Self {
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        let view = Self {
             buf,
             version,
             at,
+            len,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, false);
-        *pos = pos.saturating_add(4);
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, false);
+        p = p.wrapping_add(4);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -745,16 +754,19 @@ impl<'a> StopReplicaPartitionV0View<'a> {
     /// `TopicName`: string, versions 0.
     #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "TopicName", false, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], false, false),
+            "TopicName",
+            false,
+            false,
+            0,
+        )
     }
 
     /// The partition number within its topic.
@@ -763,9 +775,6 @@ impl<'a> StopReplicaPartitionV0View<'a> {
     #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -801,7 +810,7 @@ impl<'a> StopReplicaPartitionV0View<'a> {
 }
 
 impl<'a> ViewElement<'a> for StopReplicaPartitionV0View<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -821,8 +830,12 @@ impl std::fmt::Debug for StopReplicaPartitionV0View<'_> {
 pub struct StopReplicaTopicStateView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -837,16 +850,21 @@ impl<'a> StopReplicaTopicStateView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("TopicName"))?;
+        let v = c.str(true).map_err(|e| e.at("TopicName"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
+        let n = c.array(true, 10).map_err(|e| e.at("PartitionStates"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 10).map_err(|e| e.at("PartitionStates"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     StopReplicaPartitionStateView::walk(c, version)
                         .map(|_| ())
@@ -871,6 +889,7 @@ impl<'a> StopReplicaTopicStateView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -879,21 +898,28 @@ impl<'a> StopReplicaTopicStateView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    StopReplicaPartitionStateView::skip(buf, pos, version);
+                    p = StopReplicaPartitionStateView::skip(buf, p, version);
                 }
                 false
             }
@@ -902,36 +928,36 @@ impl<'a> StopReplicaTopicStateView<'a> {
             nulls |= Self::NULL_PARTITION_STATES;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        loc_str(buf, pos, true);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                StopReplicaPartitionStateView::skip(buf, pos, version);
+                p = StopReplicaPartitionStateView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -956,16 +982,19 @@ impl<'a> StopReplicaTopicStateView<'a> {
     /// `TopicName`: string, versions 3+.
     #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "TopicName", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "TopicName",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The topic's partition states.
@@ -973,11 +1002,7 @@ impl<'a> StopReplicaTopicStateView<'a> {
     /// `PartitionStates`: []StopReplicaPartitionState, versions 3+.
     #[inline]
     pub fn partition_states(&self) -> ArrayView<'a, StopReplicaPartitionStateView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1008,7 +1033,7 @@ impl<'a> StopReplicaTopicStateView<'a> {
 }
 
 impl<'a> ViewElement<'a> for StopReplicaTopicStateView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1028,8 +1053,12 @@ impl std::fmt::Debug for StopReplicaTopicStateView<'_> {
 pub struct StopReplicaTopicV1View<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -1045,16 +1074,21 @@ impl<'a> StopReplicaTopicV1View<'a> {
         let flexible = version >= 2;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("Name"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
+        let n = c.array(flexible, 4).map_err(|e| e.at("PartitionIndexes"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(flexible, 4).map_err(|e| e.at("PartitionIndexes"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     c.skip(4)
                         .map_err(|e| e.at_index(i).at("PartitionIndexes"))?;
@@ -1080,6 +1114,7 @@ impl<'a> StopReplicaTopicV1View<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1088,21 +1123,28 @@ impl<'a> StopReplicaTopicV1View<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[1] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
@@ -1110,39 +1152,39 @@ impl<'a> StopReplicaTopicV1View<'a> {
             nulls |= Self::NULL_PARTITION_INDEXES;
         }
         let tags = if version >= 2 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 2;
-        loc_str(buf, pos, flexible);
-        if let Some(n) = loc_array(buf, pos, flexible) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
+            loc_fixed(&mut p, n, 4);
         }
         if version >= 2 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1167,12 +1209,7 @@ impl<'a> StopReplicaTopicV1View<'a> {
     /// `Name`: string, versions 1-2.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -1180,7 +1217,7 @@ impl<'a> StopReplicaTopicV1View<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 2, false),
             "Name",
             version >= 2,
             false,
@@ -1193,12 +1230,7 @@ impl<'a> StopReplicaTopicV1View<'a> {
     /// `PartitionIndexes`: []int32, versions 1-2.
     #[inline]
     pub fn partition_indexes(&self) -> ArrayView<'a, i32> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 2, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1228,7 +1260,7 @@ impl<'a> StopReplicaTopicV1View<'a> {
 }
 
 impl<'a> ViewElement<'a> for StopReplicaTopicV1View<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

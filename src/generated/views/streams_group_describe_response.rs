@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct StreamsGroupDescribeResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -26,13 +30,16 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
+        let n = c.array(true, 20).map_err(|e| e.at("Groups"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 20).map_err(|e| e.at("Groups"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     DescribedGroupView::walk(c, version)
                         .map(|_| ())
@@ -57,6 +64,7 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -65,18 +73,23 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    DescribedGroupView::skip(buf, pos, version);
+                    p = DescribedGroupView::skip(buf, p, version);
                 }
                 false
             }
@@ -85,22 +98,22 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
             nulls |= Self::NULL_GROUPS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `StreamsGroupDescribeResponse` of `version` (every byte must belong to it)
@@ -146,9 +159,6 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -167,11 +177,7 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
     /// `Groups`: []DescribedGroup, versions 0+.
     #[inline]
     pub fn groups(&self) -> ArrayView<'a, DescribedGroupView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -201,7 +207,7 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for StreamsGroupDescribeResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -221,8 +227,12 @@ impl std::fmt::Debug for StreamsGroupDescribeResponseView<'_> {
 pub struct AssignmentView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -241,6 +251,7 @@ impl<'a> AssignmentView<'a> {
             buf,
             version,
             at: [NONE; 3],
+            len: [NONE; 3],
             tags: NONE,
             nulls: 0,
             start: 0,
@@ -257,11 +268,14 @@ impl<'a> AssignmentView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
+        let n = c.array(true, 3).map_err(|e| e.at("ActiveTasks"))?;
         at[0] = c.pos() as u32;
-        let null = match c.array(true, 3).map_err(|e| e.at("ActiveTasks"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     TaskIdsView::walk(c, version)
                         .map(|_| ())
@@ -273,10 +287,12 @@ impl<'a> AssignmentView<'a> {
         if null {
             nulls |= Self::NULL_ACTIVE_TASKS;
         }
+        let n = c.array(true, 3).map_err(|e| e.at("StandbyTasks"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 3).map_err(|e| e.at("StandbyTasks"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     TaskIdsView::walk(c, version)
                         .map(|_| ())
@@ -288,10 +304,12 @@ impl<'a> AssignmentView<'a> {
         if null {
             nulls |= Self::NULL_STANDBY_TASKS;
         }
+        let n = c.array(true, 3).map_err(|e| e.at("WarmupTasks"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(true, 3).map_err(|e| e.at("WarmupTasks"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[2] = n as u32;
                 for i in 0..n {
                     TaskIdsView::walk(c, version)
                         .map(|_| ())
@@ -316,6 +334,7 @@ impl<'a> AssignmentView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -324,16 +343,21 @@ impl<'a> AssignmentView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[0] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    TaskIdsView::skip(buf, pos, version);
+                    p = TaskIdsView::skip(buf, p, version);
                 }
                 false
             }
@@ -341,12 +365,14 @@ impl<'a> AssignmentView<'a> {
         if null {
             nulls |= Self::NULL_ACTIVE_TASKS;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    TaskIdsView::skip(buf, pos, version);
+                    p = TaskIdsView::skip(buf, p, version);
                 }
                 false
             }
@@ -354,12 +380,14 @@ impl<'a> AssignmentView<'a> {
         if null {
             nulls |= Self::NULL_STANDBY_TASKS;
         }
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[2] = n as u32;
                 for _ in 0..n {
-                    TaskIdsView::skip(buf, pos, version);
+                    p = TaskIdsView::skip(buf, p, version);
                 }
                 false
             }
@@ -368,45 +396,45 @@ impl<'a> AssignmentView<'a> {
             nulls |= Self::NULL_WARMUP_TASKS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TaskIdsView::skip(buf, pos, version);
+                p = TaskIdsView::skip(buf, p, version);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TaskIdsView::skip(buf, pos, version);
+                p = TaskIdsView::skip(buf, p, version);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TaskIdsView::skip(buf, pos, version);
+                p = TaskIdsView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -431,11 +459,7 @@ impl<'a> AssignmentView<'a> {
     /// `ActiveTasks`: []TaskIds, versions 0+.
     #[inline]
     pub fn active_tasks(&self) -> ArrayView<'a, TaskIdsView<'a>> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[0], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -444,11 +468,7 @@ impl<'a> AssignmentView<'a> {
     /// `StandbyTasks`: []TaskIds, versions 0+.
     #[inline]
     pub fn standby_tasks(&self) -> ArrayView<'a, TaskIdsView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -457,11 +477,7 @@ impl<'a> AssignmentView<'a> {
     /// `WarmupTasks`: []TaskIds, versions 0+.
     #[inline]
     pub fn warmup_tasks(&self) -> ArrayView<'a, TaskIdsView<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[2], self.len[2], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -493,7 +509,7 @@ impl<'a> AssignmentView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AssignmentView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -514,8 +530,12 @@ impl std::fmt::Debug for AssignmentView<'_> {
 pub struct DescribedGroupView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 12],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 5],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -531,18 +551,24 @@ impl<'a> DescribedGroupView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 12];
+        let mut len = [NONE; 5];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("ErrorMessage"))?;
-        at[2] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("GroupId"))?;
+        let v = c.str(true).map_err(|e| e.at("ErrorMessage"))?;
+        at[1] = v.at;
+        len[0] = v.len;
+        let v = c.str(true).map_err(|e| e.at("GroupId"))?;
+        at[2] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[3] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("GroupState"))?;
+        let v = c.str(true).map_err(|e| e.at("GroupState"))?;
+        at[3] = v.at;
+        len[2] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_STATE;
         }
@@ -555,10 +581,12 @@ impl<'a> DescribedGroupView<'a> {
         if !null {
             TopologyView::walk(c, version).map_err(|e| e.at("Topology"))?;
         }
+        let n = c.array(true, 28).map_err(|e| e.at("Members"))?;
         at[7] = c.pos() as u32;
-        let null = match c.array(true, 28).map_err(|e| e.at("Members"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[3] = n as u32;
                 for i in 0..n {
                     MemberView::walk(c, version)
                         .map(|_| ())
@@ -585,8 +613,9 @@ impl<'a> DescribedGroupView<'a> {
             c.skip(1).map_err(|e| e.at("TopologyDescriptionStatus"))?;
         }
         if version >= 1 {
-            at[11] = c.pos() as u32;
-            c.str(true).map_err(|e| e.at("AssignorName"))?;
+            let v = c.str(true).map_err(|e| e.at("AssignorName"))?;
+            at[11] = v.at;
+            len[4] = v.len;
         }
         let tags = {
             let tags = c.pos() as u32;
@@ -601,6 +630,7 @@ impl<'a> DescribedGroupView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -609,39 +639,49 @@ impl<'a> DescribedGroupView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 12];
+        let mut len = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[1] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[2] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        at[0] = p as u32;
+        p = p.wrapping_add(2);
+        let v = loc_var(buf, &mut p, true, false);
+        at[1] = v.at;
+        len[0] = v.len;
+        let v = loc_var(buf, &mut p, true, false);
+        at[2] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[3] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[3] = v.at;
+        len[2] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_STATE;
         }
-        at[4] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[5] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[6] = *pos as u32;
-        let null = loc_marker(buf, pos);
+        at[4] = p as u32;
+        p = p.wrapping_add(4);
+        at[5] = p as u32;
+        p = p.wrapping_add(4);
+        at[6] = p as u32;
+        let null = loc_marker(buf, &mut p);
         if !null {
-            TopologyView::skip(buf, pos, version);
+            p = TopologyView::skip(buf, p, version);
         }
-        at[7] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[7] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[3] = n as u32;
                 for _ in 0..n {
-                    MemberView::skip(buf, pos, version);
+                    p = MemberView::skip(buf, p, version);
                 }
                 false
             }
@@ -649,72 +689,72 @@ impl<'a> DescribedGroupView<'a> {
         if null {
             nulls |= Self::NULL_MEMBERS;
         }
-        at[8] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[8] = p as u32;
+        p = p.wrapping_add(4);
         if version >= 1 {
-            at[9] = *pos as u32;
-            let null = loc_marker(buf, pos);
+            at[9] = p as u32;
+            let null = loc_marker(buf, &mut p);
             if !null {
-                TopologyDescriptionView::skip(buf, pos, version);
+                p = TopologyDescriptionView::skip(buf, p, version);
             }
         }
         if version >= 1 {
-            at[10] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[10] = p as u32;
+            p = p.wrapping_add(1);
         }
         if version >= 1 {
-            at[11] = *pos as u32;
-            loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[11] = v.at;
+            len[4] = v.len;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        *pos = pos.saturating_add(2);
-        loc_str(buf, pos, true);
-        loc_str(buf, pos, true);
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(4);
-        if !loc_marker(buf, pos) {
-            TopologyView::skip(buf, pos, version);
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(2);
+        loc_str(buf, &mut p, true);
+        loc_str(buf, &mut p, true);
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(8);
+        if !loc_marker(buf, &mut p) {
+            p = TopologyView::skip(buf, p, version);
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                MemberView::skip(buf, pos, version);
+                p = MemberView::skip(buf, p, version);
             }
         }
-        *pos = pos.saturating_add(4);
-        if version >= 1 && !loc_marker(buf, pos) {
-            TopologyDescriptionView::skip(buf, pos, version);
+        p = p.wrapping_add(4);
+        if version >= 1 && !loc_marker(buf, &mut p) {
+            p = TopologyDescriptionView::skip(buf, p, version);
         }
         if version >= 1 {
-            *pos = pos.saturating_add(1);
+            p = p.wrapping_add(1);
         }
         if version >= 1 {
-            loc_str(buf, pos, true);
+            loc_str(buf, &mut p, true);
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -740,9 +780,6 @@ impl<'a> DescribedGroupView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -756,16 +793,19 @@ impl<'a> DescribedGroupView<'a> {
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[1], self.len[0])
     }
 
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1] as usize, "ErrorMessage", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[1], self.len[0], true, false),
+            "ErrorMessage",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The group's id.
@@ -773,16 +813,19 @@ impl<'a> DescribedGroupView<'a> {
     /// `GroupId`: string, versions 0+.
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[2], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[2] as usize, "GroupId", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[2], self.len[1], true, false),
+            "GroupId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The group's state, such as `Stable` or `Empty`.
@@ -790,16 +833,19 @@ impl<'a> DescribedGroupView<'a> {
     /// `GroupState`: string, versions 0+.
     #[inline]
     pub fn group_state(&self) -> ViewStr<'a> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[3], self.len[2]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_state_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[3] as usize, "GroupState", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[3], self.len[2], true, false),
+            "GroupState",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The group's epoch (KIP-848), raised whenever its metadata or membership changes.
@@ -808,9 +854,6 @@ impl<'a> DescribedGroupView<'a> {
     #[inline]
     pub fn group_epoch(&self) -> i32 {
         let at = self.at[4] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -830,9 +873,6 @@ impl<'a> DescribedGroupView<'a> {
     #[inline]
     pub fn assignment_epoch(&self) -> i32 {
         let at = self.at[5] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -867,11 +907,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `Members`: []Member, versions 0+.
     #[inline]
     pub fn members(&self) -> ArrayView<'a, MemberView<'a>> {
-        let at = self.at[7] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[7], self.len[3], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -923,9 +959,6 @@ impl<'a> DescribedGroupView<'a> {
     #[inline]
     pub fn topology_description_status(&self) -> i8 {
         let at = self.at[10] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -944,18 +977,14 @@ impl<'a> DescribedGroupView<'a> {
     /// `AssignorName`: string, versions 1+, nullable in 1+, default `null`, ignorable.
     #[inline]
     pub fn assignor_name(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[11] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[11], self.len[4])
     }
 
     /// Where `AssignorName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn assignor_name_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[11] as usize,
+            prefix_at(self.at[11], self.len[4], true, false),
             "AssignorName",
             true,
             true,
@@ -1010,7 +1039,7 @@ impl<'a> DescribedGroupView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribedGroupView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1043,8 +1072,12 @@ impl std::fmt::Debug for DescribedGroupView<'_> {
 pub struct EndpointView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -1064,9 +1097,12 @@ impl<'a> EndpointView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Host"))?;
+        let v = c.str(true).map_err(|e| e.at("Host"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HOST;
         }
@@ -1085,6 +1121,7 @@ impl<'a> EndpointView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1093,44 +1130,49 @@ impl<'a> EndpointView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(2);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(2);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1155,16 +1197,19 @@ impl<'a> EndpointView<'a> {
     /// `Host`: string, versions 0+.
     #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn host_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Host", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Host",
+            true,
+            false,
+            0,
+        )
     }
 
     /// A TCP port number.
@@ -1173,9 +1218,6 @@ impl<'a> EndpointView<'a> {
     #[inline]
     pub fn port(&self) -> u16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_u16(self.buf, at)
     }
 
@@ -1210,7 +1252,7 @@ impl<'a> EndpointView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EndpointView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1230,8 +1272,12 @@ impl std::fmt::Debug for EndpointView<'_> {
 pub struct KeyValueView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -1246,14 +1292,19 @@ impl<'a> KeyValueView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Key"))?;
+        let v = c.str(true).map_err(|e| e.at("Key"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_KEY;
         }
-        at[1] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Value"))?;
+        let v = c.str(true).map_err(|e| e.at("Value"))?;
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_VALUE;
         }
@@ -1270,6 +1321,7 @@ impl<'a> KeyValueView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1278,47 +1330,54 @@ impl<'a> KeyValueView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_KEY;
         }
-        at[1] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_VALUE;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, true);
-        loc_str(buf, pos, true);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        loc_str(buf, &mut p, true);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1343,16 +1402,19 @@ impl<'a> KeyValueView<'a> {
     /// `Key`: string, versions 0+.
     #[inline]
     pub fn key(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Key` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn key_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Key", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Key",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The value.
@@ -1360,16 +1422,19 @@ impl<'a> KeyValueView<'a> {
     /// `Value`: string, versions 0+.
     #[inline]
     pub fn value(&self) -> ViewStr<'a> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn value_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1] as usize, "Value", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[1], self.len[1], true, false),
+            "Value",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The owned [`KeyValue`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -1398,7 +1463,7 @@ impl<'a> KeyValueView<'a> {
 }
 
 impl<'a> ViewElement<'a> for KeyValueView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1418,8 +1483,12 @@ impl std::fmt::Debug for KeyValueView<'_> {
 pub struct MemberView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 15],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 9],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -1439,32 +1508,43 @@ impl<'a> MemberView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 15];
+        let mut len = [NONE; 9];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("MemberId"))?;
+        let v = c.str(true).map_err(|e| e.at("MemberId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("MemberEpoch"))?;
-        at[2] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("InstanceId"))?;
-        at[3] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("RackId"))?;
-        at[4] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("ClientId"))?;
+        let v = c.str(true).map_err(|e| e.at("InstanceId"))?;
+        at[2] = v.at;
+        len[1] = v.len;
+        let v = c.str(true).map_err(|e| e.at("RackId"))?;
+        at[3] = v.at;
+        len[2] = v.len;
+        let v = c.str(true).map_err(|e| e.at("ClientId"))?;
+        at[4] = v.at;
+        len[3] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_CLIENT_ID;
         }
-        at[5] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("ClientHost"))?;
+        let v = c.str(true).map_err(|e| e.at("ClientHost"))?;
+        at[5] = v.at;
+        len[4] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_CLIENT_HOST;
         }
         at[6] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("TopologyEpoch"))?;
-        at[7] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("ProcessId"))?;
+        let v = c.str(true).map_err(|e| e.at("ProcessId"))?;
+        at[7] = v.at;
+        len[5] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PROCESS_ID;
         }
@@ -1473,10 +1553,12 @@ impl<'a> MemberView<'a> {
         if !null {
             EndpointView::walk(c, version).map_err(|e| e.at("UserEndpoint"))?;
         }
+        let n = c.array(true, 3).map_err(|e| e.at("ClientTags"))?;
         at[9] = c.pos() as u32;
-        let null = match c.array(true, 3).map_err(|e| e.at("ClientTags"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[6] = n as u32;
                 for i in 0..n {
                     KeyValueView::walk(c, version)
                         .map(|_| ())
@@ -1488,10 +1570,12 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_CLIENT_TAGS;
         }
+        let n = c.array(true, 14).map_err(|e| e.at("TaskOffsets"))?;
         at[10] = c.pos() as u32;
-        let null = match c.array(true, 14).map_err(|e| e.at("TaskOffsets"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[7] = n as u32;
                 for i in 0..n {
                     TaskOffsetView::walk(c, version)
                         .map(|_| ())
@@ -1503,10 +1587,12 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_TASK_OFFSETS;
         }
+        let n = c.array(true, 14).map_err(|e| e.at("TaskEndOffsets"))?;
         at[11] = c.pos() as u32;
-        let null = match c.array(true, 14).map_err(|e| e.at("TaskEndOffsets"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[8] = n as u32;
                 for i in 0..n {
                     TaskOffsetView::walk(c, version)
                         .map(|_| ())
@@ -1537,6 +1623,7 @@ impl<'a> MemberView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1545,49 +1632,64 @@ impl<'a> MemberView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 15];
+        let mut len = [NONE; 9];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[2] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[3] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[4] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, true, false);
+        at[2] = v.at;
+        len[1] = v.len;
+        let v = loc_var(buf, &mut p, true, false);
+        at[3] = v.at;
+        len[2] = v.len;
+        let v = loc_var(buf, &mut p, true, false);
+        at[4] = v.at;
+        len[3] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_CLIENT_ID;
         }
-        at[5] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[5] = v.at;
+        len[4] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_CLIENT_HOST;
         }
-        at[6] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[7] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        at[6] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, true, false);
+        at[7] = v.at;
+        len[5] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_PROCESS_ID;
         }
-        at[8] = *pos as u32;
-        let null = loc_marker(buf, pos);
+        at[8] = p as u32;
+        let null = loc_marker(buf, &mut p);
         if !null {
-            EndpointView::skip(buf, pos, version);
+            p = EndpointView::skip(buf, p, version);
         }
-        at[9] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[9] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[6] = n as u32;
                 for _ in 0..n {
-                    KeyValueView::skip(buf, pos, version);
+                    p = KeyValueView::skip(buf, p, version);
                 }
                 false
             }
@@ -1595,12 +1697,14 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_CLIENT_TAGS;
         }
-        at[10] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[10] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[7] = n as u32;
                 for _ in 0..n {
-                    TaskOffsetView::skip(buf, pos, version);
+                    p = TaskOffsetView::skip(buf, p, version);
                 }
                 false
             }
@@ -1608,12 +1712,14 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_TASK_OFFSETS;
         }
-        at[11] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[11] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[8] = n as u32;
                 for _ in 0..n {
-                    TaskOffsetView::skip(buf, pos, version);
+                    p = TaskOffsetView::skip(buf, p, version);
                 }
                 false
             }
@@ -1621,66 +1727,66 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_TASK_END_OFFSETS;
         }
-        at[12] = *pos as u32;
-        AssignmentView::skip(buf, pos, version);
-        at[13] = *pos as u32;
-        AssignmentView::skip(buf, pos, version);
-        at[14] = *pos as u32;
-        *pos = pos.saturating_add(1);
+        at[12] = p as u32;
+        p = AssignmentView::skip(buf, p, version);
+        at[13] = p as u32;
+        p = AssignmentView::skip(buf, p, version);
+        at[14] = p as u32;
+        p = p.wrapping_add(1);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(4);
-        loc_str(buf, pos, true);
-        loc_str(buf, pos, true);
-        loc_str(buf, pos, true);
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(4);
-        loc_str(buf, pos, true);
-        if !loc_marker(buf, pos) {
-            EndpointView::skip(buf, pos, version);
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(4);
+        loc_str(buf, &mut p, true);
+        loc_str(buf, &mut p, true);
+        loc_str(buf, &mut p, true);
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(4);
+        loc_str(buf, &mut p, true);
+        if !loc_marker(buf, &mut p) {
+            p = EndpointView::skip(buf, p, version);
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                KeyValueView::skip(buf, pos, version);
+                p = KeyValueView::skip(buf, p, version);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TaskOffsetView::skip(buf, pos, version);
+                p = TaskOffsetView::skip(buf, p, version);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TaskOffsetView::skip(buf, pos, version);
+                p = TaskOffsetView::skip(buf, p, version);
             }
         }
-        AssignmentView::skip(buf, pos, version);
-        AssignmentView::skip(buf, pos, version);
-        *pos = pos.saturating_add(1);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        p = AssignmentView::skip(buf, p, version);
+        p = AssignmentView::skip(buf, p, version);
+        p = p.wrapping_add(1);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1705,16 +1811,19 @@ impl<'a> MemberView<'a> {
     /// `MemberId`: string, versions 0+.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "MemberId", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "MemberId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The member's epoch.
@@ -1723,9 +1832,6 @@ impl<'a> MemberView<'a> {
     #[inline]
     pub fn member_epoch(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -1744,16 +1850,19 @@ impl<'a> MemberView<'a> {
     /// `InstanceId`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn instance_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[2], self.len[1])
     }
 
     /// Where `InstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn instance_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[2] as usize, "InstanceId", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[2], self.len[1], true, false),
+            "InstanceId",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
@@ -1761,16 +1870,19 @@ impl<'a> MemberView<'a> {
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[3], self.len[2])
     }
 
     /// Where `RackId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn rack_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[3] as usize, "RackId", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[3], self.len[2], true, false),
+            "RackId",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The client id the member connected with.
@@ -1778,16 +1890,19 @@ impl<'a> MemberView<'a> {
     /// `ClientId`: string, versions 0+.
     #[inline]
     pub fn client_id(&self) -> ViewStr<'a> {
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[4], self.len[3]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `ClientId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn client_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[4] as usize, "ClientId", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[4], self.len[3], true, false),
+            "ClientId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The host the member connected from.
@@ -1795,16 +1910,19 @@ impl<'a> MemberView<'a> {
     /// `ClientHost`: string, versions 0+.
     #[inline]
     pub fn client_host(&self) -> ViewStr<'a> {
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[5], self.len[4]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `ClientHost` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn client_host_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[5] as usize, "ClientHost", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[5], self.len[4], true, false),
+            "ClientHost",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The topology epoch the member runs.
@@ -1813,9 +1931,6 @@ impl<'a> MemberView<'a> {
     #[inline]
     pub fn topology_epoch(&self) -> i32 {
         let at = self.at[6] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -1834,16 +1949,19 @@ impl<'a> MemberView<'a> {
     /// `ProcessId`: string, versions 0+.
     #[inline]
     pub fn process_id(&self) -> ViewStr<'a> {
-        let at = self.at[7] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[7], self.len[5]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `ProcessId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn process_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[7] as usize, "ProcessId", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[7], self.len[5], true, false),
+            "ProcessId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The member's endpoint for interactive queries, or null if none.
@@ -1867,11 +1985,7 @@ impl<'a> MemberView<'a> {
     /// `ClientTags`: []KeyValue, versions 0+.
     #[inline]
     pub fn client_tags(&self) -> ArrayView<'a, KeyValueView<'a>> {
-        let at = self.at[9] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[9], self.len[6], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1880,11 +1994,7 @@ impl<'a> MemberView<'a> {
     /// `TaskOffsets`: []TaskOffset, versions 0+.
     #[inline]
     pub fn task_offsets(&self) -> ArrayView<'a, TaskOffsetView<'a>> {
-        let at = self.at[10] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[10], self.len[7], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1893,11 +2003,7 @@ impl<'a> MemberView<'a> {
     /// `TaskEndOffsets`: []TaskOffset, versions 0+.
     #[inline]
     pub fn task_end_offsets(&self) -> ArrayView<'a, TaskOffsetView<'a>> {
-        let at = self.at[11] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[11], self.len[8], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1931,9 +2037,6 @@ impl<'a> MemberView<'a> {
     #[inline]
     pub fn is_classic(&self) -> bool {
         let at = self.at[14] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -1995,7 +2098,7 @@ impl<'a> MemberView<'a> {
 }
 
 impl<'a> ViewElement<'a> for MemberView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -2028,8 +2131,12 @@ impl std::fmt::Debug for MemberView<'_> {
 pub struct SubtopologyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 5],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 5],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -2047,16 +2154,21 @@ impl<'a> SubtopologyView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
+        let v = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
+        let n = c.array(true, 1).map_err(|e| e.at("SourceTopics"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 1).map_err(|e| e.at("SourceTopics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     c.str_element(true)
                         .map_err(|e| e.at_index(i).at("SourceTopics"))?;
@@ -2067,13 +2179,14 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[2] = c.pos() as u32;
-        let null = match c
+        let n = c
             .array(true, 1)
-            .map_err(|e| e.at("RepartitionSinkTopics"))?
-        {
+            .map_err(|e| e.at("RepartitionSinkTopics"))?;
+        at[2] = c.pos() as u32;
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[2] = n as u32;
                 for i in 0..n {
                     c.str_element(true)
                         .map_err(|e| e.at_index(i).at("RepartitionSinkTopics"))?;
@@ -2084,10 +2197,12 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_REPARTITION_SINK_TOPICS;
         }
+        let n = c.array(true, 9).map_err(|e| e.at("StateChangelogTopics"))?;
         at[3] = c.pos() as u32;
-        let null = match c.array(true, 9).map_err(|e| e.at("StateChangelogTopics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[3] = n as u32;
                 for i in 0..n {
                     TopicInfoView::walk(c, version)
                         .map(|_| ())
@@ -2099,13 +2214,14 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_STATE_CHANGELOG_TOPICS;
         }
-        at[4] = c.pos() as u32;
-        let null = match c
+        let n = c
             .array(true, 9)
-            .map_err(|e| e.at("RepartitionSourceTopics"))?
-        {
+            .map_err(|e| e.at("RepartitionSourceTopics"))?;
+        at[4] = c.pos() as u32;
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[4] = n as u32;
                 for i in 0..n {
                     TopicInfoView::walk(c, version)
                         .map(|_| ())
@@ -2130,6 +2246,7 @@ impl<'a> SubtopologyView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -2138,21 +2255,28 @@ impl<'a> SubtopologyView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    loc_str(buf, pos, true);
+                    loc_str(buf, &mut p, true);
                 }
                 false
             }
@@ -2160,12 +2284,14 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[2] = n as u32;
                 for _ in 0..n {
-                    loc_str(buf, pos, true);
+                    loc_str(buf, &mut p, true);
                 }
                 false
             }
@@ -2173,12 +2299,14 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_REPARTITION_SINK_TOPICS;
         }
-        at[3] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[3] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[3] = n as u32;
                 for _ in 0..n {
-                    TopicInfoView::skip(buf, pos, version);
+                    p = TopicInfoView::skip(buf, p, version);
                 }
                 false
             }
@@ -2186,12 +2314,14 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_STATE_CHANGELOG_TOPICS;
         }
-        at[4] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[4] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[4] = n as u32;
                 for _ in 0..n {
-                    TopicInfoView::skip(buf, pos, version);
+                    p = TopicInfoView::skip(buf, p, version);
                 }
                 false
             }
@@ -2200,51 +2330,51 @@ impl<'a> SubtopologyView<'a> {
             nulls |= Self::NULL_REPARTITION_SOURCE_TOPICS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        loc_str(buf, pos, true);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                loc_str(buf, pos, true);
+                loc_str(buf, &mut p, true);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                loc_str(buf, pos, true);
+                loc_str(buf, &mut p, true);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TopicInfoView::skip(buf, pos, version);
+                p = TopicInfoView::skip(buf, p, version);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TopicInfoView::skip(buf, pos, version);
+                p = TopicInfoView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -2269,18 +2399,14 @@ impl<'a> SubtopologyView<'a> {
     /// `SubtopologyId`: string, versions 0+.
     #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], true, false),
             "SubtopologyId",
             true,
             false,
@@ -2293,11 +2419,7 @@ impl<'a> SubtopologyView<'a> {
     /// `SourceTopics`: []string, versions 0+.
     #[inline]
     pub fn source_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[1], true, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -2306,11 +2428,7 @@ impl<'a> SubtopologyView<'a> {
     /// `RepartitionSinkTopics`: []string, versions 0+.
     #[inline]
     pub fn repartition_sink_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[2], self.len[2], true, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -2319,11 +2437,7 @@ impl<'a> SubtopologyView<'a> {
     /// `StateChangelogTopics`: []TopicInfo, versions 0+.
     #[inline]
     pub fn state_changelog_topics(&self) -> ArrayView<'a, TopicInfoView<'a>> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[3], self.len[3], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -2332,11 +2446,7 @@ impl<'a> SubtopologyView<'a> {
     /// `RepartitionSourceTopics`: []TopicInfo, versions 0+.
     #[inline]
     pub fn repartition_source_topics(&self) -> ArrayView<'a, TopicInfoView<'a>> {
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[4], self.len[4], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -2377,7 +2487,7 @@ impl<'a> SubtopologyView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SubtopologyView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -2403,8 +2513,12 @@ impl std::fmt::Debug for SubtopologyView<'_> {
 pub struct TaskIdsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -2419,16 +2533,21 @@ impl<'a> TaskIdsView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
+        let v = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
+        let n = c.array(true, 4).map_err(|e| e.at("Partitions"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 4).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     c.skip(4).map_err(|e| e.at_index(i).at("Partitions"))?;
                 }
@@ -2451,6 +2570,7 @@ impl<'a> TaskIdsView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -2459,20 +2579,27 @@ impl<'a> TaskIdsView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[1] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
@@ -2480,34 +2607,34 @@ impl<'a> TaskIdsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, true);
-        if let Some(n) = loc_array(buf, pos, true) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        if let Some(n) = loc_array(buf, &mut p, true) {
+            loc_fixed(&mut p, n, 4);
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -2532,18 +2659,14 @@ impl<'a> TaskIdsView<'a> {
     /// `SubtopologyId`: string, versions 0+.
     #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], true, false),
             "SubtopologyId",
             true,
             false,
@@ -2556,11 +2679,7 @@ impl<'a> TaskIdsView<'a> {
     /// `Partitions`: []int32, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -2590,7 +2709,7 @@ impl<'a> TaskIdsView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TaskIdsView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -2610,8 +2729,12 @@ impl std::fmt::Debug for TaskIdsView<'_> {
 pub struct TaskOffsetView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -2625,9 +2748,12 @@ impl<'a> TaskOffsetView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
+        let v = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
@@ -2648,6 +2774,7 @@ impl<'a> TaskOffsetView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -2656,47 +2783,51 @@ impl<'a> TaskOffsetView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(8);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        at[2] = p as u32;
+        p = p.wrapping_add(8);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(8);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(12);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -2721,18 +2852,14 @@ impl<'a> TaskOffsetView<'a> {
     /// `SubtopologyId`: string, versions 0+.
     #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], true, false),
             "SubtopologyId",
             true,
             false,
@@ -2746,9 +2873,6 @@ impl<'a> TaskOffsetView<'a> {
     #[inline]
     pub fn partition(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -2763,9 +2887,6 @@ impl<'a> TaskOffsetView<'a> {
     #[inline]
     pub fn offset(&self) -> i64 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -2802,7 +2923,7 @@ impl<'a> TaskOffsetView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TaskOffsetView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -2823,8 +2944,12 @@ impl std::fmt::Debug for TaskOffsetView<'_> {
 pub struct TopicInfoView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -2839,9 +2964,12 @@ impl<'a> TopicInfoView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Name"))?;
+        let v = c.str(true).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
@@ -2849,10 +2977,12 @@ impl<'a> TopicInfoView<'a> {
         c.skip(4).map_err(|e| e.at("Partitions"))?;
         at[2] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ReplicationFactor"))?;
+        let n = c.array(true, 3).map_err(|e| e.at("TopicConfigs"))?;
         at[3] = c.pos() as u32;
-        let null = match c.array(true, 3).map_err(|e| e.at("TopicConfigs"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     KeyValueView::walk(c, version)
                         .map(|_| ())
@@ -2877,6 +3007,7 @@ impl<'a> TopicInfoView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -2885,25 +3016,32 @@ impl<'a> TopicInfoView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[3] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        at[2] = p as u32;
+        p = p.wrapping_add(2);
+        let n = loc_array(buf, &mut p, true);
+        at[3] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    KeyValueView::skip(buf, pos, version);
+                    p = KeyValueView::skip(buf, p, version);
                 }
                 false
             }
@@ -2912,38 +3050,37 @@ impl<'a> TopicInfoView<'a> {
             nulls |= Self::NULL_TOPIC_CONFIGS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(2);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(6);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                KeyValueView::skip(buf, pos, version);
+                p = KeyValueView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -2968,16 +3105,19 @@ impl<'a> TopicInfoView<'a> {
     /// `Name`: string, versions 0+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Name",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The topic's number of partitions, or 0 if not fixed (always 0 for changelogs).
@@ -2986,9 +3126,6 @@ impl<'a> TopicInfoView<'a> {
     #[inline]
     pub fn partitions(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -3008,9 +3145,6 @@ impl<'a> TopicInfoView<'a> {
     #[inline]
     pub fn replication_factor(&self) -> i16 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -3029,11 +3163,7 @@ impl<'a> TopicInfoView<'a> {
     /// `TopicConfigs`: []KeyValue, versions 0+.
     #[inline]
     pub fn topic_configs(&self) -> ArrayView<'a, KeyValueView<'a>> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[3], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -3067,7 +3197,7 @@ impl<'a> TopicInfoView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicInfoView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -3089,8 +3219,12 @@ impl std::fmt::Debug for TopicInfoView<'_> {
 pub struct TopologyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     start: u32,
@@ -3107,12 +3241,15 @@ impl<'a> TopologyView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Epoch"))?;
+        let n = c.array(true, 6).map_err(|e| e.at("Subtopologies"))?;
         at[1] = c.pos() as u32;
-        match c.array(true, 6).map_err(|e| e.at("Subtopologies"))? {
+        match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     SubtopologyView::walk(c, version)
                         .map(|_| ())
@@ -3134,6 +3271,7 @@ impl<'a> TopologyView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             start,
             end: c.pos() as u32,
@@ -3141,51 +3279,56 @@ impl<'a> TopologyView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        match loc_array(buf, pos, true) {
+        let mut len = [NONE; 1];
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    SubtopologyView::skip(buf, pos, version);
+                    p = SubtopologyView::skip(buf, p, version);
                 }
                 false
             }
         };
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        *pos = pos.saturating_add(4);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(4);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                SubtopologyView::skip(buf, pos, version);
+                p = SubtopologyView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -3211,9 +3354,6 @@ impl<'a> TopologyView<'a> {
     #[inline]
     pub fn epoch(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -3227,11 +3367,7 @@ impl<'a> TopologyView<'a> {
     /// `Subtopologies`: []Subtopology, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn subtopologies(&self) -> Option<ArrayView<'a, SubtopologyView<'a>>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
     }
 
     /// The owned [`Topology`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -3262,7 +3398,7 @@ impl<'a> TopologyView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopologyView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -3282,8 +3418,12 @@ impl std::fmt::Debug for TopologyView<'_> {
 pub struct TopologyDescriptionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -3304,11 +3444,14 @@ impl<'a> TopologyDescriptionView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
+        let n = c.array(true, 3).map_err(|e| e.at("Subtopologies"))?;
         at[0] = c.pos() as u32;
-        let null = match c.array(true, 3).map_err(|e| e.at("Subtopologies"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     TopologyDescriptionSubtopologyView::walk(c, version)
                         .map(|_| ())
@@ -3320,10 +3463,12 @@ impl<'a> TopologyDescriptionView<'a> {
         if null {
             nulls |= Self::NULL_SUBTOPOLOGIES;
         }
+        let n = c.array(true, 15).map_err(|e| e.at("GlobalStores"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 15).map_err(|e| e.at("GlobalStores"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     TopologyDescriptionGlobalStoreView::walk(c, version)
                         .map(|_| ())
@@ -3348,6 +3493,7 @@ impl<'a> TopologyDescriptionView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -3356,16 +3502,21 @@ impl<'a> TopologyDescriptionView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[0] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    TopologyDescriptionSubtopologyView::skip(buf, pos, version);
+                    p = TopologyDescriptionSubtopologyView::skip(buf, p, version);
                 }
                 false
             }
@@ -3373,12 +3524,14 @@ impl<'a> TopologyDescriptionView<'a> {
         if null {
             nulls |= Self::NULL_SUBTOPOLOGIES;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    TopologyDescriptionGlobalStoreView::skip(buf, pos, version);
+                    p = TopologyDescriptionGlobalStoreView::skip(buf, p, version);
                 }
                 false
             }
@@ -3387,40 +3540,40 @@ impl<'a> TopologyDescriptionView<'a> {
             nulls |= Self::NULL_GLOBAL_STORES;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TopologyDescriptionSubtopologyView::skip(buf, pos, version);
+                p = TopologyDescriptionSubtopologyView::skip(buf, p, version);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TopologyDescriptionGlobalStoreView::skip(buf, pos, version);
+                p = TopologyDescriptionGlobalStoreView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -3445,11 +3598,7 @@ impl<'a> TopologyDescriptionView<'a> {
     /// `Subtopologies`: []TopologyDescriptionSubtopology, versions 1+.
     #[inline]
     pub fn subtopologies(&self) -> ArrayView<'a, TopologyDescriptionSubtopologyView<'a>> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[0], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -3458,11 +3607,7 @@ impl<'a> TopologyDescriptionView<'a> {
     /// `GlobalStores`: []TopologyDescriptionGlobalStore, versions 1+.
     #[inline]
     pub fn global_stores(&self) -> ArrayView<'a, TopologyDescriptionGlobalStoreView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -3494,7 +3639,7 @@ impl<'a> TopologyDescriptionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -3514,7 +3659,8 @@ impl std::fmt::Debug for TopologyDescriptionView<'_> {
 pub struct TopologyDescriptionGlobalStoreView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
@@ -3550,39 +3696,40 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
-        at[0] = *pos as u32;
-        TopologyDescriptionNodeView::skip(buf, pos, version);
-        at[1] = *pos as u32;
-        TopologyDescriptionNodeView::skip(buf, pos, version);
+        at[0] = p as u32;
+        p = TopologyDescriptionNodeView::skip(buf, p, version);
+        at[1] = p as u32;
+        p = TopologyDescriptionNodeView::skip(buf, p, version);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        TopologyDescriptionNodeView::skip(buf, pos, version);
-        TopologyDescriptionNodeView::skip(buf, pos, version);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        p = TopologyDescriptionNodeView::skip(buf, p, version);
+        p = TopologyDescriptionNodeView::skip(buf, p, version);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -3652,7 +3799,7 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionGlobalStoreView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -3672,8 +3819,12 @@ impl std::fmt::Debug for TopologyDescriptionGlobalStoreView<'_> {
 pub struct TopologyDescriptionNodeView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 6],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 5],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -3693,6 +3844,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             buf,
             version,
             at: [NONE; 6],
+            len: [NONE; 5],
             tags: NONE,
             nulls: 0,
             start: 0,
@@ -3709,18 +3861,23 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 6];
+        let mut len = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Name"))?;
+        let v = c.str(true).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
         at[1] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("NodeType"))?;
+        let n = c.array(true, 1).map_err(|e| e.at("SourceTopics"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(true, 1).map_err(|e| e.at("SourceTopics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     c.str_element(true)
                         .map_err(|e| e.at_index(i).at("SourceTopics"))?;
@@ -3731,12 +3888,15 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[3] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("SinkTopic"))?;
+        let v = c.str(true).map_err(|e| e.at("SinkTopic"))?;
+        at[3] = v.at;
+        len[2] = v.len;
+        let n = c.array(true, 1).map_err(|e| e.at("Stores"))?;
         at[4] = c.pos() as u32;
-        let null = match c.array(true, 1).map_err(|e| e.at("Stores"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[3] = n as u32;
                 for i in 0..n {
                     c.str_element(true)
                         .map_err(|e| e.at_index(i).at("Stores"))?;
@@ -3747,10 +3907,12 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         if null {
             nulls |= Self::NULL_STORES;
         }
+        let n = c.array(true, 1).map_err(|e| e.at("Successors"))?;
         at[5] = c.pos() as u32;
-        let null = match c.array(true, 1).map_err(|e| e.at("Successors"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[4] = n as u32;
                 for i in 0..n {
                     c.str_element(true)
                         .map_err(|e| e.at_index(i).at("Successors"))?;
@@ -3774,6 +3936,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -3782,23 +3945,30 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 6];
+        let mut len = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(1);
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[1] = p as u32;
+        p = p.wrapping_add(1);
+        let n = loc_array(buf, &mut p, true);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    loc_str(buf, pos, true);
+                    loc_str(buf, &mut p, true);
                 }
                 false
             }
@@ -3806,14 +3976,17 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[3] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[4] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let v = loc_var(buf, &mut p, true, false);
+        at[3] = v.at;
+        len[2] = v.len;
+        let n = loc_array(buf, &mut p, true);
+        at[4] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[3] = n as u32;
                 for _ in 0..n {
-                    loc_str(buf, pos, true);
+                    loc_str(buf, &mut p, true);
                 }
                 false
             }
@@ -3821,12 +3994,14 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         if null {
             nulls |= Self::NULL_STORES;
         }
-        at[5] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[5] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[4] = n as u32;
                 for _ in 0..n {
-                    loc_str(buf, pos, true);
+                    loc_str(buf, &mut p, true);
                 }
                 false
             }
@@ -3835,48 +4010,48 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             nulls |= Self::NULL_SUCCESSORS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(1);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(1);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                loc_str(buf, pos, true);
+                loc_str(buf, &mut p, true);
             }
         }
-        loc_str(buf, pos, true);
-        if let Some(n) = loc_array(buf, pos, true) {
+        loc_str(buf, &mut p, true);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                loc_str(buf, pos, true);
+                loc_str(buf, &mut p, true);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                loc_str(buf, pos, true);
+                loc_str(buf, &mut p, true);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -3901,16 +4076,19 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// `Name`: string, versions 1+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Name",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The kind of node: 1 source, 2 processor, 3 sink.
@@ -3919,9 +4097,6 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     #[inline]
     pub fn node_type(&self) -> i8 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -3935,11 +4110,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// `SourceTopics`: []string, versions 1+.
     #[inline]
     pub fn source_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[2], self.len[1], true, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -3948,16 +4119,19 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// `SinkTopic`: string, versions 1+, nullable in 1+, default `null`.
     #[inline]
     pub fn sink_topic(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[3], self.len[2])
     }
 
     /// Where `SinkTopic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn sink_topic_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[3] as usize, "SinkTopic", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[3], self.len[2], true, false),
+            "SinkTopic",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The state stores a processor node uses.
@@ -3965,11 +4139,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// `Stores`: []string, versions 1+.
     #[inline]
     pub fn stores(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[4], self.len[3], true, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -3978,11 +4148,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// `Successors`: []string, versions 1+.
     #[inline]
     pub fn successors(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[5], self.len[4], true, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -4020,7 +4186,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionNodeView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -4044,8 +4210,12 @@ impl std::fmt::Debug for TopologyDescriptionNodeView<'_> {
 pub struct TopologyDescriptionSubtopologyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -4060,16 +4230,21 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
+        let v = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
+        let n = c.array(true, 7).map_err(|e| e.at("Nodes"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 7).map_err(|e| e.at("Nodes"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     TopologyDescriptionNodeView::walk(c, version)
                         .map(|_| ())
@@ -4094,6 +4269,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -4102,21 +4278,28 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    TopologyDescriptionNodeView::skip(buf, pos, version);
+                    p = TopologyDescriptionNodeView::skip(buf, p, version);
                 }
                 false
             }
@@ -4125,36 +4308,36 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
             nulls |= Self::NULL_NODES;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        loc_str(buf, pos, true);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TopologyDescriptionNodeView::skip(buf, pos, version);
+                p = TopologyDescriptionNodeView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -4179,18 +4362,14 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
     /// `SubtopologyId`: string, versions 1+.
     #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], true, false),
             "SubtopologyId",
             true,
             false,
@@ -4203,11 +4382,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
     /// `Nodes`: []TopologyDescriptionNode, versions 1+.
     #[inline]
     pub fn nodes(&self) -> ArrayView<'a, TopologyDescriptionNodeView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -4237,7 +4412,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionSubtopologyView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct StreamsGroupHeartbeatRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 17],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 11],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,14 +31,19 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 17];
+        let mut len = [NONE; 11];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("GroupId"))?;
+        let v = c.str(true).map_err(|e| e.at("GroupId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("MemberId"))?;
+        let v = c.str(true).map_err(|e| e.at("MemberId"))?;
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
@@ -42,10 +51,12 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
         c.skip(4).map_err(|e| e.at("MemberEpoch"))?;
         at[3] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("EndpointInformationEpoch"))?;
-        at[4] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("InstanceId"))?;
-        at[5] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("RackId"))?;
+        let v = c.str(true).map_err(|e| e.at("InstanceId"))?;
+        at[4] = v.at;
+        len[2] = v.len;
+        let v = c.str(true).map_err(|e| e.at("RackId"))?;
+        at[5] = v.at;
+        len[3] = v.len;
         at[6] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("RebalanceTimeoutMs"))?;
         at[7] = c.pos() as u32;
@@ -53,10 +64,12 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
         if !null {
             TopologyView::walk(c, version).map_err(|e| e.at("Topology"))?;
         }
+        let n = c.array(true, 3).map_err(|e| e.at("ActiveTasks"))?;
         at[8] = c.pos() as u32;
-        match c.array(true, 3).map_err(|e| e.at("ActiveTasks"))? {
+        match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[4] = n as u32;
                 for i in 0..n {
                     TaskIdsView::walk(c, version)
                         .map(|_| ())
@@ -65,10 +78,12 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
                 false
             }
         };
+        let n = c.array(true, 3).map_err(|e| e.at("StandbyTasks"))?;
         at[9] = c.pos() as u32;
-        match c.array(true, 3).map_err(|e| e.at("StandbyTasks"))? {
+        match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[5] = n as u32;
                 for i in 0..n {
                     TaskIdsView::walk(c, version)
                         .map(|_| ())
@@ -77,10 +92,12 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
                 false
             }
         };
+        let n = c.array(true, 3).map_err(|e| e.at("WarmupTasks"))?;
         at[10] = c.pos() as u32;
-        match c.array(true, 3).map_err(|e| e.at("WarmupTasks"))? {
+        match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[6] = n as u32;
                 for i in 0..n {
                     TaskIdsView::walk(c, version)
                         .map(|_| ())
@@ -89,17 +106,20 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
                 false
             }
         };
-        at[11] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("ProcessId"))?;
+        let v = c.str(true).map_err(|e| e.at("ProcessId"))?;
+        at[11] = v.at;
+        len[7] = v.len;
         at[12] = c.pos() as u32;
         let null = c.struct_marker().map_err(|e| e.at("UserEndpoint"))?;
         if !null {
             EndpointView::walk(c, version).map_err(|e| e.at("UserEndpoint"))?;
         }
+        let n = c.array(true, 3).map_err(|e| e.at("ClientTags"))?;
         at[13] = c.pos() as u32;
-        match c.array(true, 3).map_err(|e| e.at("ClientTags"))? {
+        match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[8] = n as u32;
                 for i in 0..n {
                     KeyValueView::walk(c, version)
                         .map(|_| ())
@@ -108,10 +128,12 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
                 false
             }
         };
+        let n = c.array(true, 14).map_err(|e| e.at("TaskOffsets"))?;
         at[14] = c.pos() as u32;
-        match c.array(true, 14).map_err(|e| e.at("TaskOffsets"))? {
+        match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[9] = n as u32;
                 for i in 0..n {
                     TaskOffsetView::walk(c, version)
                         .map(|_| ())
@@ -120,10 +142,12 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
                 false
             }
         };
+        let n = c.array(true, 14).map_err(|e| e.at("TaskEndOffsets"))?;
         at[15] = c.pos() as u32;
-        match c.array(true, 14).map_err(|e| e.at("TaskEndOffsets"))? {
+        match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[10] = n as u32;
                 for i in 0..n {
                     TaskOffsetView::walk(c, version)
                         .map(|_| ())
@@ -147,6 +171,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -155,121 +180,143 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 17];
+        let mut len = [NONE; 11];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[3] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[4] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[5] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[6] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[7] = *pos as u32;
-        let null = loc_marker(buf, pos);
+        at[2] = p as u32;
+        p = p.wrapping_add(4);
+        at[3] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, true, false);
+        at[4] = v.at;
+        len[2] = v.len;
+        let v = loc_var(buf, &mut p, true, false);
+        at[5] = v.at;
+        len[3] = v.len;
+        at[6] = p as u32;
+        p = p.wrapping_add(4);
+        at[7] = p as u32;
+        let null = loc_marker(buf, &mut p);
         if !null {
-            TopologyView::skip(buf, pos, version);
+            p = TopologyView::skip(buf, p, version);
         }
-        at[8] = *pos as u32;
-        match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[8] = p as u32;
+        match n {
             None => true,
             Some(n) => {
+                len[4] = n as u32;
                 for _ in 0..n {
-                    TaskIdsView::skip(buf, pos, version);
+                    p = TaskIdsView::skip(buf, p, version);
                 }
                 false
             }
         };
-        at[9] = *pos as u32;
-        match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[9] = p as u32;
+        match n {
             None => true,
             Some(n) => {
+                len[5] = n as u32;
                 for _ in 0..n {
-                    TaskIdsView::skip(buf, pos, version);
+                    p = TaskIdsView::skip(buf, p, version);
                 }
                 false
             }
         };
-        at[10] = *pos as u32;
-        match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[10] = p as u32;
+        match n {
             None => true,
             Some(n) => {
+                len[6] = n as u32;
                 for _ in 0..n {
-                    TaskIdsView::skip(buf, pos, version);
+                    p = TaskIdsView::skip(buf, p, version);
                 }
                 false
             }
         };
-        at[11] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[12] = *pos as u32;
-        let null = loc_marker(buf, pos);
+        let v = loc_var(buf, &mut p, true, false);
+        at[11] = v.at;
+        len[7] = v.len;
+        at[12] = p as u32;
+        let null = loc_marker(buf, &mut p);
         if !null {
-            EndpointView::skip(buf, pos, version);
+            p = EndpointView::skip(buf, p, version);
         }
-        at[13] = *pos as u32;
-        match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[13] = p as u32;
+        match n {
             None => true,
             Some(n) => {
+                len[8] = n as u32;
                 for _ in 0..n {
-                    KeyValueView::skip(buf, pos, version);
+                    p = KeyValueView::skip(buf, p, version);
                 }
                 false
             }
         };
-        at[14] = *pos as u32;
-        match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[14] = p as u32;
+        match n {
             None => true,
             Some(n) => {
+                len[9] = n as u32;
                 for _ in 0..n {
-                    TaskOffsetView::skip(buf, pos, version);
+                    p = TaskOffsetView::skip(buf, p, version);
                 }
                 false
             }
         };
-        at[15] = *pos as u32;
-        match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[15] = p as u32;
+        match n {
             None => true,
             Some(n) => {
+                len[10] = n as u32;
                 for _ in 0..n {
-                    TaskOffsetView::skip(buf, pos, version);
+                    p = TaskOffsetView::skip(buf, p, version);
                 }
                 false
             }
         };
-        at[16] = *pos as u32;
-        *pos = pos.saturating_add(1);
+        at[16] = p as u32;
+        p = p.wrapping_add(1);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `StreamsGroupHeartbeatRequest` of `version` (every byte must belong to it)
@@ -314,16 +361,19 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `GroupId`: string, versions 0+.
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "GroupId", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "GroupId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The member's id, generated by the client and kept for the life of the process.
@@ -331,16 +381,19 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `MemberId`: string, versions 0+.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1] as usize, "MemberId", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[1], self.len[1], true, false),
+            "MemberId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// 0 to join, -1 to leave, -2 to leave as a static member that will come back, otherwise the member's current epoch.
@@ -349,9 +402,6 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     #[inline]
     pub fn member_epoch(&self) -> i32 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -371,9 +421,6 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     #[inline]
     pub fn endpoint_information_epoch(&self) -> i32 {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -392,16 +439,19 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `InstanceId`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn instance_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[4], self.len[2])
     }
 
     /// Where `InstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn instance_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[4] as usize, "InstanceId", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[4], self.len[2], true, false),
+            "InstanceId",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The member's rack, or null if none or unchanged since the last heartbeat.
@@ -409,16 +459,19 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[5], self.len[3])
     }
 
     /// Where `RackId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn rack_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[5] as usize, "RackId", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[5], self.len[3], true, false),
+            "RackId",
+            true,
+            true,
+            0,
+        )
     }
 
     /// How long, in milliseconds, the member may take to revoke tasks; -1 if unchanged.
@@ -464,11 +517,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `ActiveTasks`: []TaskIds, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn active_tasks(&self) -> Option<ArrayView<'a, TaskIdsView<'a>>> {
-        let at = self.at[8] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[8], self.len[4], false, self.version)
     }
 
     /// The standby tasks the member owns now, or null if unchanged.
@@ -476,11 +525,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `StandbyTasks`: []TaskIds, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn standby_tasks(&self) -> Option<ArrayView<'a, TaskIdsView<'a>>> {
-        let at = self.at[9] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[9], self.len[5], false, self.version)
     }
 
     /// The warm-up tasks the member owns now, or null if unchanged.
@@ -488,11 +533,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `WarmupTasks`: []TaskIds, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn warmup_tasks(&self) -> Option<ArrayView<'a, TaskIdsView<'a>>> {
-        let at = self.at[10] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[10], self.len[6], false, self.version)
     }
 
     /// The id of the Streams instance the member belongs to (one instance may run several members), or null if unchanged.
@@ -500,16 +541,19 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `ProcessId`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn process_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[11] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[11], self.len[7])
     }
 
     /// Where `ProcessId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn process_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[11] as usize, "ProcessId", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[11], self.len[7], true, false),
+            "ProcessId",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The member's endpoint for interactive queries, or null if none or unchanged.
@@ -533,11 +577,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `ClientTags`: []KeyValue, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn client_tags(&self) -> Option<ArrayView<'a, KeyValueView<'a>>> {
-        let at = self.at[13] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[13], self.len[8], false, self.version)
     }
 
     /// The changelog offsets the member's tasks have reached.
@@ -545,11 +585,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `TaskOffsets`: []TaskOffset, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn task_offsets(&self) -> Option<ArrayView<'a, TaskOffsetView<'a>>> {
-        let at = self.at[14] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[14], self.len[9], false, self.version)
     }
 
     /// The changelog end offsets of the member's tasks.
@@ -557,11 +593,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `TaskEndOffsets`: []TaskOffset, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn task_end_offsets(&self) -> Option<ArrayView<'a, TaskOffsetView<'a>>> {
-        let at = self.at[15] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[15], self.len[10], false, self.version)
     }
 
     /// True to ask every member of the group to shut down.
@@ -570,9 +602,6 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     #[inline]
     pub fn shutdown_application(&self) -> bool {
         let at = self.at[16] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -653,7 +682,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for StreamsGroupHeartbeatRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -691,8 +720,12 @@ impl std::fmt::Debug for StreamsGroupHeartbeatRequestView<'_> {
 pub struct CopartitionGroupView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -708,11 +741,14 @@ impl<'a> CopartitionGroupView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
+        let n = c.array(true, 2).map_err(|e| e.at("SourceTopics"))?;
         at[0] = c.pos() as u32;
-        let null = match c.array(true, 2).map_err(|e| e.at("SourceTopics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     c.skip(2).map_err(|e| e.at_index(i).at("SourceTopics"))?;
                 }
@@ -722,10 +758,12 @@ impl<'a> CopartitionGroupView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
+        let n = c.array(true, 2).map_err(|e| e.at("SourceTopicRegex"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 2).map_err(|e| e.at("SourceTopicRegex"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     c.skip(2)
                         .map_err(|e| e.at_index(i).at("SourceTopicRegex"))?;
@@ -736,13 +774,14 @@ impl<'a> CopartitionGroupView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPIC_REGEX;
         }
-        at[2] = c.pos() as u32;
-        let null = match c
+        let n = c
             .array(true, 2)
-            .map_err(|e| e.at("RepartitionSourceTopics"))?
-        {
+            .map_err(|e| e.at("RepartitionSourceTopics"))?;
+        at[2] = c.pos() as u32;
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[2] = n as u32;
                 for i in 0..n {
                     c.skip(2)
                         .map_err(|e| e.at_index(i).at("RepartitionSourceTopics"))?;
@@ -766,6 +805,7 @@ impl<'a> CopartitionGroupView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -774,37 +814,46 @@ impl<'a> CopartitionGroupView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[0] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(2));
+                len[0] = n as u32;
+                loc_fixed(&mut p, n, 2);
                 false
             }
         };
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(2));
+                len[1] = n as u32;
+                loc_fixed(&mut p, n, 2);
                 false
             }
         };
         if null {
             nulls |= Self::NULL_SOURCE_TOPIC_REGEX;
         }
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(2));
+                len[2] = n as u32;
+                loc_fixed(&mut p, n, 2);
                 false
             }
         };
@@ -812,39 +861,39 @@ impl<'a> CopartitionGroupView<'a> {
             nulls |= Self::NULL_REPARTITION_SOURCE_TOPICS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        if let Some(n) = loc_array(buf, pos, true) {
-            *pos = pos.saturating_add(n.saturating_mul(2));
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        if let Some(n) = loc_array(buf, &mut p, true) {
+            loc_fixed(&mut p, n, 2);
         }
-        if let Some(n) = loc_array(buf, pos, true) {
-            *pos = pos.saturating_add(n.saturating_mul(2));
+        if let Some(n) = loc_array(buf, &mut p, true) {
+            loc_fixed(&mut p, n, 2);
         }
-        if let Some(n) = loc_array(buf, pos, true) {
-            *pos = pos.saturating_add(n.saturating_mul(2));
+        if let Some(n) = loc_array(buf, &mut p, true) {
+            loc_fixed(&mut p, n, 2);
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -869,11 +918,7 @@ impl<'a> CopartitionGroupView<'a> {
     /// `SourceTopics`: []int16, versions 0+.
     #[inline]
     pub fn source_topics(&self) -> ArrayView<'a, i16> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[0], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -882,11 +927,7 @@ impl<'a> CopartitionGroupView<'a> {
     /// `SourceTopicRegex`: []int16, versions 0+.
     #[inline]
     pub fn source_topic_regex(&self) -> ArrayView<'a, i16> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -895,11 +936,7 @@ impl<'a> CopartitionGroupView<'a> {
     /// `RepartitionSourceTopics`: []int16, versions 0+.
     #[inline]
     pub fn repartition_source_topics(&self) -> ArrayView<'a, i16> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[2], self.len[2], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -931,7 +968,7 @@ impl<'a> CopartitionGroupView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CopartitionGroupView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -955,8 +992,12 @@ impl std::fmt::Debug for CopartitionGroupView<'_> {
 pub struct EndpointView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -976,9 +1017,12 @@ impl<'a> EndpointView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Host"))?;
+        let v = c.str(true).map_err(|e| e.at("Host"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HOST;
         }
@@ -997,6 +1041,7 @@ impl<'a> EndpointView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1005,44 +1050,49 @@ impl<'a> EndpointView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(2);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(2);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1067,16 +1117,19 @@ impl<'a> EndpointView<'a> {
     /// `Host`: string, versions 0+.
     #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn host_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Host", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Host",
+            true,
+            false,
+            0,
+        )
     }
 
     /// A TCP port number.
@@ -1085,9 +1138,6 @@ impl<'a> EndpointView<'a> {
     #[inline]
     pub fn port(&self) -> u16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_u16(self.buf, at)
     }
 
@@ -1122,7 +1172,7 @@ impl<'a> EndpointView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EndpointView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1142,8 +1192,12 @@ impl std::fmt::Debug for EndpointView<'_> {
 pub struct KeyValueView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -1158,14 +1212,19 @@ impl<'a> KeyValueView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Key"))?;
+        let v = c.str(true).map_err(|e| e.at("Key"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_KEY;
         }
-        at[1] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Value"))?;
+        let v = c.str(true).map_err(|e| e.at("Value"))?;
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_VALUE;
         }
@@ -1182,6 +1241,7 @@ impl<'a> KeyValueView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1190,47 +1250,54 @@ impl<'a> KeyValueView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_KEY;
         }
-        at[1] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_VALUE;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, true);
-        loc_str(buf, pos, true);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        loc_str(buf, &mut p, true);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1255,16 +1322,19 @@ impl<'a> KeyValueView<'a> {
     /// `Key`: string, versions 0+.
     #[inline]
     pub fn key(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Key` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn key_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Key", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Key",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The value.
@@ -1272,16 +1342,19 @@ impl<'a> KeyValueView<'a> {
     /// `Value`: string, versions 0+.
     #[inline]
     pub fn value(&self) -> ViewStr<'a> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn value_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1] as usize, "Value", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[1], self.len[1], true, false),
+            "Value",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The owned [`KeyValue`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -1310,7 +1383,7 @@ impl<'a> KeyValueView<'a> {
 }
 
 impl<'a> ViewElement<'a> for KeyValueView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1330,8 +1403,12 @@ impl std::fmt::Debug for KeyValueView<'_> {
 pub struct SubtopologyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 7],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 7],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -1351,16 +1428,21 @@ impl<'a> SubtopologyView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 7];
+        let mut len = [NONE; 7];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
+        let v = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
+        let n = c.array(true, 1).map_err(|e| e.at("SourceTopics"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 1).map_err(|e| e.at("SourceTopics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     c.str_element(true)
                         .map_err(|e| e.at_index(i).at("SourceTopics"))?;
@@ -1371,10 +1453,12 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
+        let n = c.array(true, 1).map_err(|e| e.at("SourceTopicRegex"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(true, 1).map_err(|e| e.at("SourceTopicRegex"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[2] = n as u32;
                 for i in 0..n {
                     c.str_element(true)
                         .map_err(|e| e.at_index(i).at("SourceTopicRegex"))?;
@@ -1385,10 +1469,12 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPIC_REGEX;
         }
+        let n = c.array(true, 9).map_err(|e| e.at("StateChangelogTopics"))?;
         at[3] = c.pos() as u32;
-        let null = match c.array(true, 9).map_err(|e| e.at("StateChangelogTopics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[3] = n as u32;
                 for i in 0..n {
                     TopicInfoView::walk(c, version)
                         .map(|_| ())
@@ -1400,13 +1486,14 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_STATE_CHANGELOG_TOPICS;
         }
-        at[4] = c.pos() as u32;
-        let null = match c
+        let n = c
             .array(true, 1)
-            .map_err(|e| e.at("RepartitionSinkTopics"))?
-        {
+            .map_err(|e| e.at("RepartitionSinkTopics"))?;
+        at[4] = c.pos() as u32;
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[4] = n as u32;
                 for i in 0..n {
                     c.str_element(true)
                         .map_err(|e| e.at_index(i).at("RepartitionSinkTopics"))?;
@@ -1417,13 +1504,14 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_REPARTITION_SINK_TOPICS;
         }
-        at[5] = c.pos() as u32;
-        let null = match c
+        let n = c
             .array(true, 9)
-            .map_err(|e| e.at("RepartitionSourceTopics"))?
-        {
+            .map_err(|e| e.at("RepartitionSourceTopics"))?;
+        at[5] = c.pos() as u32;
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[5] = n as u32;
                 for i in 0..n {
                     TopicInfoView::walk(c, version)
                         .map(|_| ())
@@ -1435,10 +1523,12 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_REPARTITION_SOURCE_TOPICS;
         }
+        let n = c.array(true, 4).map_err(|e| e.at("CopartitionGroups"))?;
         at[6] = c.pos() as u32;
-        let null = match c.array(true, 4).map_err(|e| e.at("CopartitionGroups"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[6] = n as u32;
                 for i in 0..n {
                     CopartitionGroupView::walk(c, version)
                         .map(|_| ())
@@ -1463,6 +1553,7 @@ impl<'a> SubtopologyView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1471,21 +1562,28 @@ impl<'a> SubtopologyView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 7];
+        let mut len = [NONE; 7];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    loc_str(buf, pos, true);
+                    loc_str(buf, &mut p, true);
                 }
                 false
             }
@@ -1493,12 +1591,14 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[2] = n as u32;
                 for _ in 0..n {
-                    loc_str(buf, pos, true);
+                    loc_str(buf, &mut p, true);
                 }
                 false
             }
@@ -1506,12 +1606,14 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPIC_REGEX;
         }
-        at[3] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[3] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[3] = n as u32;
                 for _ in 0..n {
-                    TopicInfoView::skip(buf, pos, version);
+                    p = TopicInfoView::skip(buf, p, version);
                 }
                 false
             }
@@ -1519,12 +1621,14 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_STATE_CHANGELOG_TOPICS;
         }
-        at[4] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[4] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[4] = n as u32;
                 for _ in 0..n {
-                    loc_str(buf, pos, true);
+                    loc_str(buf, &mut p, true);
                 }
                 false
             }
@@ -1532,12 +1636,14 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_REPARTITION_SINK_TOPICS;
         }
-        at[5] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[5] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[5] = n as u32;
                 for _ in 0..n {
-                    TopicInfoView::skip(buf, pos, version);
+                    p = TopicInfoView::skip(buf, p, version);
                 }
                 false
             }
@@ -1545,12 +1651,14 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_REPARTITION_SOURCE_TOPICS;
         }
-        at[6] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[6] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[6] = n as u32;
                 for _ in 0..n {
-                    CopartitionGroupView::skip(buf, pos, version);
+                    p = CopartitionGroupView::skip(buf, p, version);
                 }
                 false
             }
@@ -1559,61 +1667,61 @@ impl<'a> SubtopologyView<'a> {
             nulls |= Self::NULL_COPARTITION_GROUPS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        loc_str(buf, pos, true);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                loc_str(buf, pos, true);
+                loc_str(buf, &mut p, true);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                loc_str(buf, pos, true);
+                loc_str(buf, &mut p, true);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TopicInfoView::skip(buf, pos, version);
+                p = TopicInfoView::skip(buf, p, version);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                loc_str(buf, pos, true);
+                loc_str(buf, &mut p, true);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TopicInfoView::skip(buf, pos, version);
+                p = TopicInfoView::skip(buf, p, version);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                CopartitionGroupView::skip(buf, pos, version);
+                p = CopartitionGroupView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1638,18 +1746,14 @@ impl<'a> SubtopologyView<'a> {
     /// `SubtopologyId`: string, versions 0+.
     #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], true, false),
             "SubtopologyId",
             true,
             false,
@@ -1662,11 +1766,7 @@ impl<'a> SubtopologyView<'a> {
     /// `SourceTopics`: []string, versions 0+.
     #[inline]
     pub fn source_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[1], true, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1675,11 +1775,7 @@ impl<'a> SubtopologyView<'a> {
     /// `SourceTopicRegex`: []string, versions 0+.
     #[inline]
     pub fn source_topic_regex(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[2], self.len[2], true, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1688,11 +1784,7 @@ impl<'a> SubtopologyView<'a> {
     /// `StateChangelogTopics`: []TopicInfo, versions 0+.
     #[inline]
     pub fn state_changelog_topics(&self) -> ArrayView<'a, TopicInfoView<'a>> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[3], self.len[3], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1701,11 +1793,7 @@ impl<'a> SubtopologyView<'a> {
     /// `RepartitionSinkTopics`: []string, versions 0+.
     #[inline]
     pub fn repartition_sink_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[4], self.len[4], true, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1714,11 +1802,7 @@ impl<'a> SubtopologyView<'a> {
     /// `RepartitionSourceTopics`: []TopicInfo, versions 0+.
     #[inline]
     pub fn repartition_source_topics(&self) -> ArrayView<'a, TopicInfoView<'a>> {
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[5], self.len[5], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1727,11 +1811,7 @@ impl<'a> SubtopologyView<'a> {
     /// `CopartitionGroups`: []CopartitionGroup, versions 0+.
     #[inline]
     pub fn copartition_groups(&self) -> ArrayView<'a, CopartitionGroupView<'a>> {
-        let at = self.at[6] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[6], self.len[6], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1778,7 +1858,7 @@ impl<'a> SubtopologyView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SubtopologyView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1806,8 +1886,12 @@ impl std::fmt::Debug for SubtopologyView<'_> {
 pub struct TaskIdsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -1822,16 +1906,21 @@ impl<'a> TaskIdsView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
+        let v = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
+        let n = c.array(true, 4).map_err(|e| e.at("Partitions"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 4).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     c.skip(4).map_err(|e| e.at_index(i).at("Partitions"))?;
                 }
@@ -1854,6 +1943,7 @@ impl<'a> TaskIdsView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1862,20 +1952,27 @@ impl<'a> TaskIdsView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[1] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
@@ -1883,34 +1980,34 @@ impl<'a> TaskIdsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, true);
-        if let Some(n) = loc_array(buf, pos, true) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        if let Some(n) = loc_array(buf, &mut p, true) {
+            loc_fixed(&mut p, n, 4);
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1935,18 +2032,14 @@ impl<'a> TaskIdsView<'a> {
     /// `SubtopologyId`: string, versions 0+.
     #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], true, false),
             "SubtopologyId",
             true,
             false,
@@ -1959,11 +2052,7 @@ impl<'a> TaskIdsView<'a> {
     /// `Partitions`: []int32, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1993,7 +2082,7 @@ impl<'a> TaskIdsView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TaskIdsView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -2013,8 +2102,12 @@ impl std::fmt::Debug for TaskIdsView<'_> {
 pub struct TaskOffsetView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -2028,9 +2121,12 @@ impl<'a> TaskOffsetView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
+        let v = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
@@ -2051,6 +2147,7 @@ impl<'a> TaskOffsetView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -2059,47 +2156,51 @@ impl<'a> TaskOffsetView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(8);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        at[2] = p as u32;
+        p = p.wrapping_add(8);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(8);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(12);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -2124,18 +2225,14 @@ impl<'a> TaskOffsetView<'a> {
     /// `SubtopologyId`: string, versions 0+.
     #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], true, false),
             "SubtopologyId",
             true,
             false,
@@ -2149,9 +2246,6 @@ impl<'a> TaskOffsetView<'a> {
     #[inline]
     pub fn partition(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -2166,9 +2260,6 @@ impl<'a> TaskOffsetView<'a> {
     #[inline]
     pub fn offset(&self) -> i64 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -2205,7 +2296,7 @@ impl<'a> TaskOffsetView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TaskOffsetView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -2226,8 +2317,12 @@ impl std::fmt::Debug for TaskOffsetView<'_> {
 pub struct TopicInfoView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -2242,9 +2337,12 @@ impl<'a> TopicInfoView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Name"))?;
+        let v = c.str(true).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
@@ -2252,10 +2350,12 @@ impl<'a> TopicInfoView<'a> {
         c.skip(4).map_err(|e| e.at("Partitions"))?;
         at[2] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ReplicationFactor"))?;
+        let n = c.array(true, 3).map_err(|e| e.at("TopicConfigs"))?;
         at[3] = c.pos() as u32;
-        let null = match c.array(true, 3).map_err(|e| e.at("TopicConfigs"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     KeyValueView::walk(c, version)
                         .map(|_| ())
@@ -2280,6 +2380,7 @@ impl<'a> TopicInfoView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -2288,25 +2389,32 @@ impl<'a> TopicInfoView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[3] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        at[2] = p as u32;
+        p = p.wrapping_add(2);
+        let n = loc_array(buf, &mut p, true);
+        at[3] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    KeyValueView::skip(buf, pos, version);
+                    p = KeyValueView::skip(buf, p, version);
                 }
                 false
             }
@@ -2315,38 +2423,37 @@ impl<'a> TopicInfoView<'a> {
             nulls |= Self::NULL_TOPIC_CONFIGS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(2);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(6);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                KeyValueView::skip(buf, pos, version);
+                p = KeyValueView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -2371,16 +2478,19 @@ impl<'a> TopicInfoView<'a> {
     /// `Name`: string, versions 0+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Name",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The topic's number of partitions, or 0 if not fixed (always 0 for changelogs).
@@ -2389,9 +2499,6 @@ impl<'a> TopicInfoView<'a> {
     #[inline]
     pub fn partitions(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -2411,9 +2518,6 @@ impl<'a> TopicInfoView<'a> {
     #[inline]
     pub fn replication_factor(&self) -> i16 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -2432,11 +2536,7 @@ impl<'a> TopicInfoView<'a> {
     /// `TopicConfigs`: []KeyValue, versions 0+.
     #[inline]
     pub fn topic_configs(&self) -> ArrayView<'a, KeyValueView<'a>> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[3], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -2470,7 +2570,7 @@ impl<'a> TopicInfoView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicInfoView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -2492,8 +2592,12 @@ impl std::fmt::Debug for TopicInfoView<'_> {
 pub struct TopologyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -2513,13 +2617,16 @@ impl<'a> TopologyView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Epoch"))?;
+        let n = c.array(true, 8).map_err(|e| e.at("Subtopologies"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 8).map_err(|e| e.at("Subtopologies"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     SubtopologyView::walk(c, version)
                         .map(|_| ())
@@ -2544,6 +2651,7 @@ impl<'a> TopologyView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -2552,18 +2660,23 @@ impl<'a> TopologyView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    SubtopologyView::skip(buf, pos, version);
+                    p = SubtopologyView::skip(buf, p, version);
                 }
                 false
             }
@@ -2572,36 +2685,36 @@ impl<'a> TopologyView<'a> {
             nulls |= Self::NULL_SUBTOPOLOGIES;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        *pos = pos.saturating_add(4);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(4);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                SubtopologyView::skip(buf, pos, version);
+                p = SubtopologyView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -2627,9 +2740,6 @@ impl<'a> TopologyView<'a> {
     #[inline]
     pub fn epoch(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -2643,11 +2753,7 @@ impl<'a> TopologyView<'a> {
     /// `Subtopologies`: []Subtopology, versions 0+.
     #[inline]
     pub fn subtopologies(&self) -> ArrayView<'a, SubtopologyView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -2677,7 +2783,7 @@ impl<'a> TopologyView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopologyView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,14 +31,19 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("GroupId"))?;
+        let v = c.str(true).map_err(|e| e.at("GroupId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("MemberId"))?;
+        let v = c.str(true).map_err(|e| e.at("MemberId"))?;
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
@@ -55,6 +64,7 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -63,41 +73,48 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[3] = *pos as u32;
-        TopologyDescriptionView::skip(buf, pos, version);
+        at[2] = p as u32;
+        p = p.wrapping_add(4);
+        at[3] = p as u32;
+        p = TopologyDescriptionView::skip(buf, p, version);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `StreamsGroupTopologyDescriptionUpdateRequest` of `version` (every byte must belong to it)
@@ -144,16 +161,19 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
     /// `GroupId`: string, versions 0+.
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "GroupId", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "GroupId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The id of the member sending the description.
@@ -161,16 +181,19 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
     /// `MemberId`: string, versions 0+.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1] as usize, "MemberId", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[1], self.len[1], true, false),
+            "MemberId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The epoch of the topology described.
@@ -179,9 +202,6 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
     #[inline]
     pub fn topology_epoch(&self) -> i32 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -237,7 +257,7 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -259,8 +279,12 @@ impl std::fmt::Debug for StreamsGroupTopologyDescriptionUpdateRequestView<'_> {
 pub struct TopologyDescriptionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -278,6 +302,7 @@ impl<'a> TopologyDescriptionView<'a> {
             buf,
             version,
             at: [NONE; 2],
+            len: [NONE; 2],
             tags: NONE,
             nulls: 0,
             start: 0,
@@ -294,11 +319,14 @@ impl<'a> TopologyDescriptionView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
+        let n = c.array(true, 3).map_err(|e| e.at("Subtopologies"))?;
         at[0] = c.pos() as u32;
-        let null = match c.array(true, 3).map_err(|e| e.at("Subtopologies"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     TopologyDescriptionSubtopologyView::walk(c, version)
                         .map(|_| ())
@@ -310,10 +338,12 @@ impl<'a> TopologyDescriptionView<'a> {
         if null {
             nulls |= Self::NULL_SUBTOPOLOGIES;
         }
+        let n = c.array(true, 15).map_err(|e| e.at("GlobalStores"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 15).map_err(|e| e.at("GlobalStores"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     TopologyDescriptionGlobalStoreView::walk(c, version)
                         .map(|_| ())
@@ -338,6 +368,7 @@ impl<'a> TopologyDescriptionView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -346,16 +377,21 @@ impl<'a> TopologyDescriptionView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[0] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    TopologyDescriptionSubtopologyView::skip(buf, pos, version);
+                    p = TopologyDescriptionSubtopologyView::skip(buf, p, version);
                 }
                 false
             }
@@ -363,12 +399,14 @@ impl<'a> TopologyDescriptionView<'a> {
         if null {
             nulls |= Self::NULL_SUBTOPOLOGIES;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    TopologyDescriptionGlobalStoreView::skip(buf, pos, version);
+                    p = TopologyDescriptionGlobalStoreView::skip(buf, p, version);
                 }
                 false
             }
@@ -377,40 +415,40 @@ impl<'a> TopologyDescriptionView<'a> {
             nulls |= Self::NULL_GLOBAL_STORES;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TopologyDescriptionSubtopologyView::skip(buf, pos, version);
+                p = TopologyDescriptionSubtopologyView::skip(buf, p, version);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TopologyDescriptionGlobalStoreView::skip(buf, pos, version);
+                p = TopologyDescriptionGlobalStoreView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -435,11 +473,7 @@ impl<'a> TopologyDescriptionView<'a> {
     /// `Subtopologies`: []TopologyDescriptionSubtopology, versions 0+.
     #[inline]
     pub fn subtopologies(&self) -> ArrayView<'a, TopologyDescriptionSubtopologyView<'a>> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[0], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -448,11 +482,7 @@ impl<'a> TopologyDescriptionView<'a> {
     /// `GlobalStores`: []TopologyDescriptionGlobalStore, versions 0+.
     #[inline]
     pub fn global_stores(&self) -> ArrayView<'a, TopologyDescriptionGlobalStoreView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -484,7 +514,7 @@ impl<'a> TopologyDescriptionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -504,7 +534,8 @@ impl std::fmt::Debug for TopologyDescriptionView<'_> {
 pub struct TopologyDescriptionGlobalStoreView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
@@ -540,39 +571,40 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
-        at[0] = *pos as u32;
-        TopologyDescriptionNodeView::skip(buf, pos, version);
-        at[1] = *pos as u32;
-        TopologyDescriptionNodeView::skip(buf, pos, version);
+        at[0] = p as u32;
+        p = TopologyDescriptionNodeView::skip(buf, p, version);
+        at[1] = p as u32;
+        p = TopologyDescriptionNodeView::skip(buf, p, version);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        TopologyDescriptionNodeView::skip(buf, pos, version);
-        TopologyDescriptionNodeView::skip(buf, pos, version);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        p = TopologyDescriptionNodeView::skip(buf, p, version);
+        p = TopologyDescriptionNodeView::skip(buf, p, version);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -642,7 +674,7 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionGlobalStoreView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -662,8 +694,12 @@ impl std::fmt::Debug for TopologyDescriptionGlobalStoreView<'_> {
 pub struct TopologyDescriptionNodeView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 6],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 5],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -683,6 +719,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             buf,
             version,
             at: [NONE; 6],
+            len: [NONE; 5],
             tags: NONE,
             nulls: 0,
             start: 0,
@@ -699,18 +736,23 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 6];
+        let mut len = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Name"))?;
+        let v = c.str(true).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
         at[1] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("NodeType"))?;
+        let n = c.array(true, 1).map_err(|e| e.at("SourceTopics"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(true, 1).map_err(|e| e.at("SourceTopics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     c.str_element(true)
                         .map_err(|e| e.at_index(i).at("SourceTopics"))?;
@@ -721,12 +763,15 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[3] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("SinkTopic"))?;
+        let v = c.str(true).map_err(|e| e.at("SinkTopic"))?;
+        at[3] = v.at;
+        len[2] = v.len;
+        let n = c.array(true, 1).map_err(|e| e.at("Stores"))?;
         at[4] = c.pos() as u32;
-        let null = match c.array(true, 1).map_err(|e| e.at("Stores"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[3] = n as u32;
                 for i in 0..n {
                     c.str_element(true)
                         .map_err(|e| e.at_index(i).at("Stores"))?;
@@ -737,10 +782,12 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         if null {
             nulls |= Self::NULL_STORES;
         }
+        let n = c.array(true, 1).map_err(|e| e.at("Successors"))?;
         at[5] = c.pos() as u32;
-        let null = match c.array(true, 1).map_err(|e| e.at("Successors"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[4] = n as u32;
                 for i in 0..n {
                     c.str_element(true)
                         .map_err(|e| e.at_index(i).at("Successors"))?;
@@ -764,6 +811,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -772,23 +820,30 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 6];
+        let mut len = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(1);
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[1] = p as u32;
+        p = p.wrapping_add(1);
+        let n = loc_array(buf, &mut p, true);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    loc_str(buf, pos, true);
+                    loc_str(buf, &mut p, true);
                 }
                 false
             }
@@ -796,14 +851,17 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[3] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[4] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let v = loc_var(buf, &mut p, true, false);
+        at[3] = v.at;
+        len[2] = v.len;
+        let n = loc_array(buf, &mut p, true);
+        at[4] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[3] = n as u32;
                 for _ in 0..n {
-                    loc_str(buf, pos, true);
+                    loc_str(buf, &mut p, true);
                 }
                 false
             }
@@ -811,12 +869,14 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         if null {
             nulls |= Self::NULL_STORES;
         }
-        at[5] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[5] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[4] = n as u32;
                 for _ in 0..n {
-                    loc_str(buf, pos, true);
+                    loc_str(buf, &mut p, true);
                 }
                 false
             }
@@ -825,48 +885,48 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             nulls |= Self::NULL_SUCCESSORS;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(1);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(1);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                loc_str(buf, pos, true);
+                loc_str(buf, &mut p, true);
             }
         }
-        loc_str(buf, pos, true);
-        if let Some(n) = loc_array(buf, pos, true) {
+        loc_str(buf, &mut p, true);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                loc_str(buf, pos, true);
+                loc_str(buf, &mut p, true);
             }
         }
-        if let Some(n) = loc_array(buf, pos, true) {
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                loc_str(buf, pos, true);
+                loc_str(buf, &mut p, true);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -891,16 +951,19 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// `Name`: string, versions 0+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Name",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The kind of node: 1 source, 2 processor, 3 sink.
@@ -909,9 +972,6 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     #[inline]
     pub fn node_type(&self) -> i8 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -925,11 +985,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// `SourceTopics`: []string, versions 0+.
     #[inline]
     pub fn source_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[2], self.len[1], true, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -938,16 +994,19 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// `SinkTopic`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn sink_topic(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[3], self.len[2])
     }
 
     /// Where `SinkTopic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn sink_topic_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[3] as usize, "SinkTopic", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[3], self.len[2], true, false),
+            "SinkTopic",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The state stores a processor node uses.
@@ -955,11 +1014,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// `Stores`: []string, versions 0+.
     #[inline]
     pub fn stores(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[4], self.len[3], true, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -968,11 +1023,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// `Successors`: []string, versions 0+.
     #[inline]
     pub fn successors(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[5], self.len[4], true, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1010,7 +1061,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionNodeView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1034,8 +1085,12 @@ impl std::fmt::Debug for TopologyDescriptionNodeView<'_> {
 pub struct TopologyDescriptionSubtopologyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -1050,16 +1105,21 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
+        let v = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
+        let n = c.array(true, 7).map_err(|e| e.at("Nodes"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 7).map_err(|e| e.at("Nodes"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     TopologyDescriptionNodeView::walk(c, version)
                         .map(|_| ())
@@ -1084,6 +1144,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1092,21 +1153,28 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    TopologyDescriptionNodeView::skip(buf, pos, version);
+                    p = TopologyDescriptionNodeView::skip(buf, p, version);
                 }
                 false
             }
@@ -1115,36 +1183,36 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
             nulls |= Self::NULL_NODES;
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        loc_str(buf, pos, true);
-        if let Some(n) = loc_array(buf, pos, true) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        if let Some(n) = loc_array(buf, &mut p, true) {
             for _ in 0..n {
-                TopologyDescriptionNodeView::skip(buf, pos, version);
+                p = TopologyDescriptionNodeView::skip(buf, p, version);
             }
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1169,18 +1237,14 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
     /// `SubtopologyId`: string, versions 0+.
     #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], true, false),
             "SubtopologyId",
             true,
             false,
@@ -1193,11 +1257,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
     /// `Nodes`: []TopologyDescriptionNode, versions 0+.
     #[inline]
     pub fn nodes(&self) -> ArrayView<'a, TopologyDescriptionNodeView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1227,7 +1287,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionSubtopologyView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct SyncGroupRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 7],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 6],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -29,35 +33,45 @@ impl<'a> SyncGroupRequestView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 7];
+        let mut len = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("GroupId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("GroupId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
         at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("GenerationId"))?;
-        at[2] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("MemberId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("MemberId"))?;
+        at[2] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         if version >= 3 {
-            at[3] = c.pos() as u32;
-            c.str(flexible).map_err(|e| e.at("GroupInstanceId"))?;
+            let v = c.str(flexible).map_err(|e| e.at("GroupInstanceId"))?;
+            at[3] = v.at;
+            len[2] = v.len;
         }
         if version >= 5 {
-            at[4] = c.pos() as u32;
-            c.str(true).map_err(|e| e.at("ProtocolType"))?;
+            let v = c.str(true).map_err(|e| e.at("ProtocolType"))?;
+            at[4] = v.at;
+            len[3] = v.len;
         }
         if version >= 5 {
-            at[5] = c.pos() as u32;
-            c.str(true).map_err(|e| e.at("ProtocolName"))?;
+            let v = c.str(true).map_err(|e| e.at("ProtocolName"))?;
+            at[5] = v.at;
+            len[4] = v.len;
         }
+        let n = c.array(flexible, 3).map_err(|e| e.at("Assignments"))?;
         at[6] = c.pos() as u32;
-        let null = match c.array(flexible, 3).map_err(|e| e.at("Assignments"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[5] = n as u32;
                 for i in 0..n {
                     SyncGroupRequestAssignmentView::walk(c, version)
                         .map(|_| ())
@@ -84,6 +98,7 @@ impl<'a> SyncGroupRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -92,41 +107,53 @@ impl<'a> SyncGroupRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 7];
+        let mut len = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[2] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[2] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         if version >= 3 {
-            at[3] = *pos as u32;
-            loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[3] = v.at;
+            len[2] = v.len;
         }
         if version >= 5 {
-            at[4] = *pos as u32;
-            loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[4] = v.at;
+            len[3] = v.len;
         }
         if version >= 5 {
-            at[5] = *pos as u32;
-            loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[5] = v.at;
+            len[4] = v.len;
         }
-        at[6] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[6] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[5] = n as u32;
                 for _ in 0..n {
-                    SyncGroupRequestAssignmentView::skip(buf, pos, version);
+                    p = SyncGroupRequestAssignmentView::skip(buf, p, version);
                 }
                 false
             }
@@ -135,24 +162,24 @@ impl<'a> SyncGroupRequestView<'a> {
             nulls |= Self::NULL_ASSIGNMENTS;
         }
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `SyncGroupRequest` of `version` (every byte must belong to it)
@@ -196,12 +223,7 @@ impl<'a> SyncGroupRequestView<'a> {
     /// `GroupId`: string, versions 0+.
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -209,7 +231,7 @@ impl<'a> SyncGroupRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 4, false),
             "GroupId",
             version >= 4,
             false,
@@ -223,9 +245,6 @@ impl<'a> SyncGroupRequestView<'a> {
     #[inline]
     pub fn generation_id(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -244,12 +263,7 @@ impl<'a> SyncGroupRequestView<'a> {
     /// `MemberId`: string, versions 0+.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[2], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -257,7 +271,7 @@ impl<'a> SyncGroupRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[2] as usize,
+            prefix_at(self.at[2], self.len[1], version >= 4, false),
             "MemberId",
             version >= 4,
             false,
@@ -270,12 +284,7 @@ impl<'a> SyncGroupRequestView<'a> {
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+, default `null`.
     #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, version >= 4)
+        get_str(self.buf, self.at[3], self.len[2])
     }
 
     /// Where `GroupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -283,7 +292,7 @@ impl<'a> SyncGroupRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[3] as usize,
+            prefix_at(self.at[3], self.len[2], version >= 4, false),
             "GroupInstanceId",
             version >= 4,
             true,
@@ -296,16 +305,19 @@ impl<'a> SyncGroupRequestView<'a> {
     /// `ProtocolType`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     #[inline]
     pub fn protocol_type(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[4], self.len[3])
     }
 
     /// Where `ProtocolType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn protocol_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[4] as usize, "ProtocolType", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[4], self.len[3], true, false),
+            "ProtocolType",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The chosen protocol, or null (checked by the coordinator when given).
@@ -313,16 +325,19 @@ impl<'a> SyncGroupRequestView<'a> {
     /// `ProtocolName`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     #[inline]
     pub fn protocol_name(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[5], self.len[4])
     }
 
     /// Where `ProtocolName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn protocol_name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[5] as usize, "ProtocolName", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[5], self.len[4], true, false),
+            "ProtocolName",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The leader's assignment of every member; empty from the other members.
@@ -330,12 +345,7 @@ impl<'a> SyncGroupRequestView<'a> {
     /// `Assignments`: []SyncGroupRequestAssignment, versions 0+.
     #[inline]
     pub fn assignments(&self) -> ArrayView<'a, SyncGroupRequestAssignmentView<'a>> {
-        let version = self.version;
-        let at = self.at[6] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 4, self.version)
+        get_array(self.buf, self.at[6], self.len[5], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -377,7 +387,7 @@ impl<'a> SyncGroupRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SyncGroupRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -402,8 +412,12 @@ impl std::fmt::Debug for SyncGroupRequestView<'_> {
 pub struct SyncGroupRequestAssignmentView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -419,14 +433,19 @@ impl<'a> SyncGroupRequestAssignmentView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("MemberId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("MemberId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[1] = c.pos() as u32;
-        let null = c.bytes(flexible).map_err(|e| e.at("Assignment"))?;
+        let v = c.bytes(flexible).map_err(|e| e.at("Assignment"))?;
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_ASSIGNMENT;
         }
@@ -445,6 +464,7 @@ impl<'a> SyncGroupRequestAssignmentView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -453,53 +473,60 @@ impl<'a> SyncGroupRequestAssignmentView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[1] = *pos as u32;
-        let null = loc_bytes(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, true);
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_ASSIGNMENT;
         }
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 4;
-        loc_str(buf, pos, flexible);
-        loc_bytes(buf, pos, flexible);
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
+        loc_bytes(buf, &mut p, flexible);
         if version >= 4 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -524,12 +551,7 @@ impl<'a> SyncGroupRequestAssignmentView<'a> {
     /// `MemberId`: string, versions 0+.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -537,7 +559,7 @@ impl<'a> SyncGroupRequestAssignmentView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 4, false),
             "MemberId",
             version >= 4,
             false,
@@ -550,12 +572,7 @@ impl<'a> SyncGroupRequestAssignmentView<'a> {
     /// `Assignment`: bytes, versions 0+.
     #[inline]
     pub fn assignment(&self) -> &'a [u8] {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return EMPTY_BYTES;
-        }
-        get_bytes(self.buf, at, version >= 4).unwrap_or(EMPTY_BYTES)
+        get_bytes(self.buf, self.at[1], self.len[1]).unwrap_or(EMPTY_BYTES)
     }
 
     /// Where `Assignment` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -563,7 +580,7 @@ impl<'a> SyncGroupRequestAssignmentView<'a> {
         let version = self.version;
         span_bytes(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[1], version >= 4, true),
             "Assignment",
             version >= 4,
             false,
@@ -597,7 +614,7 @@ impl<'a> SyncGroupRequestAssignmentView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SyncGroupRequestAssignmentView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

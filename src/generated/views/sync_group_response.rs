@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct SyncGroupResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 5],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,6 +31,7 @@ impl<'a> SyncGroupResponseView<'a> {
         let flexible = version >= 4;
         let start = c.pos() as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
         if version >= 1 {
             at[0] = c.pos() as u32;
@@ -35,15 +40,19 @@ impl<'a> SyncGroupResponseView<'a> {
         at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         if version >= 5 {
-            at[2] = c.pos() as u32;
-            c.str(true).map_err(|e| e.at("ProtocolType"))?;
+            let v = c.str(true).map_err(|e| e.at("ProtocolType"))?;
+            at[2] = v.at;
+            len[0] = v.len;
         }
         if version >= 5 {
-            at[3] = c.pos() as u32;
-            c.str(true).map_err(|e| e.at("ProtocolName"))?;
+            let v = c.str(true).map_err(|e| e.at("ProtocolName"))?;
+            at[3] = v.at;
+            len[1] = v.len;
         }
-        at[4] = c.pos() as u32;
-        let null = c.bytes(flexible).map_err(|e| e.at("Assignment"))?;
+        let v = c.bytes(flexible).map_err(|e| e.at("Assignment"))?;
+        at[4] = v.at;
+        len[2] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_ASSIGNMENT;
         }
@@ -62,6 +71,7 @@ impl<'a> SyncGroupResponseView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -70,49 +80,56 @@ impl<'a> SyncGroupResponseView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
         if version >= 1 {
-            at[0] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[0] = p as u32;
+            p = p.wrapping_add(4);
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
         if version >= 5 {
-            at[2] = *pos as u32;
-            loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[2] = v.at;
+            len[0] = v.len;
         }
         if version >= 5 {
-            at[3] = *pos as u32;
-            loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[3] = v.at;
+            len[1] = v.len;
         }
-        at[4] = *pos as u32;
-        let null = loc_bytes(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, true);
+        at[4] = v.at;
+        len[2] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_ASSIGNMENT;
         }
         let tags = if version >= 4 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `SyncGroupResponse` of `version` (every byte must belong to it)
@@ -159,9 +176,6 @@ impl<'a> SyncGroupResponseView<'a> {
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -181,9 +195,6 @@ impl<'a> SyncGroupResponseView<'a> {
     #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -197,16 +208,19 @@ impl<'a> SyncGroupResponseView<'a> {
     /// `ProtocolType`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     #[inline]
     pub fn protocol_type(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[2], self.len[0])
     }
 
     /// Where `ProtocolType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn protocol_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[2] as usize, "ProtocolType", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[2], self.len[0], true, false),
+            "ProtocolType",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The assignment protocol the group chose, such as `range`.
@@ -214,16 +228,19 @@ impl<'a> SyncGroupResponseView<'a> {
     /// `ProtocolName`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     #[inline]
     pub fn protocol_name(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[3], self.len[1])
     }
 
     /// Where `ProtocolName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn protocol_name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[3] as usize, "ProtocolName", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[3], self.len[1], true, false),
+            "ProtocolName",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The member's assignment.
@@ -231,12 +248,7 @@ impl<'a> SyncGroupResponseView<'a> {
     /// `Assignment`: bytes, versions 0+.
     #[inline]
     pub fn assignment(&self) -> &'a [u8] {
-        let version = self.version;
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return EMPTY_BYTES;
-        }
-        get_bytes(self.buf, at, version >= 4).unwrap_or(EMPTY_BYTES)
+        get_bytes(self.buf, self.at[4], self.len[2]).unwrap_or(EMPTY_BYTES)
     }
 
     /// Where `Assignment` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -244,7 +256,7 @@ impl<'a> SyncGroupResponseView<'a> {
         let version = self.version;
         span_bytes(
             self.buf,
-            self.at[4] as usize,
+            prefix_at(self.at[4], self.len[2], version >= 4, true),
             "Assignment",
             version >= 4,
             false,
@@ -284,7 +296,7 @@ impl<'a> SyncGroupResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SyncGroupResponseView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct TxnOffsetCommitRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 8],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 5],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -30,14 +34,19 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
         let flexible = version >= 3;
         let start = c.pos() as u32;
         let mut at = [NONE; 8];
+        let mut len = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("TransactionalId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("TransactionalId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TRANSACTIONAL_ID;
         }
-        at[1] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("GroupId"))?;
+        let v = c.str(flexible).map_err(|e| e.at("GroupId"))?;
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
@@ -50,20 +59,25 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
             c.skip(4).map_err(|e| e.at("GenerationIdOrMemberEpoch"))?;
         }
         if version >= 3 {
-            at[5] = c.pos() as u32;
-            let null = c.str(true).map_err(|e| e.at("MemberId"))?;
+            let v = c.str(true).map_err(|e| e.at("MemberId"))?;
+            at[5] = v.at;
+            len[2] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_MEMBER_ID;
             }
         }
         if version >= 3 {
-            at[6] = c.pos() as u32;
-            c.str(true).map_err(|e| e.at("GroupInstanceId"))?;
+            let v = c.str(true).map_err(|e| e.at("GroupInstanceId"))?;
+            at[6] = v.at;
+            len[3] = v.len;
         }
+        let n = c.array(flexible, 3).map_err(|e| e.at("Topics"))?;
         at[7] = c.pos() as u32;
-        let null = match c.array(flexible, 3).map_err(|e| e.at("Topics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[4] = n as u32;
                 for i in 0..n {
                     TxnOffsetCommitRequestTopicView::walk(c, version)
                         .map(|_| ())
@@ -90,6 +104,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -98,46 +113,58 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 8];
+        let mut len = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TRANSACTIONAL_ID;
         }
-        at[1] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(8);
-        at[3] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        at[2] = p as u32;
+        p = p.wrapping_add(8);
+        at[3] = p as u32;
+        p = p.wrapping_add(2);
         if version >= 3 {
-            at[4] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[4] = p as u32;
+            p = p.wrapping_add(4);
         }
         if version >= 3 {
-            at[5] = *pos as u32;
-            let null = loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[5] = v.at;
+            len[2] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_MEMBER_ID;
             }
         }
         if version >= 3 {
-            at[6] = *pos as u32;
-            loc_str(buf, pos, true);
+            let v = loc_var(buf, &mut p, true, false);
+            at[6] = v.at;
+            len[3] = v.len;
         }
-        at[7] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[7] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[4] = n as u32;
                 for _ in 0..n {
-                    TxnOffsetCommitRequestTopicView::skip(buf, pos, version);
+                    p = TxnOffsetCommitRequestTopicView::skip(buf, p, version);
                 }
                 false
             }
@@ -146,24 +173,24 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = if version >= 3 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `TxnOffsetCommitRequest` of `version` (every byte must belong to it)
@@ -209,12 +236,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
     /// `TransactionalId`: string, versions 0+.
     #[inline]
     pub fn transactional_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `TransactionalId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -222,7 +244,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 3, false),
             "TransactionalId",
             version >= 3,
             false,
@@ -235,12 +257,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
     /// `GroupId`: string, versions 0+.
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -248,7 +265,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[1], version >= 3, false),
             "GroupId",
             version >= 3,
             false,
@@ -262,9 +279,6 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
     #[inline]
     pub fn producer_id(&self) -> i64 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -284,9 +298,6 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
     #[inline]
     pub fn producer_epoch(&self) -> i16 {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -327,16 +338,19 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
     /// `MemberId`: string, versions 3+, default `""`.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[5], self.len[2]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[5] as usize, "MemberId", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[5], self.len[2], true, false),
+            "MemberId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
@@ -344,18 +358,14 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+, default `null`.
     #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[6] as usize;
-        if at == ABSENT {
-            return None;
-        }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[6], self.len[3])
     }
 
     /// Where `GroupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_instance_id_span(&self) -> Option<FieldSpan<'a>> {
         span_str(
             self.buf,
-            self.at[6] as usize,
+            prefix_at(self.at[6], self.len[3], true, false),
             "GroupInstanceId",
             true,
             true,
@@ -368,12 +378,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
     /// `Topics`: []TxnOffsetCommitRequestTopic, versions 0+.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, TxnOffsetCommitRequestTopicView<'a>> {
-        let version = self.version;
-        let at = self.at[7] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 3, self.version)
+        get_array(self.buf, self.at[7], self.len[4], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -416,7 +421,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TxnOffsetCommitRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -445,8 +450,12 @@ impl std::fmt::Debug for TxnOffsetCommitRequestView<'_> {
 pub struct TxnOffsetCommitRequestPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     start: u32,
@@ -458,6 +467,7 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
         let flexible = version >= 3;
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 1];
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
         at[1] = c.pos() as u32;
@@ -466,8 +476,9 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
             at[2] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("CommittedLeaderEpoch"))?;
         }
-        at[3] = c.pos() as u32;
-        c.str(flexible).map_err(|e| e.at("CommittedMetadata"))?;
+        let v = c.str(flexible).map_err(|e| e.at("CommittedMetadata"))?;
+        at[3] = v.at;
+        len[0] = v.len;
         let tags = if version >= 3 {
             let tags = c.pos() as u32;
             let count = c.tag_count()?;
@@ -483,6 +494,7 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             start,
             end: c.pos() as u32,
@@ -490,55 +502,58 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(8);
+        let mut len = [NONE; 1];
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        at[1] = p as u32;
+        p = p.wrapping_add(8);
         if version >= 2 {
-            at[2] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[2] = p as u32;
+            p = p.wrapping_add(4);
         }
-        at[3] = *pos as u32;
-        loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[3] = v.at;
+        len[0] = v.len;
         let tags = if version >= 3 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 3;
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(8);
+        let mut p = p;
+        p = p.wrapping_add(12);
         if version >= 2 {
-            *pos = pos.saturating_add(4);
+            p = p.wrapping_add(4);
         }
-        loc_str(buf, pos, flexible);
+        loc_str(buf, &mut p, flexible);
         if version >= 3 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -564,9 +579,6 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
     #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -586,9 +598,6 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
     #[inline]
     pub fn committed_offset(&self) -> i64 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -629,12 +638,11 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
     /// `CommittedMetadata`: string, versions 0+, nullable in 0+.
     #[inline]
     pub fn committed_metadata(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[3] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 3)
+        get_str(self.buf, self.at[3], self.len[0])
     }
 
     /// Where `CommittedMetadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -642,7 +650,7 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[3] as usize,
+            prefix_at(self.at[3], self.len[0], version >= 3, false),
             "CommittedMetadata",
             version >= 3,
             true,
@@ -681,7 +689,7 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TxnOffsetCommitRequestPartitionView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -703,8 +711,12 @@ impl std::fmt::Debug for TxnOffsetCommitRequestPartitionView<'_> {
 pub struct TxnOffsetCommitRequestTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -720,10 +732,13 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
         let flexible = version >= 3;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version <= 5 {
-            at[0] = c.pos() as u32;
-            let null = c.str(flexible).map_err(|e| e.at("Name"))?;
+            let v = c.str(flexible).map_err(|e| e.at("Name"))?;
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_NAME;
             }
@@ -732,10 +747,12 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
             at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
+        let n = c.array(flexible, 14).map_err(|e| e.at("Partitions"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(flexible, 14).map_err(|e| e.at("Partitions"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     TxnOffsetCommitRequestPartitionView::walk(c, version)
                         .map(|_| ())
@@ -762,6 +779,7 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -770,28 +788,35 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         if version <= 5 {
-            at[0] = *pos as u32;
-            let null = loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_NAME;
             }
         }
         if version >= 6 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(16);
+            at[1] = p as u32;
+            p = p.wrapping_add(16);
         }
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    TxnOffsetCommitRequestPartitionView::skip(buf, pos, version);
+                    p = TxnOffsetCommitRequestPartitionView::skip(buf, p, version);
                 }
                 false
             }
@@ -800,46 +825,46 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 3 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 3;
+        let mut p = p;
         if version <= 5 {
-            loc_str(buf, pos, flexible);
+            loc_str(buf, &mut p, flexible);
         }
         if version >= 6 {
-            *pos = pos.saturating_add(16);
+            p = p.wrapping_add(16);
         }
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                TxnOffsetCommitRequestPartitionView::skip(buf, pos, version);
+                p = TxnOffsetCommitRequestPartitionView::skip(buf, p, version);
             }
         }
         if version >= 3 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -864,12 +889,7 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
     /// `Name`: string, versions 0-5, ignorable.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -877,7 +897,7 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 3, false),
             "Name",
             version >= 3,
             false,
@@ -891,9 +911,6 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
     #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -907,12 +924,7 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
     /// `Partitions`: []TxnOffsetCommitRequestPartition, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, TxnOffsetCommitRequestPartitionView<'a>> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 3, self.version)
+        get_array(self.buf, self.at[2], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -945,7 +957,7 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TxnOffsetCommitRequestTopicView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct UpdateFeaturesRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -26,13 +30,16 @@ impl<'a> UpdateFeaturesRequestView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("timeoutMs"))?;
+        let n = c.array(true, 5).map_err(|e| e.at("FeatureUpdates"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(true, 5).map_err(|e| e.at("FeatureUpdates"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     FeatureUpdateKeyView::walk(c, version)
                         .map(|_| ())
@@ -61,6 +68,7 @@ impl<'a> UpdateFeaturesRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -69,18 +77,23 @@ impl<'a> UpdateFeaturesRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        let n = loc_array(buf, &mut p, true);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    FeatureUpdateKeyView::skip(buf, pos, version);
+                    p = FeatureUpdateKeyView::skip(buf, p, version);
                 }
                 false
             }
@@ -89,26 +102,26 @@ impl<'a> UpdateFeaturesRequestView<'a> {
             nulls |= Self::NULL_FEATURE_UPDATES;
         }
         if version >= 1 {
-            at[2] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[2] = p as u32;
+            p = p.wrapping_add(1);
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `UpdateFeaturesRequest` of `version` (every byte must belong to it)
@@ -171,11 +184,7 @@ impl<'a> UpdateFeaturesRequestView<'a> {
     /// `FeatureUpdates`: []FeatureUpdateKey, versions 0+.
     #[inline]
     pub fn feature_updates(&self) -> ArrayView<'a, FeatureUpdateKeyView<'a>> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[1], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -185,9 +194,6 @@ impl<'a> UpdateFeaturesRequestView<'a> {
     #[inline]
     pub fn validate_only(&self) -> bool {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -230,7 +236,7 @@ impl<'a> UpdateFeaturesRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for UpdateFeaturesRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -251,8 +257,12 @@ impl std::fmt::Debug for UpdateFeaturesRequestView<'_> {
 pub struct FeatureUpdateKeyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -266,9 +276,12 @@ impl<'a> FeatureUpdateKeyView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Feature"))?;
+        let v = c.str(true).map_err(|e| e.at("Feature"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_FEATURE;
         }
@@ -295,6 +308,7 @@ impl<'a> FeatureUpdateKeyView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -303,58 +317,63 @@ impl<'a> FeatureUpdateKeyView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_FEATURE;
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
         if version <= 0 {
-            at[2] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[2] = p as u32;
+            p = p.wrapping_add(1);
         }
         if version >= 1 {
-            at[3] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[3] = p as u32;
+            p = p.wrapping_add(1);
         }
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(2);
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(2);
         if version <= 0 {
-            *pos = pos.saturating_add(1);
+            p = p.wrapping_add(1);
         }
         if version >= 1 {
-            *pos = pos.saturating_add(1);
+            p = p.wrapping_add(1);
         }
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -379,16 +398,19 @@ impl<'a> FeatureUpdateKeyView<'a> {
     /// `Feature`: string, versions 0+.
     #[inline]
     pub fn feature(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Feature` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn feature_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Feature", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Feature",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The new highest version level; below 1 deletes the feature.
@@ -397,9 +419,6 @@ impl<'a> FeatureUpdateKeyView<'a> {
     #[inline]
     pub fn max_version_level(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -419,9 +438,6 @@ impl<'a> FeatureUpdateKeyView<'a> {
     #[inline]
     pub fn allow_downgrade(&self) -> bool {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -487,7 +503,7 @@ impl<'a> FeatureUpdateKeyView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FeatureUpdateKeyView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct UpdateMetadataRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 8],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -29,6 +33,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
         let flexible = version >= 6;
         let start = c.pos() as u32;
         let mut at = [NONE; 8];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ControllerId"))?;
@@ -43,13 +48,14 @@ impl<'a> UpdateMetadataRequestView<'a> {
             c.skip(8).map_err(|e| e.at("BrokerEpoch"))?;
         }
         if version <= 4 {
-            at[5] = c.pos() as u32;
-            let null = match c
+            let n = c
                 .array(false, 24)
-                .map_err(|e| e.at("UngroupedPartitionStates"))?
-            {
+                .map_err(|e| e.at("UngroupedPartitionStates"))?;
+            at[5] = c.pos() as u32;
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[0] = n as u32;
                     for i in 0..n {
                         UpdateMetadataPartitionStateView::walk(c, version)
                             .map(|_| ())
@@ -63,10 +69,12 @@ impl<'a> UpdateMetadataRequestView<'a> {
             }
         }
         if version >= 5 {
+            let n = c.array(flexible, 3).map_err(|e| e.at("TopicStates"))?;
             at[6] = c.pos() as u32;
-            let null = match c.array(flexible, 3).map_err(|e| e.at("TopicStates"))? {
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[1] = n as u32;
                     for i in 0..n {
                         UpdateMetadataTopicStateView::walk(c, version)
                             .map(|_| ())
@@ -79,10 +87,12 @@ impl<'a> UpdateMetadataRequestView<'a> {
                 nulls |= Self::NULL_TOPIC_STATES;
             }
         }
+        let n = c.array(flexible, 7).map_err(|e| e.at("LiveBrokers"))?;
         at[7] = c.pos() as u32;
-        let null = match c.array(flexible, 7).map_err(|e| e.at("LiveBrokers"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[2] = n as u32;
                 for i in 0..n {
                     UpdateMetadataBrokerView::walk(c, version)
                         .map(|_| ())
@@ -102,9 +112,10 @@ impl<'a> UpdateMetadataRequestView<'a> {
                 let (tag, mut sub) = c.tag(&mut last)?;
                 if tag == 0 && version >= 8 {
                     let c = &mut sub;
-                    at[2] = c.pos() as u32;
+                    let payload = c.pos();
+                    at[2] = payload as u32;
                     c.skip(1).map_err(|e| e.at("Type"))?;
-                    c.tag_end(at[2] as usize, tag).map_err(|e| e.at("Type"))?;
+                    c.tag_end(payload, tag).map_err(|e| e.at("Type"))?;
                 }
             }
             tags
@@ -115,6 +126,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -123,30 +135,35 @@ impl<'a> UpdateMetadataRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 8];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
         if version >= 8 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[1] = p as u32;
+            p = p.wrapping_add(1);
         }
-        at[3] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[3] = p as u32;
+        p = p.wrapping_add(4);
         if version >= 5 {
-            at[4] = *pos as u32;
-            *pos = pos.saturating_add(8);
+            at[4] = p as u32;
+            p = p.wrapping_add(8);
         }
         if version <= 4 {
-            at[5] = *pos as u32;
-            let null = match loc_array(buf, pos, false) {
+            let n = loc_array(buf, &mut p, false);
+            at[5] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
+                    len[0] = n as u32;
                     for _ in 0..n {
-                        UpdateMetadataPartitionStateView::skip(buf, pos, version);
+                        p = UpdateMetadataPartitionStateView::skip(buf, p, version);
                     }
                     false
                 }
@@ -156,12 +173,14 @@ impl<'a> UpdateMetadataRequestView<'a> {
             }
         }
         if version >= 5 {
-            at[6] = *pos as u32;
-            let null = match loc_array(buf, pos, flexible) {
+            let n = loc_array(buf, &mut p, flexible);
+            at[6] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
+                    len[1] = n as u32;
                     for _ in 0..n {
-                        UpdateMetadataTopicStateView::skip(buf, pos, version);
+                        p = UpdateMetadataTopicStateView::skip(buf, p, version);
                     }
                     false
                 }
@@ -170,12 +189,14 @@ impl<'a> UpdateMetadataRequestView<'a> {
                 nulls |= Self::NULL_TOPIC_STATES;
             }
         }
-        at[7] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[7] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[2] = n as u32;
                 for _ in 0..n {
-                    UpdateMetadataBrokerView::skip(buf, pos, version);
+                    p = UpdateMetadataBrokerView::skip(buf, p, version);
                 }
                 false
             }
@@ -184,29 +205,33 @@ impl<'a> UpdateMetadataRequestView<'a> {
             nulls |= Self::NULL_LIVE_BROKERS;
         }
         let tags = if version >= 6 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
+            let tags = p as u32;
+            let count = loc_uvarint(buf, &mut p);
             for _ in 0..count {
-                let (tag, mut value) = loc_tag(buf, pos);
+                let (tag, value) = loc_tag(buf, &mut p);
                 if tag == 0 && version >= 8 {
-                    let pos = &mut value;
-                    at[2] = *pos as u32;
-                    *pos = pos.saturating_add(1);
+                    let mut p = value;
+                    at[2] = p as u32;
+                    p = p.wrapping_add(1);
+                    let _ = p;
                 }
             }
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `UpdateMetadataRequest` of `version` (every byte must belong to it)
@@ -253,9 +278,6 @@ impl<'a> UpdateMetadataRequestView<'a> {
     #[inline]
     pub fn controller_id(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -275,9 +297,6 @@ impl<'a> UpdateMetadataRequestView<'a> {
     #[inline]
     pub fn is_k_raft_controller(&self) -> bool {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -297,9 +316,6 @@ impl<'a> UpdateMetadataRequestView<'a> {
     #[inline]
     pub fn r#type(&self) -> i8 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -314,9 +330,6 @@ impl<'a> UpdateMetadataRequestView<'a> {
     #[inline]
     pub fn controller_epoch(&self) -> i32 {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -359,11 +372,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
     pub fn ungrouped_partition_states(
         &self,
     ) -> ArrayView<'a, UpdateMetadataPartitionStateView<'a>> {
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, false, self.version)
+        get_array(self.buf, self.at[5], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -372,12 +381,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
     /// `TopicStates`: []UpdateMetadataTopicState, versions 5+.
     #[inline]
     pub fn topic_states(&self) -> ArrayView<'a, UpdateMetadataTopicStateView<'a>> {
-        let version = self.version;
-        let at = self.at[6] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 6, self.version)
+        get_array(self.buf, self.at[6], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -386,12 +390,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
     /// `LiveBrokers`: []UpdateMetadataBroker, versions 0+.
     #[inline]
     pub fn live_brokers(&self) -> ArrayView<'a, UpdateMetadataBrokerView<'a>> {
-        let version = self.version;
-        let at = self.at[7] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 6, self.version)
+        get_array(self.buf, self.at[7], self.len[2], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -444,7 +443,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for UpdateMetadataRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -473,8 +472,12 @@ impl std::fmt::Debug for UpdateMetadataRequestView<'_> {
 pub struct UpdateMetadataBrokerView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 5],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 3],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -490,12 +493,15 @@ impl<'a> UpdateMetadataBrokerView<'a> {
         let flexible = version >= 6;
         let start = c.pos() as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Id"))?;
         if version <= 0 {
-            at[1] = c.pos() as u32;
-            let null = c.str(false).map_err(|e| e.at("V0Host"))?;
+            let v = c.str(false).map_err(|e| e.at("V0Host"))?;
+            at[1] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_V0_HOST;
             }
@@ -505,10 +511,12 @@ impl<'a> UpdateMetadataBrokerView<'a> {
             c.skip(4).map_err(|e| e.at("V0Port"))?;
         }
         if version >= 1 {
+            let n = c.array(flexible, 8).map_err(|e| e.at("Endpoints"))?;
             at[3] = c.pos() as u32;
-            let null = match c.array(flexible, 8).map_err(|e| e.at("Endpoints"))? {
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[1] = n as u32;
                     for i in 0..n {
                         UpdateMetadataEndpointView::walk(c, version)
                             .map(|_| ())
@@ -522,8 +530,9 @@ impl<'a> UpdateMetadataBrokerView<'a> {
             }
         }
         if version >= 2 {
-            at[4] = c.pos() as u32;
-            c.str(flexible).map_err(|e| e.at("Rack"))?;
+            let v = c.str(flexible).map_err(|e| e.at("Rack"))?;
+            at[4] = v.at;
+            len[2] = v.len;
         }
         let tags = if version >= 6 {
             let tags = c.pos() as u32;
@@ -540,6 +549,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -548,31 +558,38 @@ impl<'a> UpdateMetadataBrokerView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 5];
+        let mut len = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
         if version <= 0 {
-            at[1] = *pos as u32;
-            let null = loc_str(buf, pos, false);
+            let v = loc_var(buf, &mut p, false, false);
+            at[1] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_V0_HOST;
             }
         }
         if version <= 0 {
-            at[2] = *pos as u32;
-            *pos = pos.saturating_add(4);
+            at[2] = p as u32;
+            p = p.wrapping_add(4);
         }
         if version >= 1 {
-            at[3] = *pos as u32;
-            let null = match loc_array(buf, pos, flexible) {
+            let n = loc_array(buf, &mut p, flexible);
+            at[3] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
+                    len[1] = n as u32;
                     for _ in 0..n {
-                        UpdateMetadataEndpointView::skip(buf, pos, version);
+                        p = UpdateMetadataEndpointView::skip(buf, p, version);
                     }
                     false
                 }
@@ -582,56 +599,57 @@ impl<'a> UpdateMetadataBrokerView<'a> {
             }
         }
         if version >= 2 {
-            at[4] = *pos as u32;
-            loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[4] = v.at;
+            len[2] = v.len;
         }
         let tags = if version >= 6 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 6;
-        *pos = pos.saturating_add(4);
+        let mut p = p;
+        p = p.wrapping_add(4);
         if version <= 0 {
-            loc_str(buf, pos, false);
+            loc_str(buf, &mut p, false);
         }
         if version <= 0 {
-            *pos = pos.saturating_add(4);
+            p = p.wrapping_add(4);
         }
         if version >= 1 {
-            if let Some(n) = loc_array(buf, pos, flexible) {
+            if let Some(n) = loc_array(buf, &mut p, flexible) {
                 for _ in 0..n {
-                    UpdateMetadataEndpointView::skip(buf, pos, version);
+                    p = UpdateMetadataEndpointView::skip(buf, p, version);
                 }
             }
         }
         if version >= 2 {
-            loc_str(buf, pos, flexible);
+            loc_str(buf, &mut p, flexible);
         }
         if version >= 6 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -657,9 +675,6 @@ impl<'a> UpdateMetadataBrokerView<'a> {
     #[inline]
     pub fn id(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -673,16 +688,19 @@ impl<'a> UpdateMetadataBrokerView<'a> {
     /// `V0Host`: string, versions 0, ignorable.
     #[inline]
     pub fn v0_host(&self) -> ViewStr<'a> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `V0Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn v0_host_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1] as usize, "V0Host", false, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[1], self.len[0], false, false),
+            "V0Host",
+            false,
+            false,
+            0,
+        )
     }
 
     /// The broker's port (version 0).
@@ -691,9 +709,6 @@ impl<'a> UpdateMetadataBrokerView<'a> {
     #[inline]
     pub fn v0_port(&self) -> i32 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -707,12 +722,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
     /// `Endpoints`: []UpdateMetadataEndpoint, versions 1+, ignorable.
     #[inline]
     pub fn endpoints(&self) -> ArrayView<'a, UpdateMetadataEndpointView<'a>> {
-        let version = self.version;
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 6, self.version)
+        get_array(self.buf, self.at[3], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -721,18 +731,24 @@ impl<'a> UpdateMetadataBrokerView<'a> {
     /// `Rack`: string, versions 2+, nullable in 0+, ignorable.
     #[inline]
     pub fn rack(&self) -> Option<ViewStr<'a>> {
-        let version = self.version;
         let at = self.at[4] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, version >= 6)
+        get_str(self.buf, self.at[4], self.len[2])
     }
 
     /// Where `Rack` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn rack_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[4] as usize, "Rack", version >= 6, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[4], self.len[2], version >= 6, false),
+            "Rack",
+            version >= 6,
+            true,
+            0,
+        )
     }
 
     /// The owned [`UpdateMetadataBroker`]: what the owned decoder returns for the same bytes (strings and bytes copied).
@@ -768,7 +784,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
 }
 
 impl<'a> ViewElement<'a> for UpdateMetadataBrokerView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -791,8 +807,12 @@ impl std::fmt::Debug for UpdateMetadataBrokerView<'_> {
 pub struct UpdateMetadataEndpointView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 4],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -808,17 +828,22 @@ impl<'a> UpdateMetadataEndpointView<'a> {
         let flexible = version >= 6;
         let start = c.pos() as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Port"))?;
-        at[1] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("Host"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Host"))?;
+        at[1] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HOST;
         }
         if version >= 3 {
-            at[2] = c.pos() as u32;
-            let null = c.str(flexible).map_err(|e| e.at("Listener"))?;
+            let v = c.str(flexible).map_err(|e| e.at("Listener"))?;
+            at[2] = v.at;
+            len[1] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_LISTENER;
             }
@@ -840,6 +865,7 @@ impl<'a> UpdateMetadataEndpointView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -848,63 +874,70 @@ impl<'a> UpdateMetadataEndpointView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 4];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[1] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        at[0] = p as u32;
+        p = p.wrapping_add(4);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[1] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HOST;
         }
         if version >= 3 {
-            at[2] = *pos as u32;
-            let null = loc_str(buf, pos, flexible);
+            let v = loc_var(buf, &mut p, flexible, false);
+            at[2] = v.at;
+            len[1] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_LISTENER;
             }
         }
-        at[3] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        at[3] = p as u32;
+        p = p.wrapping_add(2);
         let tags = if version >= 6 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 6;
-        *pos = pos.saturating_add(4);
-        loc_str(buf, pos, flexible);
+        let mut p = p;
+        p = p.wrapping_add(4);
+        loc_str(buf, &mut p, flexible);
         if version >= 3 {
-            loc_str(buf, pos, flexible);
+            loc_str(buf, &mut p, flexible);
         }
-        *pos = pos.saturating_add(2);
+        p = p.wrapping_add(2);
         if version >= 6 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -930,9 +963,6 @@ impl<'a> UpdateMetadataEndpointView<'a> {
     #[inline]
     pub fn port(&self) -> i32 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -946,12 +976,7 @@ impl<'a> UpdateMetadataEndpointView<'a> {
     /// `Host`: string, versions 1+.
     #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -959,7 +984,7 @@ impl<'a> UpdateMetadataEndpointView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1] as usize,
+            prefix_at(self.at[1], self.len[0], version >= 6, false),
             "Host",
             version >= 6,
             false,
@@ -972,12 +997,7 @@ impl<'a> UpdateMetadataEndpointView<'a> {
     /// `Listener`: string, versions 3+, ignorable.
     #[inline]
     pub fn listener(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[2], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Listener` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -985,7 +1005,7 @@ impl<'a> UpdateMetadataEndpointView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[2] as usize,
+            prefix_at(self.at[2], self.len[1], version >= 6, false),
             "Listener",
             version >= 6,
             false,
@@ -999,9 +1019,6 @@ impl<'a> UpdateMetadataEndpointView<'a> {
     #[inline]
     pub fn security_protocol(&self) -> i16 {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -1045,7 +1062,7 @@ impl<'a> UpdateMetadataEndpointView<'a> {
 }
 
 impl<'a> ViewElement<'a> for UpdateMetadataEndpointView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1067,8 +1084,12 @@ impl std::fmt::Debug for UpdateMetadataEndpointView<'_> {
 pub struct UpdateMetadataPartitionStateView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 9],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 4],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -1086,10 +1107,13 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
         let flexible = version >= 6;
         let start = c.pos() as u32;
         let mut at = [NONE; 9];
+        let mut len = [NONE; 4];
         let mut nulls = 0u64;
         if version <= 4 {
-            at[0] = c.pos() as u32;
-            let null = c.str(false).map_err(|e| e.at("TopicName"))?;
+            let v = c.str(false).map_err(|e| e.at("TopicName"))?;
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_TOPIC_NAME;
             }
@@ -1102,10 +1126,12 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
         c.skip(4).map_err(|e| e.at("Leader"))?;
         at[4] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("LeaderEpoch"))?;
+        let n = c.array(flexible, 4).map_err(|e| e.at("Isr"))?;
         at[5] = c.pos() as u32;
-        let null = match c.array(flexible, 4).map_err(|e| e.at("Isr"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     c.skip(4).map_err(|e| e.at_index(i).at("Isr"))?;
                 }
@@ -1117,10 +1143,12 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
         }
         at[6] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ZkVersion"))?;
+        let n = c.array(flexible, 4).map_err(|e| e.at("Replicas"))?;
         at[7] = c.pos() as u32;
-        let null = match c.array(flexible, 4).map_err(|e| e.at("Replicas"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[2] = n as u32;
                 for i in 0..n {
                     c.skip(4).map_err(|e| e.at_index(i).at("Replicas"))?;
                 }
@@ -1131,10 +1159,12 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             nulls |= Self::NULL_REPLICAS;
         }
         if version >= 4 {
+            let n = c.array(flexible, 4).map_err(|e| e.at("OfflineReplicas"))?;
             at[8] = c.pos() as u32;
-            let null = match c.array(flexible, 4).map_err(|e| e.at("OfflineReplicas"))? {
+            let null = match n {
                 Length::Null => true,
                 Length::Len(n) => {
+                    len[3] = n as u32;
                     for i in 0..n {
                         c.skip(4).map_err(|e| e.at_index(i).at("OfflineReplicas"))?;
                     }
@@ -1160,6 +1190,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1168,44 +1199,53 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 9];
+        let mut len = [NONE; 4];
         let mut nulls = 0u64;
         if version <= 4 {
-            at[0] = *pos as u32;
-            let null = loc_str(buf, pos, false);
+            let v = loc_var(buf, &mut p, false, false);
+            at[0] = v.at;
+            len[0] = v.len;
+            let null = v.len == NONE;
             if null {
                 nulls |= Self::NULL_TOPIC_NAME;
             }
         }
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[3] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[4] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[5] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        at[2] = p as u32;
+        p = p.wrapping_add(4);
+        at[3] = p as u32;
+        p = p.wrapping_add(4);
+        at[4] = p as u32;
+        p = p.wrapping_add(4);
+        let n = loc_array(buf, &mut p, flexible);
+        at[5] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[1] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
         if null {
             nulls |= Self::NULL_ISR;
         }
-        at[6] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[7] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        at[6] = p as u32;
+        p = p.wrapping_add(4);
+        let n = loc_array(buf, &mut p, flexible);
+        at[7] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[2] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
@@ -1213,11 +1253,13 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             nulls |= Self::NULL_REPLICAS;
         }
         if version >= 4 {
-            at[8] = *pos as u32;
-            let null = match loc_array(buf, pos, flexible) {
+            let n = loc_array(buf, &mut p, flexible);
+            at[8] = p as u32;
+            let null = match n {
                 None => true,
                 Some(n) => {
-                    *pos = pos.saturating_add(n.saturating_mul(4));
+                    len[3] = n as u32;
+                    loc_fixed(&mut p, n, 4);
                     false
                 }
             };
@@ -1226,54 +1268,51 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             }
         }
         let tags = if version >= 6 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 6;
+        let mut p = p;
         if version <= 4 {
-            loc_str(buf, pos, false);
+            loc_str(buf, &mut p, false);
         }
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(4);
-        *pos = pos.saturating_add(4);
-        if let Some(n) = loc_array(buf, pos, flexible) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+        p = p.wrapping_add(16);
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
+            loc_fixed(&mut p, n, 4);
         }
-        *pos = pos.saturating_add(4);
-        if let Some(n) = loc_array(buf, pos, flexible) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+        p = p.wrapping_add(4);
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
+            loc_fixed(&mut p, n, 4);
         }
         if version >= 4 {
-            if let Some(n) = loc_array(buf, pos, flexible) {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+            if let Some(n) = loc_array(buf, &mut p, flexible) {
+                loc_fixed(&mut p, n, 4);
             }
         }
         if version >= 6 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1298,16 +1337,19 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     /// `TopicName`: string, versions 0-4, ignorable.
     #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "TopicName", false, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], false, false),
+            "TopicName",
+            false,
+            false,
+            0,
+        )
     }
 
     /// The partition number within its topic.
@@ -1316,9 +1358,6 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -1338,9 +1377,6 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     #[inline]
     pub fn controller_epoch(&self) -> i32 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -1360,9 +1396,6 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     #[inline]
     pub fn leader(&self) -> i32 {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -1377,9 +1410,6 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[4] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -1398,12 +1428,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     /// `Isr`: []int32, versions 0+.
     #[inline]
     pub fn isr(&self) -> ArrayView<'a, i32> {
-        let version = self.version;
-        let at = self.at[5] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 6, self.version)
+        get_array(self.buf, self.at[5], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1413,9 +1438,6 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     #[inline]
     pub fn zk_version(&self) -> i32 {
         let at = self.at[6] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -1429,12 +1451,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     /// `Replicas`: []int32, versions 0+.
     #[inline]
     pub fn replicas(&self) -> ArrayView<'a, i32> {
-        let version = self.version;
-        let at = self.at[7] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 6, self.version)
+        get_array(self.buf, self.at[7], self.len[2], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1443,12 +1460,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     /// `OfflineReplicas`: []int32, versions 4+, ignorable.
     #[inline]
     pub fn offline_replicas(&self) -> ArrayView<'a, i32> {
-        let version = self.version;
-        let at = self.at[8] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 6, self.version)
+        get_array(self.buf, self.at[8], self.len[3], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1492,7 +1504,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
 }
 
 impl<'a> ViewElement<'a> for UpdateMetadataPartitionStateView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1519,8 +1531,12 @@ impl std::fmt::Debug for UpdateMetadataPartitionStateView<'_> {
 pub struct UpdateMetadataTopicStateView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -1536,9 +1552,12 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
         let flexible = version >= 6;
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("TopicName"))?;
+        let v = c.str(flexible).map_err(|e| e.at("TopicName"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
@@ -1546,10 +1565,12 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
             at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
+        let n = c.array(flexible, 24).map_err(|e| e.at("PartitionStates"))?;
         at[2] = c.pos() as u32;
-        let null = match c.array(flexible, 24).map_err(|e| e.at("PartitionStates"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     UpdateMetadataPartitionStateView::walk(c, version)
                         .map(|_| ())
@@ -1576,6 +1597,7 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -1584,26 +1606,33 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
         if version >= 7 {
-            at[1] = *pos as u32;
-            *pos = pos.saturating_add(16);
+            at[1] = p as u32;
+            p = p.wrapping_add(16);
         }
-        at[2] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[2] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    UpdateMetadataPartitionStateView::skip(buf, pos, version);
+                    p = UpdateMetadataPartitionStateView::skip(buf, p, version);
                 }
                 false
             }
@@ -1612,44 +1641,44 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
             nulls |= Self::NULL_PARTITION_STATES;
         }
         let tags = if version >= 6 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 6;
-        loc_str(buf, pos, flexible);
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
         if version >= 7 {
-            *pos = pos.saturating_add(16);
+            p = p.wrapping_add(16);
         }
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                UpdateMetadataPartitionStateView::skip(buf, pos, version);
+                p = UpdateMetadataPartitionStateView::skip(buf, p, version);
             }
         }
         if version >= 6 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -1674,12 +1703,7 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
     /// `TopicName`: string, versions 5+.
     #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -1687,7 +1711,7 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 6, false),
             "TopicName",
             version >= 6,
             false,
@@ -1701,9 +1725,6 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
     #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -1717,12 +1738,7 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
     /// `PartitionStates`: []UpdateMetadataPartitionState, versions 5+.
     #[inline]
     pub fn partition_states(&self) -> ArrayView<'a, UpdateMetadataPartitionStateView<'a>> {
-        let version = self.version;
-        let at = self.at[2] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 6, self.version)
+        get_array(self.buf, self.at[2], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -1755,7 +1771,7 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
 }
 
 impl<'a> ViewElement<'a> for UpdateMetadataTopicStateView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

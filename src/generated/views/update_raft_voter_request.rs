@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct UpdateRaftVoterRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 6],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -26,19 +30,23 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 6];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        c.str(true).map_err(|e| e.at("ClusterId"))?;
+        let v = c.str(true).map_err(|e| e.at("ClusterId"))?;
+        at[0] = v.at;
+        len[0] = v.len;
         at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("CurrentLeaderEpoch"))?;
         at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("VoterId"))?;
         at[3] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("VoterDirectoryId"))?;
+        let n = c.array(true, 5).map_err(|e| e.at("Listeners"))?;
         at[4] = c.pos() as u32;
-        let null = match c.array(true, 5).map_err(|e| e.at("Listeners"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     ListenerView::walk(c, version)
                         .map(|_| ())
@@ -65,6 +73,7 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -73,24 +82,30 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 6];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        loc_str(buf, pos, true);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(4);
-        at[3] = *pos as u32;
-        *pos = pos.saturating_add(16);
-        at[4] = *pos as u32;
-        let null = match loc_array(buf, pos, true) {
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        at[1] = p as u32;
+        p = p.wrapping_add(4);
+        at[2] = p as u32;
+        p = p.wrapping_add(4);
+        at[3] = p as u32;
+        p = p.wrapping_add(16);
+        let n = loc_array(buf, &mut p, true);
+        at[4] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[1] = n as u32;
                 for _ in 0..n {
-                    ListenerView::skip(buf, pos, version);
+                    p = ListenerView::skip(buf, p, version);
                 }
                 false
             }
@@ -98,25 +113,25 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
         if null {
             nulls |= Self::NULL_LISTENERS;
         }
-        at[5] = *pos as u32;
-        KRaftVersionFeatureView::skip(buf, pos, version);
+        at[5] = p as u32;
+        p = KRaftVersionFeatureView::skip(buf, p, version);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `UpdateRaftVoterRequest` of `version` (every byte must belong to it)
@@ -166,12 +181,19 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
-        get_str(self.buf, at, true)
+        get_str(self.buf, self.at[0], self.len[0])
     }
 
     /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "ClusterId", true, true, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "ClusterId",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
@@ -180,9 +202,6 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
     #[inline]
     pub fn current_leader_epoch(&self) -> i32 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -202,9 +221,6 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
     #[inline]
     pub fn voter_id(&self) -> i32 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -219,9 +235,6 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
     #[inline]
     pub fn voter_directory_id(&self) -> Uuid {
         let at = self.at[3] as usize;
-        if at == ABSENT {
-            return Uuid::NIL;
-        }
         get_uuid(self.buf, at)
     }
 
@@ -240,11 +253,7 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
     /// `Listeners`: []Listener, versions 0+.
     #[inline]
     pub fn listeners(&self) -> ArrayView<'a, ListenerView<'a>> {
-        let at = self.at[4] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, true, self.version)
+        get_array(self.buf, self.at[4], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -295,7 +304,7 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for UpdateRaftVoterRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -319,7 +328,8 @@ impl std::fmt::Debug for UpdateRaftVoterRequestView<'_> {
 pub struct KRaftVersionFeatureView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
@@ -373,39 +383,39 @@ impl<'a> KRaftVersionFeatureView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        at[0] = p as u32;
+        p = p.wrapping_add(2);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
             tags,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        *pos = pos.saturating_add(2);
-        *pos = pos.saturating_add(2);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        p = p.wrapping_add(4);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -431,9 +441,6 @@ impl<'a> KRaftVersionFeatureView<'a> {
     #[inline]
     pub fn min_supported_version(&self) -> i16 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -453,9 +460,6 @@ impl<'a> KRaftVersionFeatureView<'a> {
     #[inline]
     pub fn max_supported_version(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -495,7 +499,7 @@ impl<'a> KRaftVersionFeatureView<'a> {
 }
 
 impl<'a> ViewElement<'a> for KRaftVersionFeatureView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -515,8 +519,12 @@ impl std::fmt::Debug for KRaftVersionFeatureView<'_> {
 pub struct ListenerView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 3],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -531,14 +539,19 @@ impl<'a> ListenerView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let start = c.pos() as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Name"))?;
+        let v = c.str(true).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos() as u32;
-        let null = c.str(true).map_err(|e| e.at("Host"))?;
+        let v = c.str(true).map_err(|e| e.at("Host"))?;
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HOST;
         }
@@ -557,6 +570,7 @@ impl<'a> ListenerView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -565,50 +579,57 @@ impl<'a> ListenerView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 3];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        let null = loc_str(buf, pos, true);
+        let v = loc_var(buf, &mut p, true, false);
+        at[1] = v.at;
+        len[1] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(2);
+        at[2] = p as u32;
+        p = p.wrapping_add(2);
         let tags = {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
-        loc_str(buf, pos, true);
-        loc_str(buf, pos, true);
-        *pos = pos.saturating_add(2);
-        let count = loc_uvarint(buf, pos);
-        for _ in 0..count {
-            loc_tag(buf, pos);
-        }
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
+        let mut p = p;
+        loc_str(buf, &mut p, true);
+        loc_str(buf, &mut p, true);
+        p = p.wrapping_add(2);
+        loc_tags(buf, &mut p);
+        p
     }
 
     /// The version the bytes were validated for.
@@ -633,16 +654,19 @@ impl<'a> ListenerView<'a> {
     /// `Name`: string, versions 0+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[0], self.len[0], true, false),
+            "Name",
+            true,
+            false,
+            0,
+        )
     }
 
     /// A host name or IP address.
@@ -650,16 +674,19 @@ impl<'a> ListenerView<'a> {
     /// `Host`: string, versions 0+.
     #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[1], self.len[1]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn host_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1] as usize, "Host", true, false, 0)
+        span_str(
+            self.buf,
+            prefix_at(self.at[1], self.len[1], true, false),
+            "Host",
+            true,
+            false,
+            0,
+        )
     }
 
     /// A TCP port number.
@@ -668,9 +695,6 @@ impl<'a> ListenerView<'a> {
     #[inline]
     pub fn port(&self) -> u16 {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_u16(self.buf, at)
     }
 
@@ -707,7 +731,7 @@ impl<'a> ListenerView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListenerView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

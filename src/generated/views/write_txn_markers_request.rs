@@ -11,8 +11,12 @@ use crate::views::*;
 pub struct WriteTxnMarkersRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 1],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -27,11 +31,14 @@ impl<'a> WriteTxnMarkersRequestView<'a> {
         let flexible = version >= 1;
         let start = c.pos() as u32;
         let mut at = [NONE; 1];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
+        let n = c.array(flexible, 17).map_err(|e| e.at("Markers"))?;
         at[0] = c.pos() as u32;
-        let null = match c.array(flexible, 17).map_err(|e| e.at("Markers"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     WritableTxnMarkerView::walk(c, version)
                         .map(|_| ())
@@ -58,6 +65,7 @@ impl<'a> WriteTxnMarkersRequestView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -66,17 +74,22 @@ impl<'a> WriteTxnMarkersRequestView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 1;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 1];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[0] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    WritableTxnMarkerView::skip(buf, pos, version);
+                    p = WritableTxnMarkerView::skip(buf, p, version);
                 }
                 false
             }
@@ -85,24 +98,24 @@ impl<'a> WriteTxnMarkersRequestView<'a> {
             nulls |= Self::NULL_MARKERS;
         }
         let tags = if version >= 1 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
     /// Validates `buf` as a whole `WriteTxnMarkersRequest` of `version` (every byte must belong to it)
@@ -148,12 +161,7 @@ impl<'a> WriteTxnMarkersRequestView<'a> {
     /// `Markers`: []WritableTxnMarker, versions 0+.
     #[inline]
     pub fn markers(&self) -> ArrayView<'a, WritableTxnMarkerView<'a>> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 1, self.version)
+        get_array(self.buf, self.at[0], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -181,7 +189,7 @@ impl<'a> WriteTxnMarkersRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for WriteTxnMarkersRequestView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -200,8 +208,12 @@ impl std::fmt::Debug for WriteTxnMarkersRequestView<'_> {
 pub struct WritableTxnMarkerView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 6],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 1],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -216,6 +228,7 @@ impl<'a> WritableTxnMarkerView<'a> {
         let flexible = version >= 1;
         let start = c.pos() as u32;
         let mut at = [NONE; 6];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
         at[0] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("ProducerId"))?;
@@ -223,10 +236,12 @@ impl<'a> WritableTxnMarkerView<'a> {
         c.skip(2).map_err(|e| e.at("ProducerEpoch"))?;
         at[2] = c.pos() as u32;
         c.bool().map_err(|e| e.at("TransactionResult"))?;
+        let n = c.array(flexible, 3).map_err(|e| e.at("Topics"))?;
         at[3] = c.pos() as u32;
-        let null = match c.array(flexible, 3).map_err(|e| e.at("Topics"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[0] = n as u32;
                 for i in 0..n {
                     WritableTxnMarkerTopicView::walk(c, version)
                         .map(|_| ())
@@ -259,6 +274,7 @@ impl<'a> WritableTxnMarkerView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -267,23 +283,28 @@ impl<'a> WritableTxnMarkerView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 1;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 6];
+        let mut len = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        *pos = pos.saturating_add(8);
-        at[1] = *pos as u32;
-        *pos = pos.saturating_add(2);
-        at[2] = *pos as u32;
-        *pos = pos.saturating_add(1);
-        at[3] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        at[0] = p as u32;
+        p = p.wrapping_add(8);
+        at[1] = p as u32;
+        p = p.wrapping_add(2);
+        at[2] = p as u32;
+        p = p.wrapping_add(1);
+        let n = loc_array(buf, &mut p, flexible);
+        at[3] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
+                len[0] = n as u32;
                 for _ in 0..n {
-                    WritableTxnMarkerTopicView::skip(buf, pos, version);
+                    p = WritableTxnMarkerTopicView::skip(buf, p, version);
                 }
                 false
             }
@@ -291,54 +312,52 @@ impl<'a> WritableTxnMarkerView<'a> {
         if null {
             nulls |= Self::NULL_TOPICS;
         }
-        at[4] = *pos as u32;
-        *pos = pos.saturating_add(4);
+        at[4] = p as u32;
+        p = p.wrapping_add(4);
         if version >= 2 {
-            at[5] = *pos as u32;
-            *pos = pos.saturating_add(1);
+            at[5] = p as u32;
+            p = p.wrapping_add(1);
         }
         let tags = if version >= 1 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 1;
-        *pos = pos.saturating_add(8);
-        *pos = pos.saturating_add(2);
-        *pos = pos.saturating_add(1);
-        if let Some(n) = loc_array(buf, pos, flexible) {
+        let mut p = p;
+        p = p.wrapping_add(11);
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
             for _ in 0..n {
-                WritableTxnMarkerTopicView::skip(buf, pos, version);
+                p = WritableTxnMarkerTopicView::skip(buf, p, version);
             }
         }
-        *pos = pos.saturating_add(4);
+        p = p.wrapping_add(4);
         if version >= 2 {
-            *pos = pos.saturating_add(1);
+            p = p.wrapping_add(1);
         }
         if version >= 1 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -364,9 +383,6 @@ impl<'a> WritableTxnMarkerView<'a> {
     #[inline]
     pub fn producer_id(&self) -> i64 {
         let at = self.at[0] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i64(self.buf, at)
     }
 
@@ -386,9 +402,6 @@ impl<'a> WritableTxnMarkerView<'a> {
     #[inline]
     pub fn producer_epoch(&self) -> i16 {
         let at = self.at[1] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i16(self.buf, at)
     }
 
@@ -408,9 +421,6 @@ impl<'a> WritableTxnMarkerView<'a> {
     #[inline]
     pub fn transaction_result(&self) -> bool {
         let at = self.at[2] as usize;
-        if at == ABSENT {
-            return false;
-        }
         get_bool(self.buf, at)
     }
 
@@ -429,12 +439,7 @@ impl<'a> WritableTxnMarkerView<'a> {
     /// `Topics`: []WritableTxnMarkerTopic, versions 0+.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, WritableTxnMarkerTopicView<'a>> {
-        let version = self.version;
-        let at = self.at[3] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 1, self.version)
+        get_array(self.buf, self.at[3], self.len[0], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -444,9 +449,6 @@ impl<'a> WritableTxnMarkerView<'a> {
     #[inline]
     pub fn coordinator_epoch(&self) -> i32 {
         let at = self.at[4] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i32(self.buf, at)
     }
 
@@ -466,9 +468,6 @@ impl<'a> WritableTxnMarkerView<'a> {
     #[inline]
     pub fn transaction_version(&self) -> i8 {
         let at = self.at[5] as usize;
-        if at == ABSENT {
-            return 0;
-        }
         get_i8(self.buf, at)
     }
 
@@ -516,7 +515,7 @@ impl<'a> WritableTxnMarkerView<'a> {
 }
 
 impl<'a> ViewElement<'a> for WritableTxnMarkerView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -540,8 +539,12 @@ impl std::fmt::Debug for WritableTxnMarkerView<'_> {
 pub struct WritableTxnMarkerTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`NONE` when the version does not carry it).
+    /// Where each field starts (`NONE` when the version does not carry it); for strings,
+    /// bytes and arrays, where their data starts, after the length prefix.
     at: [u32; 2],
+    /// The length (or count) of each string, bytes and array field, in field order
+    /// (`NONE`: null, or not carried).
+    len: [u32; 2],
     /// Where the tagged-field section starts (`NONE` in non-flexible versions).
     tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
@@ -557,16 +560,21 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
         let flexible = version >= 1;
         let start = c.pos() as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos() as u32;
-        let null = c.str(flexible).map_err(|e| e.at("Name"))?;
+        let v = c.str(flexible).map_err(|e| e.at("Name"))?;
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
+        let n = c.array(flexible, 4).map_err(|e| e.at("PartitionIndexes"))?;
         at[1] = c.pos() as u32;
-        let null = match c.array(flexible, 4).map_err(|e| e.at("PartitionIndexes"))? {
+        let null = match n {
             Length::Null => true,
             Length::Len(n) => {
+                len[1] = n as u32;
                 for i in 0..n {
                     c.skip(4)
                         .map_err(|e| e.at_index(i).at("PartitionIndexes"))?;
@@ -592,6 +600,7 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
             buf: c.buf(),
             version,
             at,
+            len,
             tags,
             nulls,
             start,
@@ -600,21 +609,28 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    #[inline(always)]
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 1;
-        let start = *pos as u32;
+        let mut p = *pos;
+        let start = p as u32;
         let mut at = [NONE; 2];
+        let mut len = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos as u32;
-        let null = loc_str(buf, pos, flexible);
+        let v = loc_var(buf, &mut p, flexible, false);
+        at[0] = v.at;
+        len[0] = v.len;
+        let null = v.len == NONE;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos as u32;
-        let null = match loc_array(buf, pos, flexible) {
+        let n = loc_array(buf, &mut p, flexible);
+        at[1] = p as u32;
+        let null = match n {
             None => true,
             Some(n) => {
-                *pos = pos.saturating_add(n.saturating_mul(4));
+                len[1] = n as u32;
+                loc_fixed(&mut p, n, 4);
                 false
             }
         };
@@ -622,39 +638,39 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
             nulls |= Self::NULL_PARTITION_INDEXES;
         }
         let tags = if version >= 1 {
-            let tags = *pos as u32;
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            let tags = p as u32;
+            loc_tags(buf, &mut p);
             tags
         } else {
             NONE
         };
-        Self {
+        let view = Self {
             buf,
             version,
             at,
+            len,
             tags,
             nulls,
             start,
-            end: *pos as u32,
-        }
+            end: p as u32,
+        };
+        *pos = p;
+        view
     }
 
-    /// Steps over this struct in bytes `walk` accepted, recording nothing.
-    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
+    #[inline(always)]
+    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
         let flexible = version >= 1;
-        loc_str(buf, pos, flexible);
-        if let Some(n) = loc_array(buf, pos, flexible) {
-            *pos = pos.saturating_add(n.saturating_mul(4));
+        let mut p = p;
+        loc_str(buf, &mut p, flexible);
+        if let Some(n) = loc_array(buf, &mut p, flexible) {
+            loc_fixed(&mut p, n, 4);
         }
         if version >= 1 {
-            let count = loc_uvarint(buf, pos);
-            for _ in 0..count {
-                loc_tag(buf, pos);
-            }
+            loc_tags(buf, &mut p);
         }
+        p
     }
 
     /// The version the bytes were validated for.
@@ -679,12 +695,7 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
     /// `Name`: string, versions 0+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let version = self.version;
-        let at = self.at[0] as usize;
-        if at == ABSENT {
-            return ViewStr::EMPTY;
-        }
-        get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
+        get_str(self.buf, self.at[0], self.len[0]).unwrap_or(ViewStr::EMPTY)
     }
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
@@ -692,7 +703,7 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[0] as usize,
+            prefix_at(self.at[0], self.len[0], version >= 1, false),
             "Name",
             version >= 1,
             false,
@@ -705,12 +716,7 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
     /// `PartitionIndexes`: []int32, versions 0+.
     #[inline]
     pub fn partition_indexes(&self) -> ArrayView<'a, i32> {
-        let version = self.version;
-        let at = self.at[1] as usize;
-        if at == ABSENT {
-            return ArrayView::empty(self.buf, self.version);
-        }
-        get_array(self.buf, at, version >= 1, self.version)
+        get_array(self.buf, self.at[1], self.len[1], false, self.version)
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
@@ -740,7 +746,7 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for WritableTxnMarkerTopicView<'a> {
-    #[inline]
+    #[inline(always)]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
