@@ -1093,11 +1093,15 @@ fn emit_to_owned(c: &mut Code, s: &StructModel) {
 /// Whether a struct other than the message's own holds `name` (directly or in an array), so
 /// that its `locate` or `skip` steps over it.
 fn stepped_over(m: &MessageModel, name: &str) -> bool {
-    m.structs.iter().filter(|s| !s.top).flat_map(|s| &s.fields).any(|f| match &f.ty {
-        Ty::Struct(n) => n == name,
-        Ty::Array(inner) => matches!(&**inner, Ty::Struct(n) if n == name),
-        _ => false,
-    })
+    m.structs
+        .iter()
+        .filter(|s| !s.top)
+        .flat_map(|s| &s.fields)
+        .any(|f| match &f.ty {
+            Ty::Struct(n) => n == name,
+            Ty::Array(inner) => matches!(&**inner, Ty::Struct(n) if n == name),
+            _ => false,
+        })
 }
 
 fn held_directly(m: &MessageModel, name: &str) -> bool {
