@@ -1090,6 +1090,20 @@ fn emit_to_owned(c: &mut Code, s: &StructModel) {
 
 /// Whether some field of the message holds `name` directly (not in an array): its view then
 /// needs `absent` (the default) and `at_pos`.
+/// Whether a struct other than the message's own holds `name` (directly or in an array), so
+/// that its `locate` or `skip` steps over it.
+fn stepped_over(m: &MessageModel, name: &str) -> bool {
+    m.structs
+        .iter()
+        .filter(|s| !s.top)
+        .flat_map(|s| &s.fields)
+        .any(|f| match &f.ty {
+            Ty::Struct(n) => n == name,
+            Ty::Array(inner) => matches!(&**inner, Ty::Struct(n) if n == name),
+            _ => false,
+        })
+}
+
 fn held_directly(m: &MessageModel, name: &str) -> bool {
     m.structs
         .iter()
@@ -1192,8 +1206,13 @@ fn emit_struct(c: &mut Code, m: &MessageModel, s: &StructModel, depths: &Depths)
         emit_absent(c, m, s);
     }
     emit_walk(c, m, s);
-    emit_locate(c, s);
+    // The message's own struct is never an element or a field of another: it is only ever
+    // validated (`walk`), so it has no `locate`, and a struct is skipped only by the `locate`
+    // or `skip` of a parent that is not the message itself.
     if !s.top {
+        emit_locate(c, s);
+    }
+    if stepped_over(m, &s.name) {
         emit_skip(c, s);
     }
     if s.top {
@@ -1258,15 +1277,17 @@ fn emit_struct(c: &mut Code, m: &MessageModel, s: &StructModel, depths: &Depths)
     c.close();
     c.blank();
 
-    c.open(format!("impl<'a> ViewElement<'a> for {v}<'a>"));
-    c.line("#[inline(always)]");
-    c.open(
-        "fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self>",
-    );
-    c.line("Some(Self::locate(buf, pos, version))");
-    c.close();
-    c.close();
-    c.blank();
+    if !s.top {
+        c.open(format!("impl<'a> ViewElement<'a> for {v}<'a>"));
+        c.line("#[inline(always)]");
+        c.open(
+            "fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self>",
+        );
+        c.line("Some(Self::locate(buf, pos, version))");
+        c.close();
+        c.close();
+        c.blank();
+    }
 
     c.open(format!("impl std::fmt::Debug for {v}<'_>"));
     c.open("fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result");
@@ -1501,5 +1522,7 @@ mod golden {
         for dead in ["!(true)", "let _ = flexible", "else if !("] {
             assert!(!out.contains(dead), "{dead}");
         }
+        // The message's own struct is only validated: nothing would call its `locate`.
+        assert!(!out.contains("impl<'a> ViewElement<'a> for TinyRequestView<'a>"));
     }
 }

@@ -109,87 +109,6 @@ impl<'a> TinyRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let flexible = version >= 2;
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 7];
-        let mut len = [NONE; 4];
-        let mut nulls = 0u64;
-        let v = loc_var(buf, &mut p, flexible, false);
-        at[0] = v.at;
-        len[0] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_GROUP_ID;
-        }
-        if version >= 1 {
-            at[1] = p as u32;
-            p = p.wrapping_add(4);
-        }
-        if version <= 1 {
-            at[2] = p as u32;
-            p = p.wrapping_add(2);
-        }
-        if version <= 1 {
-            at[3] = p as u32;
-            p = p.wrapping_add(8);
-        }
-        let v = loc_var(buf, &mut p, flexible, false);
-        at[4] = v.at;
-        len[1] = v.len;
-        let null = v.len == NONE;
-        if null && version <= 0 {
-            nulls |= Self::NULL_OWNER;
-        }
-        let n = loc_array(buf, &mut p, flexible);
-        at[6] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[3] = n as u32;
-                for _ in 0..n {
-                    p = ItemView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        if null {
-            nulls |= Self::NULL_ITEMS;
-        }
-        let tags = if version >= 2 {
-            let tags = p as u32;
-            let count = loc_uvarint(buf, &mut p);
-            for _ in 0..count {
-                let (tag, value) = loc_tag(buf, &mut p);
-                if tag == 0 {
-                    let mut p = value;
-                    let v = loc_var(buf, &mut p, true, false);
-                    at[5] = v.at;
-                    len[2] = v.len;
-                    let _ = p;
-                }
-            }
-            tags
-        } else {
-            NONE
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `TinyRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -368,13 +287,6 @@ impl<'a> TinyRequestView<'a> {
     }
 }
 
-impl<'a> ViewElement<'a> for TinyRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
-    }
-}
-
 impl std::fmt::Debug for TinyRequestView<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TinyRequestView")
@@ -463,20 +375,6 @@ impl<'a> ItemView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let mut p = p;
-        p = p.wrapping_add(4);
-        if version >= 3 {
-            p = p.wrapping_add(1);
-        }
-        if version >= 2 {
-            loc_tags(buf, &mut p);
-        }
-        p
     }
 
     /// The version the bytes were validated for.

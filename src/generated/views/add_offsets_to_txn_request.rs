@@ -75,54 +75,6 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let flexible = version >= 3;
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 4];
-        let mut len = [NONE; 2];
-        let mut nulls = 0u64;
-        let v = loc_var(buf, &mut p, flexible, false);
-        at[0] = v.at;
-        len[0] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_TRANSACTIONAL_ID;
-        }
-        at[1] = p as u32;
-        p = p.wrapping_add(8);
-        at[2] = p as u32;
-        p = p.wrapping_add(2);
-        let v = loc_var(buf, &mut p, flexible, false);
-        at[3] = v.at;
-        len[1] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_GROUP_ID;
-        }
-        let tags = if version >= 3 {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        } else {
-            NONE
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `AddOffsetsToTxnRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -267,13 +219,6 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
                 self.nulls,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for AddOffsetsToTxnRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 

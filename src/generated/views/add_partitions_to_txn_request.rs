@@ -115,87 +115,6 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let flexible = version >= 3;
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 5];
-        let mut len = [NONE; 3];
-        let mut nulls = 0u64;
-        if version >= 4 {
-            let n = loc_array(buf, &mut p, true);
-            at[0] = p as u32;
-            let null = match n {
-                None => true,
-                Some(n) => {
-                    len[0] = n as u32;
-                    for _ in 0..n {
-                        p = AddPartitionsToTxnTransactionView::skip(buf, p, version);
-                    }
-                    false
-                }
-            };
-            if null {
-                nulls |= Self::NULL_TRANSACTIONS;
-            }
-        }
-        if version <= 3 {
-            let v = loc_var(buf, &mut p, flexible, false);
-            at[1] = v.at;
-            len[1] = v.len;
-            let null = v.len == NONE;
-            if null {
-                nulls |= Self::NULL_V3_AND_BELOW_TRANSACTIONAL_ID;
-            }
-        }
-        if version <= 3 {
-            at[2] = p as u32;
-            p = p.wrapping_add(8);
-        }
-        if version <= 3 {
-            at[3] = p as u32;
-            p = p.wrapping_add(2);
-        }
-        if version <= 3 {
-            let n = loc_array(buf, &mut p, flexible);
-            at[4] = p as u32;
-            let null = match n {
-                None => true,
-                Some(n) => {
-                    len[2] = n as u32;
-                    for _ in 0..n {
-                        p = AddPartitionsToTxnTopicView::skip(buf, p, version);
-                    }
-                    false
-                }
-            };
-            if null {
-                nulls |= Self::NULL_V3_AND_BELOW_TOPICS;
-            }
-        }
-        let tags = if version >= 3 {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        } else {
-            NONE
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `AddPartitionsToTxnRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -341,13 +260,6 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
                 self.nulls,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for AddPartitionsToTxnRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -726,21 +638,6 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let mut p = p;
-        loc_str(buf, &mut p, true);
-        p = p.wrapping_add(11);
-        if let Some(n) = loc_array(buf, &mut p, true) {
-            for _ in 0..n {
-                p = AddPartitionsToTxnTopicView::skip(buf, p, version);
-            }
-        }
-        loc_tags(buf, &mut p);
-        p
     }
 
     /// The version the bytes were validated for.

@@ -103,76 +103,6 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let flexible = version >= 3;
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 4];
-        let mut len = [NONE; 2];
-        let mut nulls = 0u64;
-        at[0] = p as u32;
-        p = p.wrapping_add(4);
-        if version >= 4 {
-            at[1] = p as u32;
-            p = p.wrapping_add(2);
-        }
-        if version >= 4 {
-            let n = loc_array(buf, &mut p, true);
-            at[2] = p as u32;
-            let null = match n {
-                None => true,
-                Some(n) => {
-                    len[0] = n as u32;
-                    for _ in 0..n {
-                        p = AddPartitionsToTxnResultView::skip(buf, p, version);
-                    }
-                    false
-                }
-            };
-            if null {
-                nulls |= Self::NULL_RESULTS_BY_TRANSACTION;
-            }
-        }
-        if version <= 3 {
-            let n = loc_array(buf, &mut p, flexible);
-            at[3] = p as u32;
-            let null = match n {
-                None => true,
-                Some(n) => {
-                    len[1] = n as u32;
-                    for _ in 0..n {
-                        p = AddPartitionsToTxnTopicResultView::skip(buf, p, version);
-                    }
-                    false
-                }
-            };
-            if null {
-                nulls |= Self::NULL_RESULTS_BY_TOPIC_V3_AND_BELOW;
-            }
-        }
-        let tags = if version >= 3 {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        } else {
-            NONE
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `AddPartitionsToTxnResponse` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -292,13 +222,6 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
                 self.nulls,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for AddPartitionsToTxnResponseView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -614,20 +537,6 @@ impl<'a> AddPartitionsToTxnResultView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let mut p = p;
-        loc_str(buf, &mut p, true);
-        if let Some(n) = loc_array(buf, &mut p, true) {
-            for _ in 0..n {
-                p = AddPartitionsToTxnTopicResultView::skip(buf, p, version);
-            }
-        }
-        loc_tags(buf, &mut p);
-        p
     }
 
     /// The version the bytes were validated for.

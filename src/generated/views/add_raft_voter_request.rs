@@ -83,61 +83,6 @@ impl<'a> AddRaftVoterRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 6];
-        let mut len = [NONE; 2];
-        let mut nulls = 0u64;
-        let v = loc_var(buf, &mut p, true, false);
-        at[0] = v.at;
-        len[0] = v.len;
-        at[1] = p as u32;
-        p = p.wrapping_add(4);
-        at[2] = p as u32;
-        p = p.wrapping_add(4);
-        at[3] = p as u32;
-        p = p.wrapping_add(16);
-        let n = loc_array(buf, &mut p, true);
-        at[4] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[1] = n as u32;
-                for _ in 0..n {
-                    p = ListenerView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        if null {
-            nulls |= Self::NULL_LISTENERS;
-        }
-        if version >= 1 {
-            at[5] = p as u32;
-            p = p.wrapping_add(1);
-        }
-        let tags = {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `AddRaftVoterRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -311,13 +256,6 @@ impl<'a> AddRaftVoterRequestView<'a> {
     }
 }
 
-impl<'a> ViewElement<'a> for AddRaftVoterRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
-    }
-}
-
 impl std::fmt::Debug for AddRaftVoterRequestView<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AddRaftVoterRequestView")
@@ -436,17 +374,6 @@ impl<'a> ListenerView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
-        let mut p = p;
-        loc_str(buf, &mut p, true);
-        loc_str(buf, &mut p, true);
-        p = p.wrapping_add(2);
-        loc_tags(buf, &mut p);
-        p
     }
 
     /// The version the bytes were validated for.

@@ -76,54 +76,6 @@ impl<'a> AlterPartitionReassignmentsRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 3];
-        let mut len = [NONE; 1];
-        let mut nulls = 0u64;
-        at[0] = p as u32;
-        p = p.wrapping_add(4);
-        if version >= 1 {
-            at[1] = p as u32;
-            p = p.wrapping_add(1);
-        }
-        let n = loc_array(buf, &mut p, true);
-        at[2] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[0] = n as u32;
-                for _ in 0..n {
-                    p = ReassignableTopicView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        if null {
-            nulls |= Self::NULL_TOPICS;
-        }
-        let tags = {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `AlterPartitionReassignmentsRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -234,13 +186,6 @@ impl<'a> AlterPartitionReassignmentsRequestView<'a> {
                 self.nulls,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for AlterPartitionReassignmentsRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -566,20 +511,6 @@ impl<'a> ReassignableTopicView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let mut p = p;
-        loc_str(buf, &mut p, true);
-        if let Some(n) = loc_array(buf, &mut p, true) {
-            for _ in 0..n {
-                p = ReassignablePartitionView::skip(buf, p, version);
-            }
-        }
-        loc_tags(buf, &mut p);
-        p
     }
 
     /// The version the bytes were validated for.

@@ -83,62 +83,6 @@ impl<'a> ApiVersionsRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 4];
-        let mut len = [NONE; 3];
-        let mut nulls = 0u64;
-        if version >= 3 {
-            let v = loc_var(buf, &mut p, true, false);
-            at[0] = v.at;
-            len[0] = v.len;
-            let null = v.len == NONE;
-            if null {
-                nulls |= Self::NULL_CLIENT_SOFTWARE_NAME;
-            }
-        }
-        if version >= 3 {
-            let v = loc_var(buf, &mut p, true, false);
-            at[1] = v.at;
-            len[1] = v.len;
-            let null = v.len == NONE;
-            if null {
-                nulls |= Self::NULL_CLIENT_SOFTWARE_VERSION;
-            }
-        }
-        if version >= 5 {
-            let v = loc_var(buf, &mut p, true, false);
-            at[2] = v.at;
-            len[2] = v.len;
-        }
-        if version >= 5 {
-            at[3] = p as u32;
-            p = p.wrapping_add(4);
-        }
-        let tags = if version >= 3 {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        } else {
-            NONE
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `ApiVersionsRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -280,13 +224,6 @@ impl<'a> ApiVersionsRequestView<'a> {
                 self.nulls,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for ApiVersionsRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 

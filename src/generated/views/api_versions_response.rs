@@ -146,113 +146,6 @@ impl<'a> ApiVersionsResponseView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let flexible = version >= 3;
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 7];
-        let mut len = [NONE; 3];
-        let mut nulls = 0u64;
-        at[0] = p as u32;
-        p = p.wrapping_add(2);
-        let n = loc_array(buf, &mut p, flexible);
-        at[1] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[0] = n as u32;
-                for _ in 0..n {
-                    p = ApiVersionView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        if null {
-            nulls |= Self::NULL_API_KEYS;
-        }
-        if version >= 1 {
-            at[2] = p as u32;
-            p = p.wrapping_add(4);
-        }
-        let tags = if version >= 3 {
-            let tags = p as u32;
-            let count = loc_uvarint(buf, &mut p);
-            for _ in 0..count {
-                let (tag, value) = loc_tag(buf, &mut p);
-                match tag {
-                    0 => {
-                        let mut p = value;
-                        let n = loc_array(buf, &mut p, true);
-                        at[3] = p as u32;
-                        let null = match n {
-                            None => true,
-                            Some(n) => {
-                                len[1] = n as u32;
-                                for _ in 0..n {
-                                    p = SupportedFeatureKeyView::skip(buf, p, version);
-                                }
-                                false
-                            }
-                        };
-                        if null {
-                            nulls |= Self::NULL_SUPPORTED_FEATURES;
-                        }
-                        let _ = p;
-                    }
-                    1 => {
-                        let mut p = value;
-                        at[4] = p as u32;
-                        p = p.wrapping_add(8);
-                        let _ = p;
-                    }
-                    2 => {
-                        let mut p = value;
-                        let n = loc_array(buf, &mut p, true);
-                        at[5] = p as u32;
-                        let null = match n {
-                            None => true,
-                            Some(n) => {
-                                len[2] = n as u32;
-                                for _ in 0..n {
-                                    p = FinalizedFeatureKeyView::skip(buf, p, version);
-                                }
-                                false
-                            }
-                        };
-                        if null {
-                            nulls |= Self::NULL_FINALIZED_FEATURES;
-                        }
-                        let _ = p;
-                    }
-                    3 => {
-                        let mut p = value;
-                        at[6] = p as u32;
-                        p = p.wrapping_add(1);
-                        let _ = p;
-                    }
-                    _ => {}
-                }
-            }
-            tags
-        } else {
-            NONE
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `ApiVersionsResponse` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -445,13 +338,6 @@ impl<'a> ApiVersionsResponseView<'a> {
     }
 }
 
-impl<'a> ViewElement<'a> for ApiVersionsResponseView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
-    }
-}
-
 impl std::fmt::Debug for ApiVersionsResponseView<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ApiVersionsResponseView")
@@ -540,17 +426,6 @@ impl<'a> ApiVersionView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let mut p = p;
-        p = p.wrapping_add(6);
-        if version >= 3 {
-            loc_tags(buf, &mut p);
-        }
-        p
     }
 
     /// The version the bytes were validated for.
@@ -760,16 +635,6 @@ impl<'a> FinalizedFeatureKeyView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
-        let mut p = p;
-        loc_str(buf, &mut p, true);
-        p = p.wrapping_add(4);
-        loc_tags(buf, &mut p);
-        p
     }
 
     /// The version the bytes were validated for.
@@ -985,16 +850,6 @@ impl<'a> SupportedFeatureKeyView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
-        let mut p = p;
-        loc_str(buf, &mut p, true);
-        p = p.wrapping_add(4);
-        loc_tags(buf, &mut p);
-        p
     }
 
     /// The version the bytes were validated for.

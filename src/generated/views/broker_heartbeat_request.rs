@@ -106,80 +106,6 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 7];
-        let mut len = [NONE; 2];
-        let mut nulls = 0u64;
-        at[0] = p as u32;
-        p = p.wrapping_add(4);
-        at[1] = p as u32;
-        p = p.wrapping_add(8);
-        at[2] = p as u32;
-        p = p.wrapping_add(8);
-        at[3] = p as u32;
-        p = p.wrapping_add(1);
-        at[4] = p as u32;
-        p = p.wrapping_add(1);
-        let tags = {
-            let tags = p as u32;
-            let count = loc_uvarint(buf, &mut p);
-            for _ in 0..count {
-                let (tag, value) = loc_tag(buf, &mut p);
-                match tag {
-                    0 if version >= 1 => {
-                        let mut p = value;
-                        let n = loc_array(buf, &mut p, true);
-                        at[5] = p as u32;
-                        let null = match n {
-                            None => true,
-                            Some(n) => {
-                                len[0] = n as u32;
-                                loc_fixed(&mut p, n, 16);
-                                false
-                            }
-                        };
-                        if null {
-                            nulls |= Self::NULL_OFFLINE_LOG_DIRS;
-                        }
-                        let _ = p;
-                    }
-                    1 if version >= 2 => {
-                        let mut p = value;
-                        let n = loc_array(buf, &mut p, true);
-                        at[6] = p as u32;
-                        match n {
-                            None => true,
-                            Some(n) => {
-                                len[1] = n as u32;
-                                loc_fixed(&mut p, n, 16);
-                                false
-                            }
-                        };
-                        let _ = p;
-                    }
-                    _ => {}
-                }
-            }
-            tags
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `BrokerHeartbeatRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -366,13 +292,6 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
                 self.nulls,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for BrokerHeartbeatRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 

@@ -113,89 +113,6 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 10];
-        let mut len = [NONE; 8];
-        let mut nulls = 0u64;
-        let v = loc_var(buf, &mut p, true, false);
-        at[0] = v.at;
-        len[0] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_GROUP_ID;
-        }
-        let v = loc_var(buf, &mut p, true, false);
-        at[1] = v.at;
-        len[1] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_MEMBER_ID;
-        }
-        at[2] = p as u32;
-        p = p.wrapping_add(4);
-        let v = loc_var(buf, &mut p, true, false);
-        at[3] = v.at;
-        len[2] = v.len;
-        let v = loc_var(buf, &mut p, true, false);
-        at[4] = v.at;
-        len[3] = v.len;
-        at[5] = p as u32;
-        p = p.wrapping_add(4);
-        let n = loc_array(buf, &mut p, true);
-        at[6] = p as u32;
-        match n {
-            None => true,
-            Some(n) => {
-                len[4] = n as u32;
-                for _ in 0..n {
-                    loc_str(buf, &mut p, true);
-                }
-                false
-            }
-        };
-        if version >= 1 {
-            let v = loc_var(buf, &mut p, true, false);
-            at[7] = v.at;
-            len[5] = v.len;
-        }
-        let v = loc_var(buf, &mut p, true, false);
-        at[8] = v.at;
-        len[6] = v.len;
-        let n = loc_array(buf, &mut p, true);
-        at[9] = p as u32;
-        match n {
-            None => true,
-            Some(n) => {
-                len[7] = n as u32;
-                for _ in 0..n {
-                    p = TopicPartitionsView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        let tags = {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `ConsumerGroupHeartbeatRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -457,13 +374,6 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     }
 }
 
-impl<'a> ViewElement<'a> for ConsumerGroupHeartbeatRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
-    }
-}
-
 impl std::fmt::Debug for ConsumerGroupHeartbeatRequestView<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConsumerGroupHeartbeatRequestView")
@@ -585,18 +495,6 @@ impl<'a> TopicPartitionsView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
-        let mut p = p;
-        p = p.wrapping_add(16);
-        if let Some(n) = loc_array(buf, &mut p, true) {
-            loc_fixed(&mut p, n, 4);
-        }
-        loc_tags(buf, &mut p);
-        p
     }
 
     /// The version the bytes were validated for.

@@ -67,50 +67,6 @@ impl<'a> ConsumerGroupHeartbeatResponseView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 7];
-        let mut len = [NONE; 2];
-        at[0] = p as u32;
-        p = p.wrapping_add(4);
-        at[1] = p as u32;
-        p = p.wrapping_add(2);
-        let v = loc_var(buf, &mut p, true, false);
-        at[2] = v.at;
-        len[0] = v.len;
-        let v = loc_var(buf, &mut p, true, false);
-        at[3] = v.at;
-        len[1] = v.len;
-        at[4] = p as u32;
-        p = p.wrapping_add(4);
-        at[5] = p as u32;
-        p = p.wrapping_add(4);
-        at[6] = p as u32;
-        let null = loc_marker(buf, &mut p);
-        if !null {
-            p = AssignmentView::skip(buf, p, version);
-        }
-        let tags = {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `ConsumerGroupHeartbeatResponse` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -310,13 +266,6 @@ impl<'a> ConsumerGroupHeartbeatResponseView<'a> {
     }
 }
 
-impl<'a> ViewElement<'a> for ConsumerGroupHeartbeatResponseView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
-    }
-}
-
 impl std::fmt::Debug for ConsumerGroupHeartbeatResponseView<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConsumerGroupHeartbeatResponseView")
@@ -441,19 +390,6 @@ impl<'a> AssignmentView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let mut p = p;
-        if let Some(n) = loc_array(buf, &mut p, true) {
-            for _ in 0..n {
-                p = TopicPartitionsView::skip(buf, p, version);
-            }
-        }
-        loc_tags(buf, &mut p);
-        p
     }
 
     /// The version the bytes were validated for.

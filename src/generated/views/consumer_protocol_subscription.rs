@@ -89,71 +89,6 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 5];
-        let mut len = [NONE; 4];
-        let mut nulls = 0u64;
-        let n = loc_array(buf, &mut p, false);
-        at[0] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[0] = n as u32;
-                for _ in 0..n {
-                    loc_str(buf, &mut p, false);
-                }
-                false
-            }
-        };
-        if null {
-            nulls |= Self::NULL_TOPICS;
-        }
-        let v = loc_var(buf, &mut p, false, true);
-        at[1] = v.at;
-        len[1] = v.len;
-        if version >= 1 {
-            let n = loc_array(buf, &mut p, false);
-            at[2] = p as u32;
-            let null = match n {
-                None => true,
-                Some(n) => {
-                    len[2] = n as u32;
-                    for _ in 0..n {
-                        p = TopicPartitionView::skip(buf, p, version);
-                    }
-                    false
-                }
-            };
-            if null {
-                nulls |= Self::NULL_OWNED_PARTITIONS;
-            }
-        }
-        if version >= 2 {
-            at[3] = p as u32;
-            p = p.wrapping_add(4);
-        }
-        if version >= 3 {
-            let v = loc_var(buf, &mut p, false, false);
-            at[4] = v.at;
-            len[3] = v.len;
-        }
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `ConsumerProtocolSubscription` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -294,13 +229,6 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
     }
 }
 
-impl<'a> ViewElement<'a> for ConsumerProtocolSubscriptionView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
-    }
-}
-
 impl std::fmt::Debug for ConsumerProtocolSubscriptionView<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConsumerProtocolSubscriptionView")
@@ -410,17 +338,6 @@ impl<'a> TopicPartitionView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
-        let mut p = p;
-        loc_str(buf, &mut p, false);
-        if let Some(n) = loc_array(buf, &mut p, false) {
-            loc_fixed(&mut p, n, 4);
-        }
-        p
     }
 
     /// The version the bytes were validated for.

@@ -94,69 +94,6 @@ impl<'a> ControllerRegistrationRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 5];
-        let mut len = [NONE; 2];
-        let mut nulls = 0u64;
-        at[0] = p as u32;
-        p = p.wrapping_add(4);
-        at[1] = p as u32;
-        p = p.wrapping_add(16);
-        at[2] = p as u32;
-        p = p.wrapping_add(1);
-        let n = loc_array(buf, &mut p, true);
-        at[3] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[0] = n as u32;
-                for _ in 0..n {
-                    p = ListenerView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        if null {
-            nulls |= Self::NULL_LISTENERS;
-        }
-        let n = loc_array(buf, &mut p, true);
-        at[4] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[1] = n as u32;
-                for _ in 0..n {
-                    p = FeatureView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        if null {
-            nulls |= Self::NULL_FEATURES;
-        }
-        let tags = {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `ControllerRegistrationRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -300,13 +237,6 @@ impl<'a> ControllerRegistrationRequestView<'a> {
     }
 }
 
-impl<'a> ViewElement<'a> for ControllerRegistrationRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
-    }
-}
-
 impl std::fmt::Debug for ControllerRegistrationRequestView<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ControllerRegistrationRequestView")
@@ -413,16 +343,6 @@ impl<'a> FeatureView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
-        let mut p = p;
-        loc_str(buf, &mut p, true);
-        p = p.wrapping_add(4);
-        loc_tags(buf, &mut p);
-        p
     }
 
     /// The version the bytes were validated for.
@@ -653,17 +573,6 @@ impl<'a> ListenerView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
-        let mut p = p;
-        loc_str(buf, &mut p, true);
-        loc_str(buf, &mut p, true);
-        p = p.wrapping_add(4);
-        loc_tags(buf, &mut p);
-        p
     }
 
     /// The version the bytes were validated for.

@@ -85,63 +85,6 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let flexible = version >= 2;
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 4];
-        let mut len = [NONE; 3];
-        let mut nulls = 0u64;
-        if version >= 3 {
-            let v = loc_var(buf, &mut p, true, false);
-            at[0] = v.at;
-            len[0] = v.len;
-        }
-        if version >= 3 {
-            let v = loc_var(buf, &mut p, true, false);
-            at[1] = v.at;
-            len[1] = v.len;
-        }
-        let n = loc_array(buf, &mut p, flexible);
-        at[2] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[2] = n as u32;
-                for _ in 0..n {
-                    p = CreatableRenewersView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        if null {
-            nulls |= Self::NULL_RENEWERS;
-        }
-        at[3] = p as u32;
-        p = p.wrapping_add(8);
-        let tags = if version >= 2 {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        } else {
-            NONE
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `CreateDelegationTokenRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -286,13 +229,6 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
     }
 }
 
-impl<'a> ViewElement<'a> for CreateDelegationTokenRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
-    }
-}
-
 impl std::fmt::Debug for CreateDelegationTokenRequestView<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CreateDelegationTokenRequestView")
@@ -411,19 +347,6 @@ impl<'a> CreatableRenewersView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let flexible = version >= 2;
-        let mut p = p;
-        loc_str(buf, &mut p, flexible);
-        loc_str(buf, &mut p, flexible);
-        if version >= 2 {
-            loc_tags(buf, &mut p);
-        }
-        p
     }
 
     /// The version the bytes were validated for.

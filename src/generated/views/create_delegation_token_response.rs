@@ -121,92 +121,6 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let flexible = version >= 2;
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 11];
-        let mut len = [NONE; 6];
-        let mut nulls = 0u64;
-        at[0] = p as u32;
-        p = p.wrapping_add(2);
-        let v = loc_var(buf, &mut p, flexible, false);
-        at[1] = v.at;
-        len[0] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_PRINCIPAL_TYPE;
-        }
-        let v = loc_var(buf, &mut p, flexible, false);
-        at[2] = v.at;
-        len[1] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_PRINCIPAL_NAME;
-        }
-        if version >= 3 {
-            let v = loc_var(buf, &mut p, true, false);
-            at[3] = v.at;
-            len[2] = v.len;
-            let null = v.len == NONE;
-            if null {
-                nulls |= Self::NULL_TOKEN_REQUESTER_PRINCIPAL_TYPE;
-            }
-        }
-        if version >= 3 {
-            let v = loc_var(buf, &mut p, true, false);
-            at[4] = v.at;
-            len[3] = v.len;
-            let null = v.len == NONE;
-            if null {
-                nulls |= Self::NULL_TOKEN_REQUESTER_PRINCIPAL_NAME;
-            }
-        }
-        at[5] = p as u32;
-        p = p.wrapping_add(8);
-        at[6] = p as u32;
-        p = p.wrapping_add(8);
-        at[7] = p as u32;
-        p = p.wrapping_add(8);
-        let v = loc_var(buf, &mut p, flexible, false);
-        at[8] = v.at;
-        len[4] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_TOKEN_ID;
-        }
-        let v = loc_var(buf, &mut p, flexible, true);
-        at[9] = v.at;
-        len[5] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_HMAC;
-        }
-        at[10] = p as u32;
-        p = p.wrapping_add(4);
-        let tags = if version >= 2 {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        } else {
-            NONE
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `CreateDelegationTokenResponse` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -500,13 +414,6 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
                 self.nulls,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for CreateDelegationTokenResponseView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 

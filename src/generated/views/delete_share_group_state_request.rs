@@ -78,55 +78,6 @@ impl<'a> DeleteShareGroupStateRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 2];
-        let mut len = [NONE; 2];
-        let mut nulls = 0u64;
-        let v = loc_var(buf, &mut p, true, false);
-        at[0] = v.at;
-        len[0] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_GROUP_ID;
-        }
-        let n = loc_array(buf, &mut p, true);
-        at[1] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[1] = n as u32;
-                for _ in 0..n {
-                    p = DeleteStateDataView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        if null {
-            nulls |= Self::NULL_TOPICS;
-        }
-        let tags = {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `DeleteShareGroupStateRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -215,13 +166,6 @@ impl<'a> DeleteShareGroupStateRequestView<'a> {
                 self.nulls,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for DeleteShareGroupStateRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -342,20 +286,6 @@ impl<'a> DeleteStateDataView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let mut p = p;
-        p = p.wrapping_add(16);
-        if let Some(n) = loc_array(buf, &mut p, true) {
-            for _ in 0..n {
-                p = PartitionDataView::skip(buf, p, version);
-            }
-        }
-        loc_tags(buf, &mut p);
-        p
     }
 
     /// The version the bytes were validated for.

@@ -72,53 +72,6 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let flexible = version >= 1;
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 4];
-        let mut len = [NONE; 2];
-        at[0] = p as u32;
-        p = p.wrapping_add(4);
-        at[1] = p as u32;
-        p = p.wrapping_add(2);
-        let v = loc_var(buf, &mut p, flexible, false);
-        at[2] = v.at;
-        len[0] = v.len;
-        let n = loc_array(buf, &mut p, flexible);
-        at[3] = p as u32;
-        match n {
-            None => true,
-            Some(n) => {
-                len[1] = n as u32;
-                for _ in 0..n {
-                    p = EntryDataView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        let tags = if version >= 1 {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        } else {
-            NONE
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `DescribeClientQuotasResponse` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -253,13 +206,6 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
                 0,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for DescribeClientQuotasResponseView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -634,27 +580,6 @@ impl<'a> EntryDataView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let flexible = version >= 1;
-        let mut p = p;
-        if let Some(n) = loc_array(buf, &mut p, flexible) {
-            for _ in 0..n {
-                p = EntityDataView::skip(buf, p, version);
-            }
-        }
-        if let Some(n) = loc_array(buf, &mut p, flexible) {
-            for _ in 0..n {
-                p = ValueDataView::skip(buf, p, version);
-            }
-        }
-        if version >= 1 {
-            loc_tags(buf, &mut p);
-        }
-        p
     }
 
     /// The version the bytes were validated for.

@@ -62,43 +62,6 @@ impl<'a> DescribeUserScramCredentialsRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 1];
-        let mut len = [NONE; 1];
-        let n = loc_array(buf, &mut p, true);
-        at[0] = p as u32;
-        match n {
-            None => true,
-            Some(n) => {
-                len[0] = n as u32;
-                for _ in 0..n {
-                    p = UserNameView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        let tags = {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `DescribeUserScramCredentialsRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -169,13 +132,6 @@ impl<'a> DescribeUserScramCredentialsRequestView<'a> {
                 0,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for DescribeUserScramCredentialsRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -273,15 +229,6 @@ impl<'a> UserNameView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
-        let mut p = p;
-        loc_str(buf, &mut p, true);
-        loc_tags(buf, &mut p);
-        p
     }
 
     /// The version the bytes were validated for.

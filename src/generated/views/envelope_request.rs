@@ -71,50 +71,6 @@ impl<'a> EnvelopeRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 3];
-        let mut len = [NONE; 3];
-        let mut nulls = 0u64;
-        let v = loc_var(buf, &mut p, true, true);
-        at[0] = v.at;
-        len[0] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_REQUEST_DATA;
-        }
-        let v = loc_var(buf, &mut p, true, true);
-        at[1] = v.at;
-        len[1] = v.len;
-        let v = loc_var(buf, &mut p, true, true);
-        at[2] = v.at;
-        len[2] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_CLIENT_HOST_ADDRESS;
-        }
-        let tags = {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `EnvelopeRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -239,13 +195,6 @@ impl<'a> EnvelopeRequestView<'a> {
                 self.nulls,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for EnvelopeRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 

@@ -147,120 +147,6 @@ impl<'a> FetchRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let flexible = version >= 12;
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 12];
-        let mut len = [NONE; 4];
-        let mut nulls = 0u64;
-        if version <= 14 {
-            at[1] = p as u32;
-            p = p.wrapping_add(4);
-        }
-        at[3] = p as u32;
-        p = p.wrapping_add(4);
-        at[4] = p as u32;
-        p = p.wrapping_add(4);
-        if version >= 3 {
-            at[5] = p as u32;
-            p = p.wrapping_add(4);
-        }
-        if version >= 4 {
-            at[6] = p as u32;
-            p = p.wrapping_add(1);
-        }
-        if version >= 7 {
-            at[7] = p as u32;
-            p = p.wrapping_add(4);
-        }
-        if version >= 7 {
-            at[8] = p as u32;
-            p = p.wrapping_add(4);
-        }
-        let n = loc_array(buf, &mut p, flexible);
-        at[9] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[1] = n as u32;
-                for _ in 0..n {
-                    p = FetchTopicView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        if null {
-            nulls |= Self::NULL_TOPICS;
-        }
-        if version >= 7 {
-            let n = loc_array(buf, &mut p, flexible);
-            at[10] = p as u32;
-            let null = match n {
-                None => true,
-                Some(n) => {
-                    len[2] = n as u32;
-                    for _ in 0..n {
-                        p = ForgottenTopicView::skip(buf, p, version);
-                    }
-                    false
-                }
-            };
-            if null {
-                nulls |= Self::NULL_FORGOTTEN_TOPICS_DATA;
-            }
-        }
-        if version >= 11 {
-            let v = loc_var(buf, &mut p, flexible, false);
-            at[11] = v.at;
-            len[3] = v.len;
-            let null = v.len == NONE;
-            if null {
-                nulls |= Self::NULL_RACK_ID;
-            }
-        }
-        let tags = if version >= 12 {
-            let tags = p as u32;
-            let count = loc_uvarint(buf, &mut p);
-            for _ in 0..count {
-                let (tag, value) = loc_tag(buf, &mut p);
-                match tag {
-                    0 => {
-                        let mut p = value;
-                        let v = loc_var(buf, &mut p, true, false);
-                        at[0] = v.at;
-                        len[0] = v.len;
-                        let _ = p;
-                    }
-                    1 if version >= 15 => {
-                        let mut p = value;
-                        at[2] = p as u32;
-                        p = ReplicaStateView::skip(buf, p, version);
-                        let _ = p;
-                    }
-                    _ => {}
-                }
-            }
-            tags
-        } else {
-            NONE
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `FetchRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -538,13 +424,6 @@ impl<'a> FetchRequestView<'a> {
                 self.nulls,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for FetchRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -1109,28 +988,6 @@ impl<'a> FetchTopicView<'a> {
         view
     }
 
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let flexible = version >= 12;
-        let mut p = p;
-        if version <= 12 {
-            loc_str(buf, &mut p, flexible);
-        }
-        if version >= 13 {
-            p = p.wrapping_add(16);
-        }
-        if let Some(n) = loc_array(buf, &mut p, flexible) {
-            for _ in 0..n {
-                p = FetchPartitionView::skip(buf, p, version);
-            }
-        }
-        if version >= 12 {
-            loc_tags(buf, &mut p);
-        }
-        p
-    }
-
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1371,26 +1228,6 @@ impl<'a> ForgottenTopicView<'a> {
         view
     }
 
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let flexible = version >= 12;
-        let mut p = p;
-        if version <= 12 {
-            loc_str(buf, &mut p, flexible);
-        }
-        if version >= 13 {
-            p = p.wrapping_add(16);
-        }
-        if let Some(n) = loc_array(buf, &mut p, flexible) {
-            loc_fixed(&mut p, n, 4);
-        }
-        if version >= 12 {
-            loc_tags(buf, &mut p);
-        }
-        p
-    }
-
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1580,15 +1417,6 @@ impl<'a> ReplicaStateView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
-        let mut p = p;
-        p = p.wrapping_add(12);
-        loc_tags(buf, &mut p);
-        p
     }
 
     /// The version the bytes were validated for.

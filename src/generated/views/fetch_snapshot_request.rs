@@ -82,62 +82,6 @@ impl<'a> FetchSnapshotRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 4];
-        let mut len = [NONE; 2];
-        let mut nulls = 0u64;
-        at[1] = p as u32;
-        p = p.wrapping_add(4);
-        at[2] = p as u32;
-        p = p.wrapping_add(4);
-        let n = loc_array(buf, &mut p, true);
-        at[3] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[1] = n as u32;
-                for _ in 0..n {
-                    p = TopicSnapshotView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        if null {
-            nulls |= Self::NULL_TOPICS;
-        }
-        let tags = {
-            let tags = p as u32;
-            let count = loc_uvarint(buf, &mut p);
-            for _ in 0..count {
-                let (tag, value) = loc_tag(buf, &mut p);
-                if tag == 0 {
-                    let mut p = value;
-                    let v = loc_var(buf, &mut p, true, false);
-                    at[0] = v.at;
-                    len[0] = v.len;
-                    let _ = p;
-                }
-            }
-            tags
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `FetchSnapshotRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -269,13 +213,6 @@ impl<'a> FetchSnapshotRequestView<'a> {
                 self.nulls,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for FetchSnapshotRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -846,20 +783,6 @@ impl<'a> TopicSnapshotView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let mut p = p;
-        loc_str(buf, &mut p, true);
-        if let Some(n) = loc_array(buf, &mut p, true) {
-            for _ in 0..n {
-                p = PartitionSnapshotView::skip(buf, p, version);
-            }
-        }
-        loc_tags(buf, &mut p);
-        p
     }
 
     /// The version the bytes were validated for.

@@ -106,83 +106,6 @@ impl<'a> FindCoordinatorResponseView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let flexible = version >= 3;
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 7];
-        let mut len = [NONE; 3];
-        let mut nulls = 0u64;
-        if version >= 1 {
-            at[0] = p as u32;
-            p = p.wrapping_add(4);
-        }
-        if version <= 3 {
-            at[1] = p as u32;
-            p = p.wrapping_add(2);
-        }
-        if (1..=3).contains(&version) {
-            let v = loc_var(buf, &mut p, flexible, false);
-            at[2] = v.at;
-            len[0] = v.len;
-        }
-        if version <= 3 {
-            at[3] = p as u32;
-            p = p.wrapping_add(4);
-        }
-        if version <= 3 {
-            let v = loc_var(buf, &mut p, flexible, false);
-            at[4] = v.at;
-            len[1] = v.len;
-            let null = v.len == NONE;
-            if null {
-                nulls |= Self::NULL_HOST;
-            }
-        }
-        if version <= 3 {
-            at[5] = p as u32;
-            p = p.wrapping_add(4);
-        }
-        if version >= 4 {
-            let n = loc_array(buf, &mut p, true);
-            at[6] = p as u32;
-            let null = match n {
-                None => true,
-                Some(n) => {
-                    len[2] = n as u32;
-                    for _ in 0..n {
-                        p = CoordinatorView::skip(buf, p, version);
-                    }
-                    false
-                }
-            };
-            if null {
-                nulls |= Self::NULL_COORDINATORS;
-            }
-        }
-        let tags = if version >= 3 {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        } else {
-            NONE
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `FindCoordinatorResponse` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -372,13 +295,6 @@ impl<'a> FindCoordinatorResponseView<'a> {
     }
 }
 
-impl<'a> ViewElement<'a> for FindCoordinatorResponseView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
-    }
-}
-
 impl std::fmt::Debug for FindCoordinatorResponseView<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FindCoordinatorResponseView")
@@ -512,19 +428,6 @@ impl<'a> CoordinatorView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
-        let mut p = p;
-        loc_str(buf, &mut p, true);
-        p = p.wrapping_add(4);
-        loc_str(buf, &mut p, true);
-        p = p.wrapping_add(6);
-        loc_str(buf, &mut p, true);
-        loc_tags(buf, &mut p);
-        p
     }
 
     /// The version the bytes were validated for.

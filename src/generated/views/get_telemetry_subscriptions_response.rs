@@ -102,75 +102,6 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 9];
-        let mut len = [NONE; 2];
-        let mut nulls = 0u64;
-        at[0] = p as u32;
-        p = p.wrapping_add(4);
-        at[1] = p as u32;
-        p = p.wrapping_add(2);
-        at[2] = p as u32;
-        p = p.wrapping_add(16);
-        at[3] = p as u32;
-        p = p.wrapping_add(4);
-        let n = loc_array(buf, &mut p, true);
-        at[4] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[0] = n as u32;
-                loc_fixed(&mut p, n, 1);
-                false
-            }
-        };
-        if null {
-            nulls |= Self::NULL_ACCEPTED_COMPRESSION_TYPES;
-        }
-        at[5] = p as u32;
-        p = p.wrapping_add(4);
-        at[6] = p as u32;
-        p = p.wrapping_add(4);
-        at[7] = p as u32;
-        p = p.wrapping_add(1);
-        let n = loc_array(buf, &mut p, true);
-        at[8] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[1] = n as u32;
-                for _ in 0..n {
-                    loc_str(buf, &mut p, true);
-                }
-                false
-            }
-        };
-        if null {
-            nulls |= Self::NULL_REQUESTED_METRICS;
-        }
-        let tags = {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `GetTelemetrySubscriptionsResponse` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -392,13 +323,6 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
                 self.nulls,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for GetTelemetrySubscriptionsResponseView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 

@@ -113,88 +113,6 @@ impl<'a> JoinGroupRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let flexible = version >= 6;
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 8];
-        let mut len = [NONE; 6];
-        let mut nulls = 0u64;
-        let v = loc_var(buf, &mut p, flexible, false);
-        at[0] = v.at;
-        len[0] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_GROUP_ID;
-        }
-        at[1] = p as u32;
-        p = p.wrapping_add(4);
-        if version >= 1 {
-            at[2] = p as u32;
-            p = p.wrapping_add(4);
-        }
-        let v = loc_var(buf, &mut p, flexible, false);
-        at[3] = v.at;
-        len[1] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_MEMBER_ID;
-        }
-        if version >= 5 {
-            let v = loc_var(buf, &mut p, flexible, false);
-            at[4] = v.at;
-            len[2] = v.len;
-        }
-        let v = loc_var(buf, &mut p, flexible, false);
-        at[5] = v.at;
-        len[3] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_PROTOCOL_TYPE;
-        }
-        let n = loc_array(buf, &mut p, flexible);
-        at[6] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[4] = n as u32;
-                for _ in 0..n {
-                    p = JoinGroupRequestProtocolView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        if null {
-            nulls |= Self::NULL_PROTOCOLS;
-        }
-        if version >= 8 {
-            let v = loc_var(buf, &mut p, true, false);
-            at[7] = v.at;
-            len[5] = v.len;
-        }
-        let tags = if version >= 6 {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        } else {
-            NONE
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `JoinGroupRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -424,13 +342,6 @@ impl<'a> JoinGroupRequestView<'a> {
     }
 }
 
-impl<'a> ViewElement<'a> for JoinGroupRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
-    }
-}
-
 impl std::fmt::Debug for JoinGroupRequestView<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JoinGroupRequestView")
@@ -553,19 +464,6 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let flexible = version >= 6;
-        let mut p = p;
-        loc_str(buf, &mut p, flexible);
-        loc_bytes(buf, &mut p, flexible);
-        if version >= 6 {
-            loc_tags(buf, &mut p);
-        }
-        p
     }
 
     /// The version the bytes were validated for.

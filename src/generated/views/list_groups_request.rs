@@ -92,69 +92,6 @@ impl<'a> ListGroupsRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 2];
-        let mut len = [NONE; 2];
-        let mut nulls = 0u64;
-        if version >= 4 {
-            let n = loc_array(buf, &mut p, true);
-            at[0] = p as u32;
-            let null = match n {
-                None => true,
-                Some(n) => {
-                    len[0] = n as u32;
-                    for _ in 0..n {
-                        loc_str(buf, &mut p, true);
-                    }
-                    false
-                }
-            };
-            if null {
-                nulls |= Self::NULL_STATES_FILTER;
-            }
-        }
-        if version >= 5 {
-            let n = loc_array(buf, &mut p, true);
-            at[1] = p as u32;
-            let null = match n {
-                None => true,
-                Some(n) => {
-                    len[1] = n as u32;
-                    for _ in 0..n {
-                        loc_str(buf, &mut p, true);
-                    }
-                    false
-                }
-            };
-            if null {
-                nulls |= Self::NULL_TYPES_FILTER;
-            }
-        }
-        let tags = if version >= 3 {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        } else {
-            NONE
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `ListGroupsRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -233,13 +170,6 @@ impl<'a> ListGroupsRequestView<'a> {
                 self.nulls,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for ListGroupsRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 

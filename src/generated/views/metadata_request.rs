@@ -87,63 +87,6 @@ impl<'a> MetadataRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let flexible = version >= 9;
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 4];
-        let mut len = [NONE; 1];
-        let mut nulls = 0u64;
-        let n = loc_array(buf, &mut p, flexible);
-        at[0] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[0] = n as u32;
-                for _ in 0..n {
-                    p = MetadataRequestTopicView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        if null && version <= 0 {
-            nulls |= Self::NULL_TOPICS;
-        }
-        if version >= 4 {
-            at[1] = p as u32;
-            p = p.wrapping_add(1);
-        }
-        if (8..=10).contains(&version) {
-            at[2] = p as u32;
-            p = p.wrapping_add(1);
-        }
-        if version >= 8 {
-            at[3] = p as u32;
-            p = p.wrapping_add(1);
-        }
-        let tags = if version >= 9 {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        } else {
-            NONE
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `MetadataRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -283,13 +226,6 @@ impl<'a> MetadataRequestView<'a> {
     }
 }
 
-impl<'a> ViewElement<'a> for MetadataRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
-    }
-}
-
 impl std::fmt::Debug for MetadataRequestView<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MetadataRequestView")
@@ -410,21 +346,6 @@ impl<'a> MetadataRequestTopicView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let flexible = version >= 9;
-        let mut p = p;
-        if version >= 10 {
-            p = p.wrapping_add(16);
-        }
-        loc_str(buf, &mut p, flexible);
-        if version >= 9 {
-            loc_tags(buf, &mut p);
-        }
-        p
     }
 
     /// The version the bytes were validated for.

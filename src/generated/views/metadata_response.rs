@@ -112,87 +112,6 @@ impl<'a> MetadataResponseView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let flexible = version >= 9;
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 7];
-        let mut len = [NONE; 3];
-        let mut nulls = 0u64;
-        if version >= 3 {
-            at[0] = p as u32;
-            p = p.wrapping_add(4);
-        }
-        let n = loc_array(buf, &mut p, flexible);
-        at[1] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[0] = n as u32;
-                for _ in 0..n {
-                    p = MetadataResponseBrokerView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        if null {
-            nulls |= Self::NULL_BROKERS;
-        }
-        if version >= 2 {
-            let v = loc_var(buf, &mut p, flexible, false);
-            at[2] = v.at;
-            len[1] = v.len;
-        }
-        if version >= 1 {
-            at[3] = p as u32;
-            p = p.wrapping_add(4);
-        }
-        let n = loc_array(buf, &mut p, flexible);
-        at[4] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[2] = n as u32;
-                for _ in 0..n {
-                    p = MetadataResponseTopicView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        if null {
-            nulls |= Self::NULL_TOPICS;
-        }
-        if (8..=10).contains(&version) {
-            at[5] = p as u32;
-            p = p.wrapping_add(4);
-        }
-        if version >= 13 {
-            at[6] = p as u32;
-            p = p.wrapping_add(2);
-        }
-        let tags = if version >= 9 {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        } else {
-            NONE
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `MetadataResponse` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -382,13 +301,6 @@ impl<'a> MetadataResponseView<'a> {
     }
 }
 
-impl<'a> ViewElement<'a> for MetadataResponseView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
-    }
-}
-
 impl std::fmt::Debug for MetadataResponseView<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MetadataResponseView")
@@ -516,23 +428,6 @@ impl<'a> MetadataResponseBrokerView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let flexible = version >= 9;
-        let mut p = p;
-        p = p.wrapping_add(4);
-        loc_str(buf, &mut p, flexible);
-        p = p.wrapping_add(4);
-        if version >= 1 {
-            loc_str(buf, &mut p, flexible);
-        }
-        if version >= 9 {
-            loc_tags(buf, &mut p);
-        }
-        p
     }
 
     /// The version the bytes were validated for.
@@ -1207,33 +1102,6 @@ impl<'a> MetadataResponseTopicView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let flexible = version >= 9;
-        let mut p = p;
-        p = p.wrapping_add(2);
-        loc_str(buf, &mut p, flexible);
-        if version >= 10 {
-            p = p.wrapping_add(16);
-        }
-        if version >= 1 {
-            p = p.wrapping_add(1);
-        }
-        if let Some(n) = loc_array(buf, &mut p, flexible) {
-            for _ in 0..n {
-                p = MetadataResponsePartitionView::skip(buf, p, version);
-            }
-        }
-        if version >= 8 {
-            p = p.wrapping_add(4);
-        }
-        if version >= 9 {
-            loc_tags(buf, &mut p);
-        }
-        p
     }
 
     /// The version the bytes were validated for.

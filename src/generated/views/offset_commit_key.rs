@@ -58,43 +58,6 @@ impl<'a> OffsetCommitKeyView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 3];
-        let mut len = [NONE; 2];
-        let mut nulls = 0u64;
-        let v = loc_var(buf, &mut p, false, false);
-        at[0] = v.at;
-        len[0] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_GROUP;
-        }
-        let v = loc_var(buf, &mut p, false, false);
-        at[1] = v.at;
-        len[1] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_TOPIC;
-        }
-        at[2] = p as u32;
-        p = p.wrapping_add(4);
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `OffsetCommitKey` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -200,13 +163,6 @@ impl<'a> OffsetCommitKeyView<'a> {
             partition,
             wire: Wire::from_parts(Vec::new(), 0, self.nulls),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for OffsetCommitKeyView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 

@@ -104,80 +104,6 @@ impl<'a> OffsetCommitRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let flexible = version >= 8;
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 6];
-        let mut len = [NONE; 4];
-        let mut nulls = 0u64;
-        let v = loc_var(buf, &mut p, flexible, false);
-        at[0] = v.at;
-        len[0] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_GROUP_ID;
-        }
-        if version >= 1 {
-            at[1] = p as u32;
-            p = p.wrapping_add(4);
-        }
-        if version >= 1 {
-            let v = loc_var(buf, &mut p, flexible, false);
-            at[2] = v.at;
-            len[1] = v.len;
-            let null = v.len == NONE;
-            if null {
-                nulls |= Self::NULL_MEMBER_ID;
-            }
-        }
-        if version >= 7 {
-            let v = loc_var(buf, &mut p, flexible, false);
-            at[3] = v.at;
-            len[2] = v.len;
-        }
-        if (2..=4).contains(&version) {
-            at[4] = p as u32;
-            p = p.wrapping_add(8);
-        }
-        let n = loc_array(buf, &mut p, flexible);
-        at[5] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[3] = n as u32;
-                for _ in 0..n {
-                    p = OffsetCommitRequestTopicView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        if null {
-            nulls |= Self::NULL_TOPICS;
-        }
-        let tags = if version >= 8 {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        } else {
-            NONE
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `OffsetCommitRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -363,13 +289,6 @@ impl<'a> OffsetCommitRequestView<'a> {
                 self.nulls,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for OffsetCommitRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -823,28 +742,6 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let flexible = version >= 8;
-        let mut p = p;
-        if version <= 9 {
-            loc_str(buf, &mut p, flexible);
-        }
-        if version >= 10 {
-            p = p.wrapping_add(16);
-        }
-        if let Some(n) = loc_array(buf, &mut p, flexible) {
-            for _ in 0..n {
-                p = OffsetCommitRequestPartitionView::skip(buf, p, version);
-            }
-        }
-        if version >= 8 {
-            loc_tags(buf, &mut p);
-        }
-        p
     }
 
     /// The version the bytes were validated for.

@@ -66,49 +66,6 @@ impl<'a> OffsetDeleteRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 2];
-        let mut len = [NONE; 2];
-        let mut nulls = 0u64;
-        let v = loc_var(buf, &mut p, false, false);
-        at[0] = v.at;
-        len[0] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_GROUP_ID;
-        }
-        let n = loc_array(buf, &mut p, false);
-        at[1] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[1] = n as u32;
-                for _ in 0..n {
-                    p = OffsetDeleteRequestTopicView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        if null {
-            nulls |= Self::NULL_TOPICS;
-        }
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `OffsetDeleteRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -189,13 +146,6 @@ impl<'a> OffsetDeleteRequestView<'a> {
             topics,
             wire: Wire::from_parts(Vec::new(), 0, self.nulls),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for OffsetDeleteRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -429,19 +379,6 @@ impl<'a> OffsetDeleteRequestTopicView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let mut p = p;
-        loc_str(buf, &mut p, false);
-        if let Some(n) = loc_array(buf, &mut p, false) {
-            for _ in 0..n {
-                p = OffsetDeleteRequestPartitionView::skip(buf, p, version);
-            }
-        }
-        p
     }
 
     /// The version the bytes were validated for.

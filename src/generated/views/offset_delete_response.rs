@@ -62,46 +62,6 @@ impl<'a> OffsetDeleteResponseView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 3];
-        let mut len = [NONE; 1];
-        let mut nulls = 0u64;
-        at[0] = p as u32;
-        p = p.wrapping_add(2);
-        at[1] = p as u32;
-        p = p.wrapping_add(4);
-        let n = loc_array(buf, &mut p, false);
-        at[2] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[0] = n as u32;
-                for _ in 0..n {
-                    p = OffsetDeleteResponseTopicView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        if null {
-            nulls |= Self::NULL_TOPICS;
-        }
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `OffsetDeleteResponse` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -197,13 +157,6 @@ impl<'a> OffsetDeleteResponseView<'a> {
             topics,
             wire: Wire::from_parts(Vec::new(), 0, self.nulls),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for OffsetDeleteResponseView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -459,19 +412,6 @@ impl<'a> OffsetDeleteResponseTopicView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let mut p = p;
-        loc_str(buf, &mut p, false);
-        if let Some(n) = loc_array(buf, &mut p, false) {
-            for _ in 0..n {
-                p = OffsetDeleteResponsePartitionView::skip(buf, p, version);
-            }
-        }
-        p
     }
 
     /// The version the bytes were validated for.

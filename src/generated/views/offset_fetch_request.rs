@@ -109,83 +109,6 @@ impl<'a> OffsetFetchRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let flexible = version >= 6;
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 4];
-        let mut len = [NONE; 3];
-        let mut nulls = 0u64;
-        if version <= 7 {
-            let v = loc_var(buf, &mut p, flexible, false);
-            at[0] = v.at;
-            len[0] = v.len;
-            let null = v.len == NONE;
-            if null {
-                nulls |= Self::NULL_GROUP_ID;
-            }
-        }
-        if version <= 7 {
-            let n = loc_array(buf, &mut p, flexible);
-            at[1] = p as u32;
-            let null = match n {
-                None => true,
-                Some(n) => {
-                    len[1] = n as u32;
-                    for _ in 0..n {
-                        p = OffsetFetchRequestTopicView::skip(buf, p, version);
-                    }
-                    false
-                }
-            };
-            if null && version <= 1 {
-                nulls |= Self::NULL_TOPICS;
-            }
-        }
-        if version >= 8 {
-            let n = loc_array(buf, &mut p, true);
-            at[2] = p as u32;
-            let null = match n {
-                None => true,
-                Some(n) => {
-                    len[2] = n as u32;
-                    for _ in 0..n {
-                        p = OffsetFetchRequestGroupView::skip(buf, p, version);
-                    }
-                    false
-                }
-            };
-            if null {
-                nulls |= Self::NULL_GROUPS;
-            }
-        }
-        if version >= 7 {
-            at[3] = p as u32;
-            p = p.wrapping_add(1);
-        }
-        let tags = if version >= 6 {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        } else {
-            NONE
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `OffsetFetchRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -312,13 +235,6 @@ impl<'a> OffsetFetchRequestView<'a> {
                 self.nulls,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for OffsetFetchRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -463,26 +379,6 @@ impl<'a> OffsetFetchRequestGroupView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let mut p = p;
-        loc_str(buf, &mut p, true);
-        if version >= 9 {
-            loc_str(buf, &mut p, true);
-        }
-        if version >= 9 {
-            p = p.wrapping_add(4);
-        }
-        if let Some(n) = loc_array(buf, &mut p, true) {
-            for _ in 0..n {
-                p = OffsetFetchRequestTopicsView::skip(buf, p, version);
-            }
-        }
-        loc_tags(buf, &mut p);
-        p
     }
 
     /// The version the bytes were validated for.
@@ -746,21 +642,6 @@ impl<'a> OffsetFetchRequestTopicView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let flexible = version >= 6;
-        let mut p = p;
-        loc_str(buf, &mut p, flexible);
-        if let Some(n) = loc_array(buf, &mut p, flexible) {
-            loc_fixed(&mut p, n, 4);
-        }
-        if version >= 6 {
-            loc_tags(buf, &mut p);
-        }
-        p
     }
 
     /// The version the bytes were validated for.

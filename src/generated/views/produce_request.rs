@@ -82,60 +82,6 @@ impl<'a> ProduceRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let flexible = version >= 9;
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 4];
-        let mut len = [NONE; 2];
-        let mut nulls = 0u64;
-        if version >= 3 {
-            let v = loc_var(buf, &mut p, flexible, false);
-            at[0] = v.at;
-            len[0] = v.len;
-        }
-        at[1] = p as u32;
-        p = p.wrapping_add(2);
-        at[2] = p as u32;
-        p = p.wrapping_add(4);
-        let n = loc_array(buf, &mut p, flexible);
-        at[3] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[1] = n as u32;
-                for _ in 0..n {
-                    p = TopicProduceDataView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        if null {
-            nulls |= Self::NULL_TOPIC_DATA;
-        }
-        let tags = if version >= 9 {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        } else {
-            NONE
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `ProduceRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -257,13 +203,6 @@ impl<'a> ProduceRequestView<'a> {
                 self.nulls,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for ProduceRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -591,28 +530,6 @@ impl<'a> TopicProduceDataView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let flexible = version >= 9;
-        let mut p = p;
-        if version <= 12 {
-            loc_str(buf, &mut p, flexible);
-        }
-        if version >= 13 {
-            p = p.wrapping_add(16);
-        }
-        if let Some(n) = loc_array(buf, &mut p, flexible) {
-            for _ in 0..n {
-                p = PartitionProduceDataView::skip(buf, p, version);
-            }
-        }
-        if version >= 9 {
-            loc_tags(buf, &mut p);
-        }
-        p
     }
 
     /// The version the bytes were validated for.

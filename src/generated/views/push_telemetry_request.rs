@@ -68,48 +68,6 @@ impl<'a> PushTelemetryRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 5];
-        let mut len = [NONE; 1];
-        let mut nulls = 0u64;
-        at[0] = p as u32;
-        p = p.wrapping_add(16);
-        at[1] = p as u32;
-        p = p.wrapping_add(4);
-        at[2] = p as u32;
-        p = p.wrapping_add(1);
-        at[3] = p as u32;
-        p = p.wrapping_add(1);
-        let v = loc_var(buf, &mut p, true, true);
-        at[4] = v.at;
-        len[0] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_METRICS;
-        }
-        let tags = {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `PushTelemetryRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -272,13 +230,6 @@ impl<'a> PushTelemetryRequestView<'a> {
                 self.nulls,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for PushTelemetryRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 

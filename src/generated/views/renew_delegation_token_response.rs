@@ -51,37 +51,6 @@ impl<'a> RenewDelegationTokenResponseView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 3];
-        at[0] = p as u32;
-        p = p.wrapping_add(2);
-        at[1] = p as u32;
-        p = p.wrapping_add(8);
-        at[2] = p as u32;
-        p = p.wrapping_add(4);
-        let tags = if version >= 2 {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        } else {
-            NONE
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            tags,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `RenewDelegationTokenResponse` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -195,13 +164,6 @@ impl<'a> RenewDelegationTokenResponseView<'a> {
                 0,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for RenewDelegationTokenResponseView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 

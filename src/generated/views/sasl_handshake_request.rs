@@ -48,34 +48,6 @@ impl<'a> SaslHandshakeRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 1];
-        let mut len = [NONE; 1];
-        let mut nulls = 0u64;
-        let v = loc_var(buf, &mut p, false, false);
-        at[0] = v.at;
-        len[0] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_MECHANISM;
-        }
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `SaslHandshakeRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -145,13 +117,6 @@ impl<'a> SaslHandshakeRequestView<'a> {
             mechanism,
             wire: Wire::from_parts(Vec::new(), 0, self.nulls),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for SaslHandshakeRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 

@@ -118,93 +118,6 @@ impl<'a> ShareFetchRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 12];
-        let mut len = [NONE; 4];
-        let mut nulls = 0u64;
-        let v = loc_var(buf, &mut p, true, false);
-        at[0] = v.at;
-        len[0] = v.len;
-        let v = loc_var(buf, &mut p, true, false);
-        at[1] = v.at;
-        len[1] = v.len;
-        at[2] = p as u32;
-        p = p.wrapping_add(4);
-        at[3] = p as u32;
-        p = p.wrapping_add(4);
-        at[4] = p as u32;
-        p = p.wrapping_add(4);
-        at[5] = p as u32;
-        p = p.wrapping_add(4);
-        if version >= 1 {
-            at[6] = p as u32;
-            p = p.wrapping_add(4);
-        }
-        if version >= 1 {
-            at[7] = p as u32;
-            p = p.wrapping_add(4);
-        }
-        if version >= 2 {
-            at[8] = p as u32;
-            p = p.wrapping_add(1);
-        }
-        if version >= 2 {
-            at[9] = p as u32;
-            p = p.wrapping_add(1);
-        }
-        let n = loc_array(buf, &mut p, true);
-        at[10] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[2] = n as u32;
-                for _ in 0..n {
-                    p = FetchTopicView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        if null {
-            nulls |= Self::NULL_TOPICS;
-        }
-        let n = loc_array(buf, &mut p, true);
-        at[11] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[3] = n as u32;
-                for _ in 0..n {
-                    p = ForgottenTopicView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        if null {
-            nulls |= Self::NULL_FORGOTTEN_TOPICS_DATA;
-        }
-        let tags = {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `ShareFetchRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -478,13 +391,6 @@ impl<'a> ShareFetchRequestView<'a> {
                 self.nulls,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for ShareFetchRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -1095,20 +1001,6 @@ impl<'a> FetchTopicView<'a> {
         view
     }
 
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let mut p = p;
-        p = p.wrapping_add(16);
-        if let Some(n) = loc_array(buf, &mut p, true) {
-            for _ in 0..n {
-                p = FetchPartitionView::skip(buf, p, version);
-            }
-        }
-        loc_tags(buf, &mut p);
-        p
-    }
-
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1294,18 +1186,6 @@ impl<'a> ForgottenTopicView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
-        let mut p = p;
-        p = p.wrapping_add(16);
-        if let Some(n) = loc_array(buf, &mut p, true) {
-            loc_fixed(&mut p, n, 4);
-        }
-        loc_tags(buf, &mut p);
-        p
     }
 
     /// The version the bytes were validated for.

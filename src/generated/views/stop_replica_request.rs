@@ -131,103 +131,6 @@ impl<'a> StopReplicaRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let flexible = version >= 2;
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 8];
-        let mut len = [NONE; 3];
-        let mut nulls = 0u64;
-        at[0] = p as u32;
-        p = p.wrapping_add(4);
-        if version >= 4 {
-            at[1] = p as u32;
-            p = p.wrapping_add(1);
-        }
-        at[2] = p as u32;
-        p = p.wrapping_add(4);
-        if version >= 1 {
-            at[3] = p as u32;
-            p = p.wrapping_add(8);
-        }
-        if version <= 2 {
-            at[4] = p as u32;
-            p = p.wrapping_add(1);
-        }
-        if version <= 0 {
-            let n = loc_array(buf, &mut p, false);
-            at[5] = p as u32;
-            let null = match n {
-                None => true,
-                Some(n) => {
-                    len[0] = n as u32;
-                    for _ in 0..n {
-                        p = StopReplicaPartitionV0View::skip(buf, p, version);
-                    }
-                    false
-                }
-            };
-            if null {
-                nulls |= Self::NULL_UNGROUPED_PARTITIONS;
-            }
-        }
-        if (1..=2).contains(&version) {
-            let n = loc_array(buf, &mut p, flexible);
-            at[6] = p as u32;
-            let null = match n {
-                None => true,
-                Some(n) => {
-                    len[1] = n as u32;
-                    for _ in 0..n {
-                        p = StopReplicaTopicV1View::skip(buf, p, version);
-                    }
-                    false
-                }
-            };
-            if null {
-                nulls |= Self::NULL_TOPICS;
-            }
-        }
-        if version >= 3 {
-            let n = loc_array(buf, &mut p, true);
-            at[7] = p as u32;
-            let null = match n {
-                None => true,
-                Some(n) => {
-                    len[2] = n as u32;
-                    for _ in 0..n {
-                        p = StopReplicaTopicStateView::skip(buf, p, version);
-                    }
-                    false
-                }
-            };
-            if null {
-                nulls |= Self::NULL_TOPIC_STATES;
-            }
-        }
-        let tags = if version >= 2 {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        } else {
-            NONE
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `StopReplicaRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -427,13 +330,6 @@ impl<'a> StopReplicaRequestView<'a> {
                 self.nulls,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for StopReplicaRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -728,15 +624,6 @@ impl<'a> StopReplicaPartitionV0View<'a> {
         view
     }
 
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
-        let mut p = p;
-        loc_str(buf, &mut p, false);
-        p = p.wrapping_add(4);
-        p
-    }
-
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -944,20 +831,6 @@ impl<'a> StopReplicaTopicStateView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let mut p = p;
-        loc_str(buf, &mut p, true);
-        if let Some(n) = loc_array(buf, &mut p, true) {
-            for _ in 0..n {
-                p = StopReplicaPartitionStateView::skip(buf, p, version);
-            }
-        }
-        loc_tags(buf, &mut p);
-        p
     }
 
     /// The version the bytes were validated for.
@@ -1170,21 +1043,6 @@ impl<'a> StopReplicaTopicV1View<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let flexible = version >= 2;
-        let mut p = p;
-        loc_str(buf, &mut p, flexible);
-        if let Some(n) = loc_array(buf, &mut p, flexible) {
-            loc_fixed(&mut p, n, 4);
-        }
-        if version >= 2 {
-            loc_tags(buf, &mut p);
-        }
-        p
     }
 
     /// The version the bytes were validated for.

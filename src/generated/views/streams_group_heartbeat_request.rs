@@ -179,146 +179,6 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 17];
-        let mut len = [NONE; 11];
-        let mut nulls = 0u64;
-        let v = loc_var(buf, &mut p, true, false);
-        at[0] = v.at;
-        len[0] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_GROUP_ID;
-        }
-        let v = loc_var(buf, &mut p, true, false);
-        at[1] = v.at;
-        len[1] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_MEMBER_ID;
-        }
-        at[2] = p as u32;
-        p = p.wrapping_add(4);
-        at[3] = p as u32;
-        p = p.wrapping_add(4);
-        let v = loc_var(buf, &mut p, true, false);
-        at[4] = v.at;
-        len[2] = v.len;
-        let v = loc_var(buf, &mut p, true, false);
-        at[5] = v.at;
-        len[3] = v.len;
-        at[6] = p as u32;
-        p = p.wrapping_add(4);
-        at[7] = p as u32;
-        let null = loc_marker(buf, &mut p);
-        if !null {
-            p = TopologyView::skip(buf, p, version);
-        }
-        let n = loc_array(buf, &mut p, true);
-        at[8] = p as u32;
-        match n {
-            None => true,
-            Some(n) => {
-                len[4] = n as u32;
-                for _ in 0..n {
-                    p = TaskIdsView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        let n = loc_array(buf, &mut p, true);
-        at[9] = p as u32;
-        match n {
-            None => true,
-            Some(n) => {
-                len[5] = n as u32;
-                for _ in 0..n {
-                    p = TaskIdsView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        let n = loc_array(buf, &mut p, true);
-        at[10] = p as u32;
-        match n {
-            None => true,
-            Some(n) => {
-                len[6] = n as u32;
-                for _ in 0..n {
-                    p = TaskIdsView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        let v = loc_var(buf, &mut p, true, false);
-        at[11] = v.at;
-        len[7] = v.len;
-        at[12] = p as u32;
-        let null = loc_marker(buf, &mut p);
-        if !null {
-            p = EndpointView::skip(buf, p, version);
-        }
-        let n = loc_array(buf, &mut p, true);
-        at[13] = p as u32;
-        match n {
-            None => true,
-            Some(n) => {
-                len[8] = n as u32;
-                for _ in 0..n {
-                    p = KeyValueView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        let n = loc_array(buf, &mut p, true);
-        at[14] = p as u32;
-        match n {
-            None => true,
-            Some(n) => {
-                len[9] = n as u32;
-                for _ in 0..n {
-                    p = TaskOffsetView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        let n = loc_array(buf, &mut p, true);
-        at[15] = p as u32;
-        match n {
-            None => true,
-            Some(n) => {
-                len[10] = n as u32;
-                for _ in 0..n {
-                    p = TaskOffsetView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        at[16] = p as u32;
-        p = p.wrapping_add(1);
-        let tags = {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `StreamsGroupHeartbeatRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -678,13 +538,6 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
                 self.nulls,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for StreamsGroupHeartbeatRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -1083,16 +936,6 @@ impl<'a> EndpointView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
-        let mut p = p;
-        loc_str(buf, &mut p, true);
-        p = p.wrapping_add(2);
-        loc_tags(buf, &mut p);
-        p
     }
 
     /// The version the bytes were validated for.
@@ -1998,18 +1841,6 @@ impl<'a> TaskIdsView<'a> {
         view
     }
 
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
-        let mut p = p;
-        loc_str(buf, &mut p, true);
-        if let Some(n) = loc_array(buf, &mut p, true) {
-            loc_fixed(&mut p, n, 4);
-        }
-        loc_tags(buf, &mut p);
-        p
-    }
-
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -2191,16 +2022,6 @@ impl<'a> TaskOffsetView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
-        let mut p = p;
-        loc_str(buf, &mut p, true);
-        p = p.wrapping_add(12);
-        loc_tags(buf, &mut p);
-        p
     }
 
     /// The version the bytes were validated for.
@@ -2701,20 +2522,6 @@ impl<'a> TopologyView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let mut p = p;
-        p = p.wrapping_add(4);
-        if let Some(n) = loc_array(buf, &mut p, true) {
-            for _ in 0..n {
-                p = SubtopologyView::skip(buf, p, version);
-            }
-        }
-        loc_tags(buf, &mut p);
-        p
     }
 
     /// The version the bytes were validated for.

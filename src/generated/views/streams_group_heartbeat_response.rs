@@ -159,127 +159,6 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 16];
-        let mut len = [NONE; 7];
-        let mut nulls = 0u64;
-        at[0] = p as u32;
-        p = p.wrapping_add(4);
-        at[1] = p as u32;
-        p = p.wrapping_add(2);
-        let v = loc_var(buf, &mut p, true, false);
-        at[2] = v.at;
-        len[0] = v.len;
-        let v = loc_var(buf, &mut p, true, false);
-        at[3] = v.at;
-        len[1] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_MEMBER_ID;
-        }
-        at[4] = p as u32;
-        p = p.wrapping_add(4);
-        at[5] = p as u32;
-        p = p.wrapping_add(4);
-        if version <= 0 {
-            at[6] = p as u32;
-            p = p.wrapping_add(4);
-        }
-        at[7] = p as u32;
-        p = p.wrapping_add(4);
-        if version >= 1 {
-            at[8] = p as u32;
-            p = p.wrapping_add(8);
-        }
-        let n = loc_array(buf, &mut p, true);
-        at[9] = p as u32;
-        match n {
-            None => true,
-            Some(n) => {
-                len[2] = n as u32;
-                for _ in 0..n {
-                    p = StatusView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        let n = loc_array(buf, &mut p, true);
-        at[10] = p as u32;
-        match n {
-            None => true,
-            Some(n) => {
-                len[3] = n as u32;
-                for _ in 0..n {
-                    p = TaskIdsView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        let n = loc_array(buf, &mut p, true);
-        at[11] = p as u32;
-        match n {
-            None => true,
-            Some(n) => {
-                len[4] = n as u32;
-                for _ in 0..n {
-                    p = TaskIdsView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        let n = loc_array(buf, &mut p, true);
-        at[12] = p as u32;
-        match n {
-            None => true,
-            Some(n) => {
-                len[5] = n as u32;
-                for _ in 0..n {
-                    p = TaskIdsView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        if version >= 1 {
-            at[13] = p as u32;
-            p = p.wrapping_add(1);
-        }
-        at[14] = p as u32;
-        p = p.wrapping_add(4);
-        let n = loc_array(buf, &mut p, true);
-        at[15] = p as u32;
-        match n {
-            None => true,
-            Some(n) => {
-                len[6] = n as u32;
-                for _ in 0..n {
-                    p = EndpointToPartitionsView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        let tags = {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `StreamsGroupHeartbeatResponse` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -630,13 +509,6 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
                 self.nulls,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for StreamsGroupHeartbeatResponseView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -1032,25 +904,6 @@ impl<'a> EndpointToPartitionsView<'a> {
         view
     }
 
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let mut p = p;
-        p = EndpointView::skip(buf, p, version);
-        if let Some(n) = loc_array(buf, &mut p, true) {
-            for _ in 0..n {
-                p = TopicPartitionView::skip(buf, p, version);
-            }
-        }
-        if let Some(n) = loc_array(buf, &mut p, true) {
-            for _ in 0..n {
-                p = TopicPartitionView::skip(buf, p, version);
-            }
-        }
-        loc_tags(buf, &mut p);
-        p
-    }
-
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1234,16 +1087,6 @@ impl<'a> StatusView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
-        let mut p = p;
-        p = p.wrapping_add(1);
-        loc_str(buf, &mut p, true);
-        loc_tags(buf, &mut p);
-        p
     }
 
     /// The version the bytes were validated for.
@@ -1453,18 +1296,6 @@ impl<'a> TaskIdsView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
-        let mut p = p;
-        loc_str(buf, &mut p, true);
-        if let Some(n) = loc_array(buf, &mut p, true) {
-            loc_fixed(&mut p, n, 4);
-        }
-        loc_tags(buf, &mut p);
-        p
     }
 
     /// The version the bytes were validated for.

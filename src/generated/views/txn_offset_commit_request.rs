@@ -112,87 +112,6 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let flexible = version >= 3;
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 8];
-        let mut len = [NONE; 5];
-        let mut nulls = 0u64;
-        let v = loc_var(buf, &mut p, flexible, false);
-        at[0] = v.at;
-        len[0] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_TRANSACTIONAL_ID;
-        }
-        let v = loc_var(buf, &mut p, flexible, false);
-        at[1] = v.at;
-        len[1] = v.len;
-        let null = v.len == NONE;
-        if null {
-            nulls |= Self::NULL_GROUP_ID;
-        }
-        at[2] = p as u32;
-        p = p.wrapping_add(8);
-        at[3] = p as u32;
-        p = p.wrapping_add(2);
-        if version >= 3 {
-            at[4] = p as u32;
-            p = p.wrapping_add(4);
-        }
-        if version >= 3 {
-            let v = loc_var(buf, &mut p, true, false);
-            at[5] = v.at;
-            len[2] = v.len;
-            let null = v.len == NONE;
-            if null {
-                nulls |= Self::NULL_MEMBER_ID;
-            }
-        }
-        if version >= 3 {
-            let v = loc_var(buf, &mut p, true, false);
-            at[6] = v.at;
-            len[3] = v.len;
-        }
-        let n = loc_array(buf, &mut p, flexible);
-        at[7] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[4] = n as u32;
-                for _ in 0..n {
-                    p = TxnOffsetCommitRequestTopicView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        if null {
-            nulls |= Self::NULL_TOPICS;
-        }
-        let tags = if version >= 3 {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        } else {
-            NONE
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `TxnOffsetCommitRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -417,13 +336,6 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
                 self.nulls,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for TxnOffsetCommitRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -843,28 +755,6 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let flexible = version >= 3;
-        let mut p = p;
-        if version <= 5 {
-            loc_str(buf, &mut p, flexible);
-        }
-        if version >= 6 {
-            p = p.wrapping_add(16);
-        }
-        if let Some(n) = loc_array(buf, &mut p, flexible) {
-            for _ in 0..n {
-                p = TxnOffsetCommitRequestPartitionView::skip(buf, p, version);
-            }
-        }
-        if version >= 3 {
-            loc_tags(buf, &mut p);
-        }
-        p
     }
 
     /// The version the bytes were validated for.

@@ -55,38 +55,6 @@ impl<'a> UnregisterBrokerResponseView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 3];
-        let mut len = [NONE; 1];
-        at[0] = p as u32;
-        p = p.wrapping_add(4);
-        at[1] = p as u32;
-        p = p.wrapping_add(2);
-        let v = loc_var(buf, &mut p, true, false);
-        at[2] = v.at;
-        len[0] = v.len;
-        let tags = {
-            let tags = p as u32;
-            loc_tags(buf, &mut p);
-            tags
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `UnregisterBrokerResponse` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -206,13 +174,6 @@ impl<'a> UnregisterBrokerResponseView<'a> {
                 0,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for UnregisterBrokerResponseView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 

@@ -134,106 +134,6 @@ impl<'a> UpdateMetadataRequestView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let flexible = version >= 6;
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 8];
-        let mut len = [NONE; 3];
-        let mut nulls = 0u64;
-        at[0] = p as u32;
-        p = p.wrapping_add(4);
-        if version >= 8 {
-            at[1] = p as u32;
-            p = p.wrapping_add(1);
-        }
-        at[3] = p as u32;
-        p = p.wrapping_add(4);
-        if version >= 5 {
-            at[4] = p as u32;
-            p = p.wrapping_add(8);
-        }
-        if version <= 4 {
-            let n = loc_array(buf, &mut p, false);
-            at[5] = p as u32;
-            let null = match n {
-                None => true,
-                Some(n) => {
-                    len[0] = n as u32;
-                    for _ in 0..n {
-                        p = UpdateMetadataPartitionStateView::skip(buf, p, version);
-                    }
-                    false
-                }
-            };
-            if null {
-                nulls |= Self::NULL_UNGROUPED_PARTITION_STATES;
-            }
-        }
-        if version >= 5 {
-            let n = loc_array(buf, &mut p, flexible);
-            at[6] = p as u32;
-            let null = match n {
-                None => true,
-                Some(n) => {
-                    len[1] = n as u32;
-                    for _ in 0..n {
-                        p = UpdateMetadataTopicStateView::skip(buf, p, version);
-                    }
-                    false
-                }
-            };
-            if null {
-                nulls |= Self::NULL_TOPIC_STATES;
-            }
-        }
-        let n = loc_array(buf, &mut p, flexible);
-        at[7] = p as u32;
-        let null = match n {
-            None => true,
-            Some(n) => {
-                len[2] = n as u32;
-                for _ in 0..n {
-                    p = UpdateMetadataBrokerView::skip(buf, p, version);
-                }
-                false
-            }
-        };
-        if null {
-            nulls |= Self::NULL_LIVE_BROKERS;
-        }
-        let tags = if version >= 6 {
-            let tags = p as u32;
-            let count = loc_uvarint(buf, &mut p);
-            for _ in 0..count {
-                let (tag, value) = loc_tag(buf, &mut p);
-                if tag == 0 && version >= 8 {
-                    let mut p = value;
-                    at[2] = p as u32;
-                    p = p.wrapping_add(1);
-                    let _ = p;
-                }
-            }
-            tags
-        } else {
-            NONE
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            len,
-            tags,
-            nulls,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `UpdateMetadataRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -442,13 +342,6 @@ impl<'a> UpdateMetadataRequestView<'a> {
     }
 }
 
-impl<'a> ViewElement<'a> for UpdateMetadataRequestView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
-    }
-}
-
 impl std::fmt::Debug for UpdateMetadataRequestView<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdateMetadataRequestView")
@@ -622,34 +515,6 @@ impl<'a> UpdateMetadataBrokerView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let flexible = version >= 6;
-        let mut p = p;
-        p = p.wrapping_add(4);
-        if version <= 0 {
-            loc_str(buf, &mut p, false);
-        }
-        if version <= 0 {
-            p = p.wrapping_add(4);
-        }
-        if version >= 1 {
-            if let Some(n) = loc_array(buf, &mut p, flexible) {
-                for _ in 0..n {
-                    p = UpdateMetadataEndpointView::skip(buf, p, version);
-                }
-            }
-        }
-        if version >= 2 {
-            loc_str(buf, &mut p, flexible);
-        }
-        if version >= 6 {
-            loc_tags(buf, &mut p);
-        }
-        p
     }
 
     /// The version the bytes were validated for.
@@ -1659,26 +1524,6 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, version: i16) -> usize {
-        let flexible = version >= 6;
-        let mut p = p;
-        loc_str(buf, &mut p, flexible);
-        if version >= 7 {
-            p = p.wrapping_add(16);
-        }
-        if let Some(n) = loc_array(buf, &mut p, flexible) {
-            for _ in 0..n {
-                p = UpdateMetadataPartitionStateView::skip(buf, p, version);
-            }
-        }
-        if version >= 6 {
-            loc_tags(buf, &mut p);
-        }
-        p
     }
 
     /// The version the bytes were validated for.

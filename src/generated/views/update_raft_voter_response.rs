@@ -54,42 +54,6 @@ impl<'a> UpdateRaftVoterResponseView<'a> {
         })
     }
 
-    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
-    #[inline(always)]
-    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let mut p = *pos;
-        let start = p as u32;
-        let mut at = [NONE; 3];
-        at[0] = p as u32;
-        p = p.wrapping_add(4);
-        at[1] = p as u32;
-        p = p.wrapping_add(2);
-        let tags = {
-            let tags = p as u32;
-            let count = loc_uvarint(buf, &mut p);
-            for _ in 0..count {
-                let (tag, value) = loc_tag(buf, &mut p);
-                if tag == 0 {
-                    let mut p = value;
-                    at[2] = p as u32;
-                    p = CurrentLeaderView::skip(buf, p, version);
-                    let _ = p;
-                }
-            }
-            tags
-        };
-        let view = Self {
-            buf,
-            version,
-            at,
-            tags,
-            start,
-            end: p as u32,
-        };
-        *pos = p;
-        view
-    }
-
     /// Validates `buf` as a whole `UpdateRaftVoterResponse` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -201,13 +165,6 @@ impl<'a> UpdateRaftVoterResponseView<'a> {
                 0,
             ),
         }
-    }
-}
-
-impl<'a> ViewElement<'a> for UpdateRaftVoterResponseView<'a> {
-    #[inline(always)]
-    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -339,17 +296,6 @@ impl<'a> CurrentLeaderView<'a> {
         };
         *pos = p;
         view
-    }
-
-    /// Steps over this struct at `p` in bytes `walk` accepted, recording nothing; where it ends.
-    #[inline(always)]
-    pub(crate) fn skip(buf: &'a [u8], p: usize, _version: i16) -> usize {
-        let mut p = p;
-        p = p.wrapping_add(8);
-        loc_str(buf, &mut p, true);
-        p = p.wrapping_add(4);
-        loc_tags(buf, &mut p);
-        p
     }
 
     /// The version the bytes were validated for.
