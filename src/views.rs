@@ -952,41 +952,19 @@ pub(crate) fn loc_var(buf: &[u8], p: &mut usize, compact: bool, wide: bool) -> V
 /// Steps over a string; returns whether it was null.
 #[inline(always)]
 pub(crate) fn loc_str(buf: &[u8], p: &mut usize, compact: bool) -> bool {
-    if compact {
-        let v = loc_uvarint(buf, p);
-        *p = p.wrapping_add((v as usize).saturating_sub(1));
-        v == 0
-    } else {
-        let n = get_i16(buf, *p);
-        *p = p.wrapping_add(2).wrapping_add(n.max(0) as usize);
-        n < 0
-    }
+    loc_var(buf, p, compact, false).len == NONE
 }
 
 /// Steps over bytes (or records); returns whether they were null.
 #[inline(always)]
 pub(crate) fn loc_bytes(buf: &[u8], p: &mut usize, compact: bool) -> bool {
-    if compact {
-        let v = loc_uvarint(buf, p);
-        *p = p.wrapping_add((v as usize).saturating_sub(1));
-        v == 0
-    } else {
-        let n = get_i32(buf, *p);
-        *p = p.wrapping_add(4).wrapping_add(n.max(0) as usize);
-        n < 0
-    }
+    loc_var(buf, p, compact, true).len == NONE
 }
 
 /// Reads an array's count, `None` when null.
 #[inline(always)]
 pub(crate) fn loc_array(buf: &[u8], p: &mut usize, compact: bool) -> Option<usize> {
-    if compact {
-        (loc_uvarint(buf, p) as usize).checked_sub(1)
-    } else {
-        let n = get_i32(buf, *p);
-        *p = p.wrapping_add(4);
-        usize::try_from(n).ok()
-    }
+    read_len(buf, p, compact, true)
 }
 
 /// Steps over an array of `n` elements of `size` bytes.
