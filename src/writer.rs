@@ -337,7 +337,7 @@ fn too_long(n: usize) -> EncodeError {
 /// Writes a length prefix of the given shape. `None` writes null. Always inlined, and kept
 /// small: the shape is usually known where it is called, and a length under 127 (nearly all
 /// of them; any `int16` or `int32` length in range) is a compare and a store. Longer compact
-/// lengths, and lengths over the limit, take `put_long_length`.
+/// lengths take `put_long_compact_length`; a length over its limit is an error.
 #[inline(always)]
 pub fn put_length(
     w: &mut Writer<'_>,
@@ -351,7 +351,10 @@ pub fn put_length(
         (Some(n), _) if n < 0x7f => put_short_length(w, n, prefix),
         (Some(n), LengthPrefix::Int16) if n <= i16::MAX as usize => w.put_i16(n as i16),
         (Some(n), LengthPrefix::Int32) if n <= i32::MAX as usize => w.put_i32(n as i32),
-        (Some(n), _) => return put_long_length(w, n, prefix),
+        (Some(n), LengthPrefix::Compact | LengthPrefix::CompactString) => {
+            return put_long_compact_length(w, n, prefix)
+        }
+        (Some(n), LengthPrefix::Int16 | LengthPrefix::Int32) => return Err(too_long(n)),
     }
     Ok(())
 }
@@ -366,25 +369,24 @@ fn put_short_length(w: &mut Writer<'_>, n: usize, prefix: LengthPrefix) {
     }
 }
 
-/// The lengths `put_length` does not write inline: compact lengths of 127 or more, and any
-/// over the limit of its prefix (an error).
+/// A compact length of 127 or more (a varint of two bytes or more), out of line; over the
+/// limit of its prefix, an error.
 #[inline(never)]
-fn put_long_length(w: &mut Writer<'_>, n: usize, prefix: LengthPrefix) -> Result<(), EncodeError> {
-    let limit = match prefix {
-        LengthPrefix::Compact => u32::MAX as usize - 1,
+fn put_long_compact_length(
+    w: &mut Writer<'_>,
+    n: usize,
+    prefix: LengthPrefix,
+) -> Result<(), EncodeError> {
+    let limit = if prefix == LengthPrefix::CompactString {
         // Java refuses compact strings over 32767 bytes (readers would too).
-        LengthPrefix::CompactString => crate::reader::MAX_STRING_LENGTH,
-        LengthPrefix::Int16 => i16::MAX as usize,
-        LengthPrefix::Int32 => i32::MAX as usize,
+        crate::reader::MAX_STRING_LENGTH
+    } else {
+        u32::MAX as usize - 1
     };
     if n > limit {
         return Err(too_long(n));
     }
-    match prefix {
-        LengthPrefix::Compact | LengthPrefix::CompactString => w.put_uvarint(n as u64 + 1),
-        LengthPrefix::Int16 => w.put_i16(n as i16),
-        LengthPrefix::Int32 => w.put_i32(n as i32),
-    }
+    w.put_uvarint(n as u64 + 1);
     Ok(())
 }
 
