@@ -10,6 +10,7 @@ use kafka_codec::__private::support::Conform;
 use kafka_codec::frame::{
     decode_request_payload, decode_response_payload, RequestFrame, ResponseFrame,
 };
+use kafka_codec::views::fields::same;
 use kafka_codec::views::{
     visit_views, HasView, MessageView, RequestBodyView, RequestView, ResponseBodyView,
     ResponseView, ViewVisitor,
@@ -21,11 +22,6 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 #[path = "views/fields.rs"]
 mod fields;
-
-/// Equal, or equal once printed (a float64 NaN is not equal to itself).
-fn same<T: PartialEq + std::fmt::Debug>(a: &T, b: &T) -> bool {
-    a == b || format!("{a:?}") == format!("{b:?}")
-}
 
 /// Whether the memory of `b` lies inside that of `src` (a slice of it, not a copy).
 fn inside(src: &[u8], b: &[u8]) -> bool {

@@ -92,9 +92,8 @@ pub fn check_strict<T: PartialEq + std::fmt::Debug>(
     }
 }
 
-/// Whether two decoded values are the same. `PartialEq` first; when it says no, their `Debug`
-/// forms: a float64 field (AlterClientQuotas, DescribeClientQuotas) may hold NaN, which is never
-/// equal to itself although it decodes from, and re-encodes to, the very same bytes.
-pub fn same_value<T: PartialEq + std::fmt::Debug>(a: &T, b: &T) -> bool {
-    a == b || format!("{a:?}") == format!("{b:?}")
-}
+/// Whether two decoded values are the same: `PartialEq` first, then their `Debug` forms (a
+/// float64 field, in AlterClientQuotas or DescribeClientQuotas, may hold NaN, never equal to
+/// itself although it decodes from and re-encodes to the very same bytes). The library's
+/// test-support helper, which the generated view checks use too.
+pub use kafka_codec::views::fields::same as same_value;
