@@ -289,7 +289,7 @@ fn fill(
     // or sets `short`; `short` is false and the cursor is at the end, so it stored all `len`.
     // `spare_capacity_mut` gave at least `len` bytes, so `start + len` is within the capacity.
     // Measured (BENCHMARKS.md, third round): the zero-fill this saves was ~4% of a Heartbeat
-    // encode. Tested under Miri (`writer::tests`).
+    // encode. CI runs the tests that reach this under Miri (`.ci/run`, "Miri").
     unsafe { buf.set_len(start + len) };
     Ok(())
 }
