@@ -17,7 +17,7 @@ use kafka_protocol::records::Compression as KpCompression;
 
 use common::build::{direct, kc_in_place, kc_owned, kp_build, kp_records};
 use common::walk::{floor_walk, kc_walk, kp_walk};
-use common::{alloc, data};
+use common::{alloc, data, views};
 
 type Op<'a> = (&'a str, Box<dyn FnMut() -> u64 + 'a>);
 
@@ -101,7 +101,8 @@ fn message<K: Message, P: Decodable + Encodable>(mode: &Mode, name: &str, versio
                 "kp-encode-into" => kp_encode_into(&kp, version, &mut buf),
                 other => panic!(
                     "profile: unknown op {other} (kc-decode, kp-decode, kc-encode, kp-encode, \
-                     kc-encode-into, kp-encode-into)"
+                     kc-encode-into, kp-encode-into; view-validate, view-read for \
+                     OffsetCommitRequest and MetadataResponse)"
                 ),
             };
         }
@@ -282,11 +283,11 @@ fn build(test: bool, value_len: usize) {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let test = args.iter().any(|a| a == "--test");
-    // `cargo bench --bench ratios -- build` runs one section (fetch, build, messages).
+    // `cargo bench --bench ratios -- build` runs one section (fetch, build, messages, views).
     let sections: Vec<&str> = args
         .iter()
         .map(String::as_str)
-        .filter(|a| ["fetch", "build", "messages"].contains(a))
+        .filter(|a| ["fetch", "build", "messages", "views"].contains(a))
         .collect();
     let profiling = args.iter().any(|a| a == "profile");
     let run = |section: &str| !profiling && (sections.is_empty() || sections.contains(&section));
@@ -316,6 +317,9 @@ fn main() {
     if run("messages") {
         messages(&Mode::Table { test });
     }
+    if run("views") {
+        views_section(test);
+    }
     if let Some(i) = args.iter().position(|a| a == "profile") {
         let arg = |k: usize| args.get(i + k).cloned().unwrap_or_default();
         let mode = Mode::Profile {
@@ -324,7 +328,11 @@ fn main() {
             version: arg(3).parse().expect("profile OP NAME VERSION N: VERSION"),
             n: arg(4).parse().expect("profile OP NAME VERSION N: N"),
         };
-        messages(&mode);
+        if arg(1).starts_with("view-") {
+            views_profile(&mode);
+        } else {
+            messages(&mode);
+        }
         return;
     }
     println!("\nload average at end: {}", load().trim());
@@ -363,4 +371,126 @@ fn messages(mode: &Mode) {
     for v in [5, 3] {
         message::<_, kp::SyncGroupRequest>(mode, "SyncGroupRequest", v, data::sync_group(v));
     }
+}
+
+/// A view workload: the message's name and version, its bytes, and the validate and
+/// read-every-field functions of `common::views`.
+struct ViewCase {
+    name: &'static str,
+    version: i16,
+    bytes: Bytes,
+    validate: fn(&[u8], i16) -> u64,
+    read: fn(&[u8], i16) -> u64,
+}
+
+fn view_cases() -> Vec<ViewCase> {
+    let mut cases = Vec::new();
+    for version in [9, 7] {
+        cases.push(ViewCase {
+            name: "OffsetCommitRequest",
+            version,
+            bytes: data::encode(&data::offset_commit(version), version),
+            validate: views::validate_offset_commit,
+            read: views::read_offset_commit,
+        });
+    }
+    for version in [13, 8] {
+        cases.push(ViewCase {
+            name: "MetadataResponse",
+            version,
+            bytes: data::encode(&data::metadata(version), version),
+            validate: views::validate_metadata,
+            read: views::read_metadata,
+        });
+    }
+    cases
+}
+
+/// Owned decode of `c` by both crates, for the views table.
+fn decode_both(c: &ViewCase) -> [Box<dyn FnMut() -> u64 + '_>; 2] {
+    use kafka_protocol::messages as kp;
+    let (b, v) = (&c.bytes, c.version);
+    if c.name == "OffsetCommitRequest" {
+        [
+            Box::new(move || {
+                kafka_codec::messages::OffsetCommitRequest::from_bytes(b.clone(), v).is_ok() as u64
+            }),
+            Box::new(move || kp::OffsetCommitRequest::decode(&mut b.clone(), v).is_ok() as u64),
+        ]
+    } else {
+        [
+            Box::new(move || {
+                kafka_codec::messages::MetadataResponse::from_bytes(b.clone(), v).is_ok() as u64
+            }),
+            Box::new(move || kp::MetadataResponse::decode(&mut b.clone(), v).is_ok() as u64),
+        ]
+    }
+}
+
+/// Issue 15's view targets: validate + read every field against kafka-protocol's decode
+/// (>= 5x) and against validation alone (<= 2x), with kafka-codec's owned decode beside them.
+fn views_section(test: bool) {
+    println!("\nViews: ns per operation (fastest of interleaved rounds)\n");
+    println!("| message | kp decode | kc owned decode | view validate | view validate + read all | kp ÷ view+read | view+read ÷ validate | allocs view+read |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for c in view_cases() {
+        let (validate, read, b, v) = (c.validate, c.read, &c.bytes, c.version);
+        // The read sees the values (tests/views_read.rs checks it changes with any of them).
+        assert_ne!(read(b, v), 0, "{} v{v}: the view reads", c.name);
+        let inner = if test { 1 } else { 20 };
+        let (rounds, budget) = if test {
+            (1, Duration::ZERO)
+        } else {
+            (400, Duration::from_secs(2))
+        };
+        let [kc, kp] = decode_both(&c);
+        let mut ops: Vec<Op<'_>> = vec![
+            ("kp decode", repeat(inner, kp)),
+            ("kc decode", repeat(inner, kc)),
+            ("validate", repeat(inner, move || validate(black_box(b), v))),
+            ("read", repeat(inner, move || read(black_box(b), v))),
+        ];
+        let t: Vec<f64> = interleaved(&mut ops, rounds, budget)
+            .into_iter()
+            .map(|ns| ns / inner as f64)
+            .collect();
+        let allocs = alloc::count(|| read(b, v)).0;
+        println!(
+            "| {} v{v} | {:.0} | {:.0} | {:.0} | {:.0} | {:.2}× | {:.2}× | {allocs} |",
+            c.name,
+            t[0],
+            t[1],
+            t[2],
+            t[3],
+            t[0] / t[3],
+            t[3] / t[2],
+        );
+    }
+}
+
+/// `-- profile view-validate|view-read NAME VERSION N`: one view operation N times.
+fn views_profile(mode: &Mode) {
+    let Mode::Profile {
+        op,
+        name,
+        version,
+        n,
+    } = mode
+    else {
+        return;
+    };
+    let f = match op.as_str() {
+        "view-validate" => |c: &ViewCase| c.validate,
+        "view-read" => |c: &ViewCase| c.read,
+        _ => return,
+    };
+    let Some(c) = view_cases()
+        .into_iter()
+        .find(|c| c.name == name && c.version == *version)
+    else {
+        return;
+    };
+    let (g, b) = (f(&c), &c.bytes);
+    let sum: u64 = (0..*n).map(|_| g(black_box(b), *version)).sum();
+    println!("{name} v{version} {op} x{n}: {}", black_box(sum));
 }

@@ -1,11 +1,12 @@
-//! Helpers shared by the benchmarks: a counting allocator, the workloads' input bytes, and the
-//! bare borrowed walk used as a floor. Each bench binary compiles this module and uses part of it.
+//! Helpers shared by the benchmarks: a counting allocator, the workloads' input bytes, the
+//! bare borrowed walk used as a floor, and reading every field through the views. Each bench binary compiles this module and uses part of it.
 #![allow(dead_code)]
 
 pub mod alloc;
 pub mod build;
 pub mod data;
 pub mod floor;
+pub mod views;
 pub mod walk;
 
 use std::time::Duration;
