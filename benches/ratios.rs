@@ -330,6 +330,8 @@ fn main() {
         };
         if arg(1).starts_with("view-") {
             views_profile(&mode);
+        } else if arg(1).contains("-walk") {
+            fetch_profile(&arg(1), &arg(2), &arg(3), &arg(4));
         } else {
             messages(&mode);
         }
@@ -493,4 +495,33 @@ fn views_profile(mode: &Mode) {
     let (g, b) = (f(&c), &c.bytes);
     let sum: u64 = (0..*n).map(|_| g(black_box(b), *version)).sum();
     println!("{name} v{version} {op} x{n}: {}", black_box(sum));
+}
+
+/// `-- profile kc-walk|kc-walk-crc|floor-walk|floor-walk-crc VERSION VALUE_LEN N`: one Fetch
+/// walk (decode + every record, or the floor) N times, for a profiler.
+fn fetch_profile(op: &str, version: &str, value_len: &str, n: &str) {
+    let version: i16 = version
+        .parse()
+        .expect("profile OP VERSION VALUE_LEN N: VERSION");
+    let value_len: usize = value_len
+        .parse()
+        .expect("profile OP VERSION VALUE_LEN N: VALUE_LEN");
+    let n: usize = n.parse().expect("profile OP VERSION VALUE_LEN N: N");
+    let input = data::fetch(version, value_len, Compression::None);
+    let opts = RecordOptions::default().with_verify_crc(op.ends_with("-crc"));
+    let mut sum = 0u64;
+    for _ in 0..n {
+        sum += match op {
+            "kc-walk" | "kc-walk-crc" => kc_walk(&input.bytes, version, &opts),
+            "floor-walk" | "floor-walk-crc" => floor_walk(&input.partitions, opts.verify_crc),
+            other => panic!(
+                "profile: unknown op {other} (kc-walk, kc-walk-crc, floor-walk, floor-walk-crc)"
+            ),
+        };
+    }
+    println!(
+        "Fetch v{version} {value_len} B {op} x{n}: {} ({} records each)",
+        black_box(sum),
+        input.records
+    );
 }

@@ -32,17 +32,13 @@ impl<'a> Cursor<'a> {
         self.pos >= self.buf.len()
     }
 
-    #[cold]
-    pub(crate) fn err(&self, kind: RecordErrorKind) -> RecordError {
-        RecordError::new(kind, self.offset())
-    }
-
-    #[cold]
+    // The error constructors take the cursor's values, never the cursor: a cursor whose
+    // address reached an out-of-line function would live in memory, and every read would store
+    // its position there and load it back (the record walk's loop spent most of its extra
+    // instructions over the bare walk on that).
+    #[inline(always)]
     fn eof(&self, needed: usize) -> RecordError {
-        self.err(RecordErrorKind::Truncated {
-            needed,
-            remaining: self.remaining(),
-        })
+        truncated(needed, self.remaining(), self.offset())
     }
 
     #[inline]
@@ -91,7 +87,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Record fields are mostly one- or two-byte varints (lengths up to 16383, deltas); those
-    /// are read inline, anything longer (or malformed) by [`uvarint_slow`](Self::uvarint_slow).
+    /// are read inline, anything longer (or malformed) by [`uvarint_slow`].
     ///
     /// Varints inside records are read as Kafka's Java client reads them: over-long encodings
     /// (zero high groups) are accepted, since a batch is kept as received and never re-encoded
@@ -110,31 +106,9 @@ impl<'a> Cursor<'a> {
                 }
             }
         }
-        self.uvarint_slow(max)
-    }
-
-    /// Up to `max` groups of seven bits, low first; bits beyond 64 are dropped (as Java's
-    /// shifts drop them). Callers narrow to 32 bits where the field is an `int`.
-    #[inline(never)]
-    fn uvarint_slow(&mut self, max: usize) -> Result<u64, RecordError> {
-        let mut v: u64 = 0;
-        for i in 0..max {
-            let Some(&b) = self.buf.get(self.pos + i) else {
-                return Err(self.err(RecordErrorKind::Truncated {
-                    needed: i + 1,
-                    remaining: self.remaining(),
-                }));
-            };
-            let shift = 7 * i as u32;
-            if shift < 64 {
-                v |= ((b & 0x7f) as u64) << shift;
-            }
-            if b < 0x80 {
-                self.pos += i + 1;
-                return Ok(v);
-            }
-        }
-        Err(self.err(RecordErrorKind::InvalidVarint))
+        let (v, n) = uvarint_slow(self.buf, self.pos, self.base, max)?;
+        self.pos += n;
+        Ok(v)
     }
 
     /// A zig-zag varint (32-bit). Bits above 32 in a fifth byte are dropped, as Java's
@@ -193,7 +167,7 @@ impl<'a> Cursor<'a> {
 
     /// An invalid-length error for a prefix that started at position `at` and was followed by
     /// `remaining` bytes.
-    #[cold]
+    #[inline(always)]
     pub(crate) fn invalid_length_at(
         &self,
         at: usize,
@@ -201,15 +175,64 @@ impl<'a> Cursor<'a> {
         length: i64,
         remaining: usize,
     ) -> RecordError {
-        RecordError::new(
-            RecordErrorKind::InvalidLength {
-                field,
-                length,
-                remaining,
-            },
-            self.base + at,
-        )
+        invalid_length(field, length, remaining, self.base + at)
     }
+}
+
+/// A varint of up to `max` groups of seven bits, low first, at `buf[pos..]` (bits beyond 64
+/// are dropped, as Java's shifts drop them; callers narrow to 32 bits where the field is an
+/// `int`): its value and how many bytes it took. `base` places errors in the input.
+#[inline(never)]
+fn uvarint_slow(
+    buf: &[u8],
+    pos: usize,
+    base: usize,
+    max: usize,
+) -> Result<(u64, usize), RecordError> {
+    let mut v: u64 = 0;
+    for i in 0..max {
+        let Some(&b) = buf.get(pos + i) else {
+            return Err(truncated(i + 1, buf.len().saturating_sub(pos), base + pos));
+        };
+        let shift = 7 * i as u32;
+        if shift < 64 {
+            v |= ((b & 0x7f) as u64) << shift;
+        }
+        if b < 0x80 {
+            return Ok((v, i + 1));
+        }
+    }
+    Err(error_at(RecordErrorKind::InvalidVarint, base + pos))
+}
+
+#[cold]
+#[inline(never)]
+fn error_at(kind: RecordErrorKind, offset: usize) -> RecordError {
+    RecordError::new(kind, offset)
+}
+
+#[cold]
+#[inline(never)]
+fn truncated(needed: usize, remaining: usize, offset: usize) -> RecordError {
+    RecordError::new(RecordErrorKind::Truncated { needed, remaining }, offset)
+}
+
+#[cold]
+#[inline(never)]
+fn invalid_length(
+    field: &'static str,
+    length: i64,
+    remaining: usize,
+    offset: usize,
+) -> RecordError {
+    RecordError::new(
+        RecordErrorKind::InvalidLength {
+            field,
+            length,
+            remaining,
+        },
+        offset,
+    )
 }
 
 #[cfg(test)]

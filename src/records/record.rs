@@ -194,16 +194,17 @@ impl<'a> Records<'a> {
         }
     }
 
-    #[cold]
+    /// Ends the walk with a count mismatch. Inlined, so that the iterator's address does not
+    /// reach an out-of-line function (which would keep its fields in memory on every step).
+    #[inline(always)]
     fn count_mismatch(&mut self, found: usize) -> Option<Result<Record<'a>, RecordError>> {
         self.done = true;
-        Some(Err(self
-            .cur
-            .err(RecordErrorKind::RecordCountMismatch {
-                declared: self.declared,
-                found,
-            })
-            .in_batch(self.base_offset)))
+        Some(Err(count_mismatch(
+            self.declared,
+            found,
+            self.cur.offset(),
+            self.base_offset,
+        )))
     }
 
     #[inline]
@@ -277,6 +278,16 @@ impl<'a> Records<'a> {
             },
         })
     }
+}
+
+#[cold]
+#[inline(never)]
+fn count_mismatch(declared: i32, found: usize, offset: usize, base_offset: i64) -> RecordError {
+    RecordError::new(
+        RecordErrorKind::RecordCountMismatch { declared, found },
+        offset,
+    )
+    .in_batch(base_offset)
 }
 
 impl<'a> Iterator for Records<'a> {
