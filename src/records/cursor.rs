@@ -138,13 +138,15 @@ impl<'a> Cursor<'a> {
         if n < 0 {
             return Ok(None);
         }
-        let n = n as usize;
-        if n > self.remaining() {
-            return Err(self.invalid_length_at(at, field, n as i64, self.remaining()));
+        // One range check: `n` is at most `i32::MAX`, so the end cannot wrap.
+        let end = self.pos + n as usize;
+        match self.buf.get(self.pos..end) {
+            Some(s) => {
+                self.pos = end;
+                Ok(Some(s))
+            }
+            None => Err(self.invalid_length_at(at, field, n as i64, self.remaining())),
         }
-        let s = &self.buf[self.pos..self.pos + n];
-        self.pos += n;
-        Ok(Some(s))
     }
 
     /// An `int32` length prefix (legacy messages): any negative length is null, as for Java's

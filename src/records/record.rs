@@ -212,15 +212,21 @@ impl<'a> Records<'a> {
         let start = self.cur.pos;
         let at = self.cur.pos;
         let len = self.cur.varint()?;
-        if len < 0 || len as usize > self.cur.remaining() {
+        let body_start = self.cur.pos;
+        // The buffer up to the record's end, in one range check (a negative length is refused
+        // before it is widened).
+        let upto_end = match usize::try_from(len) {
+            Ok(n) => self.cur.buf.get(..body_start + n),
+            Err(_) => None,
+        };
+        let Some(upto_end) = upto_end else {
             return Err(self
                 .cur
                 .invalid_length_at(at, "length", len as i64, self.cur.remaining()));
-        }
+        };
         let len = len as usize;
-        let body_start = self.cur.pos;
         let mut c = Cursor {
-            buf: &self.cur.buf[..body_start + len],
+            buf: upto_end,
             pos: body_start,
             base: self.cur.base,
         };
@@ -259,18 +265,19 @@ impl<'a> Records<'a> {
                 self.cur.base + start,
             ));
         }
-        let end = c.pos;
-        self.cur.pos = end;
-        let buf = self.cur.buf;
+        self.cur.pos = c.pos;
+        // Both slices start before the record's end, where `upto_end` ends, so `get` finds
+        // them; it is `get` rather than indexing so that no panic path is compiled in (the
+        // Fetch walk spent two comparisons per record on those).
         Ok(Record {
-            raw: &buf[start..end],
+            raw: upto_end.get(start..).unwrap_or_default(),
             attributes,
             timestamp_delta,
             offset_delta,
             key,
             value,
             headers_count,
-            headers: &buf[headers_start..end],
+            headers: upto_end.get(headers_start..).unwrap_or_default(),
             offset: self.base_offset.wrapping_add(offset_delta as i64),
             timestamp: match self.log_append_time {
                 Some(t) => t,
