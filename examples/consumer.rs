@@ -525,11 +525,29 @@ impl Consumer {
                 Err(e) => self.failed(ApiKey::JOIN_GROUP, e),
             },
             Action::SyncGroup(req) => match self.coordinator()?.call(&req) {
-                Ok((resp, _)) => self.member.on_sync_group_response(self.now(), &resp),
+                Ok((resp, _)) => {
+                    if trace {
+                        eprintln!(
+                            "SyncGroup gen {}: {}",
+                            req.generation_id,
+                            ErrorCode(resp.error_code)
+                        );
+                    }
+                    self.member.on_sync_group_response(self.now(), &resp)
+                }
                 Err(e) => self.failed(ApiKey::SYNC_GROUP, e),
             },
             Action::Heartbeat(req) => match self.coordinator()?.call(&req) {
-                Ok((resp, _)) => self.member.on_heartbeat_response(self.now(), &resp),
+                Ok((resp, _)) => {
+                    if trace && resp.error_code != 0 {
+                        eprintln!(
+                            "Heartbeat gen {}: {}",
+                            req.generation_id,
+                            ErrorCode(resp.error_code)
+                        );
+                    }
+                    self.member.on_heartbeat_response(self.now(), &resp)
+                }
                 Err(e) => self.failed(ApiKey::HEARTBEAT, e),
             },
             Action::LeaveGroup(req) => {
