@@ -215,13 +215,19 @@ def finish_ours(proc, what):
     return consumed, owning, err
 
 
-def wait_until(cond, timeout, what):
+def within(cond, timeout):
+    """Whether `cond` became true within `timeout` seconds (polled every 0.1 s)."""
     end = time.time() + timeout
     while time.time() < end:
         if cond():
-            return
+            return True
         time.sleep(0.1)
-    raise SystemExit(f"timed out waiting for {what() if callable(what) else what}")
+    return False
+
+
+def wait_until(cond, timeout, what):
+    if not within(cond, timeout):
+        raise SystemExit(f"timed out waiting for {what() if callable(what) else what}")
 
 
 def give_up(others, ours):
@@ -268,9 +274,7 @@ def mixed(args, bootstrap, strategy, caps, create, ours_first, attempt=0):
     # members may rejoin once more when they see the topic's metadata change).
     end = time.time() + 90
     while True:
-        try:
-            wait_until(settled, max(1, end - time.time()), "")
-        except SystemExit:
+        if not within(settled, max(1, end - time.time())):
             give_up(others, ours)
             raise NotSettled(f"{strategy}: the group did not settle with three members (confluent "
                              f"members own {[m.owned() for m in others]}, with events "
@@ -400,7 +404,7 @@ def main():
                     except NotSettled as e:
                         if attempt == 2:
                             raise SystemExit(f"{e}\n(three attempts, each on a fresh group)")
-                        print(f"  note: {str(e)[:300]}...\n  retrying {s} on a fresh topic and group")
+                        print(f"  note: {e}\n  retrying {s} on a fresh topic and group")
         kept = False if a.skip_static else static_restart(a, bootstrap, caps, create)
         if a.skip_static:
             print("  static restart: skipped (--skip-static)")
