@@ -210,7 +210,6 @@ impl<'a> Records<'a> {
     #[inline]
     fn read(&mut self) -> Result<Record<'a>, RecordError> {
         let start = self.cur.pos;
-        let at = self.cur.pos;
         let len = self.cur.varint()?;
         let body_start = self.cur.pos;
         // The buffer up to the record's end, in one range check (a negative length is refused
@@ -220,11 +219,13 @@ impl<'a> Records<'a> {
             Err(_) => None,
         };
         let Some(upto_end) = upto_end else {
-            return Err(self
-                .cur
-                .invalid_length_at(at, "length", len as i64, self.cur.remaining()));
+            return Err(self.cur.invalid_length_at(
+                start,
+                "length",
+                len as i64,
+                self.cur.remaining(),
+            ));
         };
-        let len = len as usize;
         let mut c = Cursor {
             buf: upto_end,
             pos: body_start,
@@ -256,10 +257,10 @@ impl<'a> Records<'a> {
             }
             c.varint_bytes("headerValueLength")?;
         }
-        if c.pos != body_start + len {
+        if c.pos != upto_end.len() {
             return Err(RecordError::new(
                 RecordErrorKind::RecordLengthMismatch {
-                    declared: len,
+                    declared: upto_end.len() - body_start,
                     used: c.pos - body_start,
                 },
                 self.cur.base + start,
