@@ -230,16 +230,19 @@ def wait_until(cond, timeout, what):
         raise SystemExit(f"timed out waiting for {what() if callable(what) else what}")
 
 
-def give_up(others, ours):
-    """Stops every member of a scenario that will not go on, keeping the tail of our log."""
+def not_settled(strategy, others, ours):
+    """Stops every member of a scenario whose group did not settle, and says what each held."""
+    owned = [m.owned() for m in others]
     for m in others:
         m.stop.set()
     ours.kill()
     ours.communicate()
-    ours.log_tail = ours_log(ours)[-1500:]
+    tail = ours_log(ours)[-1500:]
     os.unlink(ours.log_path)
     for m in others:
         m.join(timeout=30)
+    return NotSettled(f"{strategy}: the group did not settle with three members (confluent members "
+                      f"own {owned}, with events {[m.events for m in others]}; ours: {tail})")
 
 
 class NotSettled(Exception):
@@ -275,18 +278,14 @@ def mixed(args, bootstrap, strategy, caps, create, ours_first, attempt=0):
     end = time.time() + 90
     while True:
         if not within(settled, max(1, end - time.time())):
-            give_up(others, ours)
-            raise NotSettled(f"{strategy}: the group did not settle with three members (confluent "
-                             f"members own {[m.owned() for m in others]}, with events "
-                             f"{[m.events for m in others]}; ours: {ours.log_tail})")
+            raise not_settled(strategy, others, ours)
         three = [m.owned() for m in others]
         # Cooperative rebalances take two rounds (revoke, then assign): wait out the second.
         time.sleep(3.0 if strategy == "cooperative-sticky" else 1.0)
         if settled() and three == [m.owned() for m in others]:
             break
         if time.time() > end:
-            give_up(others, ours)
-            raise NotSettled(f"{strategy}: the group never settled; ours: {ours.log_tail}")
+            raise not_settled(strategy, others, ours)
     mine = sorted(set(range(parts)) - set(sum(three, [])))
     n = args.records
     produce(bootstrap, topic, n, parts)
